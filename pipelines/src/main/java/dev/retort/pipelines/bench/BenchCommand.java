@@ -1,0 +1,27 @@
+package dev.retort.pipelines.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code retort bench NAME}: each benchmark ends with one line {@code RESULT NAME key=value ...}. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Performance benchmarks; each prints a final line RESULT NAME key=value ...",
+    subcommands = {
+      GenerateBench.class,
+      TeacherPoolBench.class,
+      TeacherFaultsBench.class,
+      VerifyBench.class,
+      FilterBench.class,
+      TrainBench.class,
+      TrainResumeBench.class
+    })
+public final class BenchCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing benchmark name");
+  }
+}
