@@ -1,14 +1,54 @@
 package dev.retort.pipelines.cli;
 
+import dev.retort.filter.verify.JsonlVerification;
+import dev.retort.filter.verify.MathVerifier;
+import dev.retort.filter.verify.Verifier;
+import dev.retort.filter.verify.Verifiers;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** Placeholder until the stage lands: says so and fails, never pretends. */
+/**
+ * {@code retort verify --input IN.jsonl --output OUT.jsonl}: each row's {@code gold} and
+ * {@code response} are verified; rows come back with all their fields plus {@code correct},
+ * {@code extracted} and {@code reason}. Malformed rows are written with reason
+ * "malformed_row: ..." and counted on stderr; they do not fail the run.
+ */
 @Command(name = "verify", mixinStandardHelpOptions = true, description = "Verify responses against gold answers (JSONL in, JSONL out).")
 public final class VerifyCommand implements Callable<Integer> {
+
+  @Option(names = "--input", required = true, paramLabel = "IN.jsonl",
+      description = "JSONL rows with 'gold' and 'response' (a full model output or a bare answer).")
+  Path input;
+
+  @Option(names = "--output", required = true, paramLabel = "OUT.jsonl",
+      description = "Where the rows are written with 'correct', 'extracted' and 'reason' added.")
+  Path output;
+
+  @Option(names = "--type", defaultValue = "math",
+      description = "Answer type: number, math, choice or string (default: ${DEFAULT-VALUE}).")
+  String type;
+
+  @Option(names = "--timeout-ms", defaultValue = "" + MathVerifier.Options.DEFAULT_TIMEOUT_MILLIS,
+      description = "Time limit of one verification in milliseconds (default: ${DEFAULT-VALUE}).")
+  long timeoutMs;
+
   @Override
-  public Integer call() {
-    System.err.println("retort verify: this stage is not built yet");
-    return 1;
+  public Integer call() throws Exception {
+    if (!Files.isRegularFile(input)) {
+      throw new IllegalArgumentException("--input: file not found: " + input);
+    }
+    if (timeoutMs <= 0) {
+      throw new IllegalArgumentException("--timeout-ms must be > 0, got " + timeoutMs);
+    }
+    Verifier verifier = Verifiers.forAnswerType(type, MathVerifier.Options.defaults().withTimeoutMillis(timeoutMs));
+    long t0 = System.nanoTime();
+    JsonlVerification.Stats stats = JsonlVerification.run(input, output, verifier);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    System.err.printf("retort verify: %d rows, %d correct, %d malformed, %.2f s -> %s%n",
+        stats.rows(), stats.correct(), stats.malformed(), seconds, output);
+    return 0;
   }
 }

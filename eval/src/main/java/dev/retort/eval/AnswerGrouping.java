@@ -1,0 +1,25 @@
+package dev.retort.eval;
+
+/**
+ * How majority vote decides that two extracted answers are the same answer ("1/2", "0.5" and
+ * "\frac{1}{2}" are one vote). {@link #canonical} is a fast key: equal keys mean equivalent;
+ * {@link #equivalent} is asked only for answers whose keys differ.
+ */
+public interface AnswerGrouping {
+  String canonical(String answer);
+
+  boolean equivalent(String a, String b);
+
+  /** Exact string grouping after trimming: what a plain Counter over answers does. */
+  AnswerGrouping EXACT = new AnswerGrouping() {
+    @Override
+    public String canonical(String answer) {
+      return answer.strip();
+    }
+
+    @Override
+    public boolean equivalent(String a, String b) {
+      return a.strip().equals(b.strip());
+    }
+  };
+}

@@ -1,0 +1,127 @@
+package dev.retort.eval;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import dev.retort.core.run.Provenance;
+import dev.retort.model.ChatTemplate;
+import dev.retort.model.Checkpoint;
+import dev.retort.model.Generation;
+import dev.retort.model.LoadedModel;
+import dev.retort.model.Sampler;
+import dev.retort.model.SamplingOptions;
+import dev.retort.model.Tokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A local HF-layout checkpoint run through the model module's batched KV-cache {@link Sampler}.
+ * The user turn goes through the checkpoint family's chat template (Qwen ChatML, what Retort's
+ * students are trained on); generation stops at {@code <|im_end|>} or the config's eos ids.
+ * Each request draws from its own seed, so a sample does not depend on its batch.
+ */
+public final class CheckpointModel implements ModelUnderTest {
+  private final Path dir;
+  private final NDManager manager;
+  private final LoadedModel loaded;
+  private final Sampler sampler;
+  private final Tokenizer tokenizer;
+  private final List<Integer> stopIds;
+  private final int batchSize;
+  private final String identity;
+
+  /**
+   * @param device "cpu", "gpu" or "auto" (the engine's default device: a GPU when it sees one)
+   * @param batchSize prompts per sampler call
+   */
+  public CheckpointModel(Path dir, String device, int batchSize) {
+    this.dir = dir;
+    this.batchSize = batchSize;
+    this.identity = identityOf(dir);
+    Device d = switch (device) {
+      case "cpu" -> Device.cpu();
+      case "gpu" -> Device.gpu();
+      default -> Engine.getInstance().defaultDevice();
+    };
+    this.manager = NDManager.newBaseManager(d);
+    try {
+      this.loaded = Checkpoint.load(dir, manager, d);
+    } catch (IOException e) {
+      manager.close();
+      throw new UncheckedIOException("cannot load checkpoint " + dir + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+    if (loaded.tokenizer() == null) {
+      close();
+      throw new IllegalArgumentException("checkpoint " + dir + " has no tokenizer.json: cannot evaluate it on text");
+    }
+    this.tokenizer = loaded.tokenizer();
+    this.sampler = loaded.sampler();
+    Set<Integer> stops = new LinkedHashSet<>(loaded.stopTokenIds());
+    if (tokenizer.imEndId() != null) {
+      stops.add(tokenizer.imEndId());
+    }
+    this.stopIds = List.copyOf(stops);
+  }
+
+  /** The checkpoint's content identity (folder name and a hash of its weights and configs), without loading it. */
+  public static String identityOf(Path dir) {
+    return "checkpoint:" + dir.toAbsolutePath().normalize().getFileName() + "@" + Provenance.identityOf(dir);
+  }
+
+  @Override
+  public String identity() {
+    return identity;
+  }
+
+  @Override
+  public List<Response> generate(List<Request> requests) {
+    List<Response> out = new ArrayList<>(requests.size());
+    int i = 0;
+    while (i < requests.size()) {
+      // A batch shares sampling settings; requests of one benchmark all do, so this is one cut per batchSize.
+      Request first = requests.get(i);
+      int j = i;
+      while (j < requests.size() && j - i < batchSize && sameSettings(first, requests.get(j))) {
+        j++;
+      }
+      List<Request> batch = requests.subList(i, j);
+      List<int[]> prompts = new ArrayList<>(batch.size());
+      long[] seeds = new long[batch.size()];
+      for (int b = 0; b < batch.size(); b++) {
+        prompts.add(tokenizer.encode(ChatTemplate.QWEN.prompt(batch.get(b).userText())));
+        seeds[b] = batch.get(b).seed();
+      }
+      SamplingOptions opts = new SamplingOptions(first.maxTokens(), first.temperature(), first.topP(), first.topK(),
+          first.seed(), stopIds, List.of());
+      for (Generation g : sampler.generate(prompts, opts, seeds)) {
+        out.add(new Response(g.text(), g.completionTokens(), g.finishReason(), null));
+      }
+      i = j;
+    }
+    return out;
+  }
+
+  private static boolean sameSettings(Request a, Request b) {
+    return a.temperature() == b.temperature() && a.topP() == b.topP() && a.topK() == b.topK()
+        && a.maxTokens() == b.maxTokens();
+  }
+
+  @Override
+  public void close() {
+    loaded.close();
+    manager.close();
+  }
+
+  @Override
+  public String toString() {
+    return "CheckpointModel[" + dir + "]";
+  }
+}

@@ -1,0 +1,88 @@
+package dev.retort.eval;
+
+import dev.retort.core.config.RetortConfig;
+import dev.retort.core.run.RunLayout;
+import dev.retort.teacher.TeacherSettings;
+import dev.retort.teacher.http.HttpTeacherPool;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A model resolved on the driver, small and serializable, so Spark tasks can open it on
+ * executors: checkpoint paths are absolute, and the endpoint's HTTP settings (timeouts, retries)
+ * travel as the rendered {@code teacher} section.
+ *
+ * @param checkpoint absolute checkpoint folder, or null for an endpoint
+ * @param endpoint base URL, or null for a checkpoint
+ * @param apiKeyEnv name of the variable with the endpoint's key (never the key), or null
+ * @param teacherHocon the {@code teacher} section, for the HTTP client's timeouts and retries
+ */
+public record ModelRef(String name, String role, String checkpoint, String endpoint, String servedModel,
+    String apiKeyEnv, String device, int batchSize, String teacherHocon) implements Serializable {
+
+  /** Models opened in this JVM: a Spark executor loads a checkpoint once, whatever the number of tasks. */
+  private static final Map<ModelRef, ModelUnderTest> OPEN = new ConcurrentHashMap<>();
+
+  /**
+   * Resolves a configured model. A relative checkpoint path that does not exist is tried under
+   * {@code <run>/models/}.
+   *
+   * @throws IllegalArgumentException when the checkpoint folder does not exist
+   */
+  public static ModelRef resolve(EvalSettings.ModelSpec spec, EvalSettings settings, RunLayout layout, RetortConfig config) {
+    String ckpt = null;
+    if (spec.checkpoint().isPresent()) {
+      Path p = Path.of(spec.checkpoint().get());
+      if (!Files.isDirectory(p) && !p.isAbsolute() && Files.isDirectory(layout.models().resolve(p))) {
+        p = layout.models().resolve(p);
+      }
+      if (!Files.isDirectory(p)) {
+        throw new IllegalArgumentException("model '" + spec.name() + "': checkpoint folder not found: " + p.toAbsolutePath()
+            + " (also looked in " + layout.models().toAbsolutePath() + ")");
+      }
+      ckpt = p.toAbsolutePath().normalize().toString();
+    }
+    String teacher = config.raw().hasPath(TeacherSettings.SECTION) ? config.render(TeacherSettings.SECTION) : "";
+    return new ModelRef(spec.name(), spec.roleOrDefault(), ckpt, spec.endpoint().orElse(null),
+        spec.servedModel().orElse(spec.name()), spec.apiKeyEnv().orElse(null), settings.device(),
+        settings.batchSize(), teacher);
+  }
+
+  /** Computed without loading anything: a hash of the checkpoint's files, or the endpoint and name. */
+  public String identity() {
+    return checkpoint != null ? CheckpointModel.identityOf(Path.of(checkpoint)) : EndpointModel.identityOf(endpoint, servedModel);
+  }
+
+  /** Opens a new instance; the caller closes it. */
+  public ModelUnderTest open() {
+    if (checkpoint != null) {
+      return new CheckpointModel(Path.of(checkpoint), device, batchSize);
+    }
+    HttpTeacherPool.Builder b = HttpTeacherPool.builder();
+    if (!teacherHocon.isEmpty()) {
+      // Timeouts, retries and backoff as the pipeline configured them for its teacher pool.
+      b.settings(TeacherSettings.from(RetortConfig.fromString(teacherHocon, "teacher section")));
+    }
+    // Never the teacher's key: an eval endpoint may be another server.
+    b.setEndpoints(java.util.List.of(endpoint)).setModel(servedModel).optApiKeyFile(null)
+        .optApiKeyEnv(apiKeyEnv)
+        .optMaxInFlight(batchSize, batchSize);
+    return new EndpointModel(b.build(), identity());
+  }
+
+  /** The instance shared by every task of this JVM (opened on first use). */
+  public ModelUnderTest shared() {
+    return OPEN.computeIfAbsent(this, ModelRef::open);
+  }
+
+  /** Closes the shared instance of this model, if this JVM opened one. */
+  public void closeShared() {
+    ModelUnderTest m = OPEN.remove(this);
+    if (m != null) {
+      m.close();
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.retort.filter.decontam;
+
+import dev.retort.filter.text.Tokens;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Word n-gram decontamination (DeepSeek-R1 used n = 10, open-r1 uses 8): a prompt that shares any
+ * n-gram of normalized tokens with a benchmark problem, or equals one, is contaminated.
+ *
+ * <p>Templated benchmarks ({@link Benchmark.Match#WHOLE_TEXT}) match equal texts only. A benchmark
+ * problem shorter than n tokens has no n-gram; it matches only a prompt whose whole
+ * normalized text equals it, since matching a few common words inside longer prompts would
+ * reject innocent ones. An n-gram shared by several benchmarks is reported under the first in the
+ * order given, so the reason is deterministic.
+ */
+public final class Decontaminator {
+  private final int n;
+  private final Map<Long, String> ngrams = new HashMap<>();
+  private final Map<Long, String> whole = new HashMap<>();
+  private final List<String> names;
+
+  public Decontaminator(List<Benchmark> benchmarks, int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("filter.decontamination.ngram must be >= 1, got " + n);
+    }
+    this.n = n;
+    this.names = benchmarks.stream().map(Benchmark::name).toList();
+    for (Benchmark b : benchmarks) {
+      for (String problem : b.problems()) {
+        long[] t = Tokens.tokenHashes(problem);
+        if (t.length == 0) {
+          continue;
+        }
+        whole.putIfAbsent(Tokens.windowHash(t, 0, t.length), b.name());
+        if (b.match() == Benchmark.Match.WHOLE_TEXT) {
+          continue;
+        }
+        for (int i = 0; i + n <= t.length; i++) {
+          ngrams.putIfAbsent(Tokens.windowHash(t, i, n), b.name());
+        }
+      }
+    }
+  }
+
+  /** The benchmark the prompt overlaps, if any. */
+  public Optional<String> contaminatedBy(String problem) {
+    long[] t = Tokens.tokenHashes(problem);
+    if (t.length == 0) {
+      return Optional.empty();
+    }
+    String hit = whole.get(Tokens.windowHash(t, 0, t.length));
+    if (hit != null) {
+      return Optional.of(hit);
+    }
+    for (int i = 0; i + n <= t.length; i++) {
+      hit = ngrams.get(Tokens.windowHash(t, i, n));
+      if (hit != null) {
+        return Optional.of(hit);
+      }
+    }
+    return Optional.empty();
+  }
+
+  public int ngram() {
+    return n;
+  }
+
+  public List<String> benchmarks() {
+    return names;
+  }
+
+  /** Distinct n-grams indexed: a size check for logs. */
+  public int indexedNgrams() {
+    return ngrams.size();
+  }
+}

@@ -1,0 +1,144 @@
+package dev.retort.filter.job;
+
+import dev.retort.core.data.Trace;
+import dev.retort.core.data.Verdict;
+import dev.retort.core.io.Codecs;
+import dev.retort.core.io.Json;
+import dev.retort.filter.FilterSettings;
+import dev.retort.filter.SftView;
+import dev.retort.filter.TraceDecoder;
+import dev.retort.filter.TraceJudge;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+
+/**
+ * The Spark task: rows of a partition arrive sorted by prompt id, so each prompt's traces are
+ * consecutive and are judged as one group by the plain-Java {@link TraceJudge} while streaming.
+ * The task writes its shard of accepted/, rejected/, sft/ and prompt_stats/ itself (file name =
+ * partition id, so a retried task overwrites its own output) and returns only counts.
+ */
+final class JudgePartition implements MapPartitionsFunction<Row, PartitionReport> {
+  private static final long serialVersionUID = 1L;
+  private final FilterSettings settings;
+  private final String outDir;
+  private final Broadcast<Map<String, List<String>>> promptReasons;
+
+  JudgePartition(FilterSettings settings, String outDir, Broadcast<Map<String, List<String>>> promptReasons) {
+    this.settings = settings;
+    this.outDir = outDir;
+    this.promptReasons = promptReasons;
+  }
+
+  @Override
+  public Iterator<PartitionReport> call(Iterator<Row> rows) {
+    int part = TaskContext.getPartitionId();
+    return List.of(run(rows, part)).iterator();
+  }
+
+  PartitionReport run(Iterator<Row> rows, int part) {
+    String name = String.format("part-%05d.parquet", part);
+    Path out = Path.of(outDir);
+    TraceJudge judge = new TraceJudge(settings);
+    Map<String, List<String>> reasons = promptReasons.value();
+    FilterStats stats = new FilterStats();
+    List<Map<String, Object>> promptRows = new ArrayList<>();
+    ShardWriter<Verdict> accepted = new ShardWriter<>(out.resolve(FilterJob.ACCEPTED).resolve(name), Codecs.VERDICT);
+    ShardWriter<Verdict> rejected = new ShardWriter<>(out.resolve(FilterJob.REJECTED).resolve(name), Codecs.VERDICT);
+    ShardWriter<dev.retort.core.data.SftExample> sft = new ShardWriter<>(out.resolve(FilterJob.SFT).resolve(name), Codecs.SFT);
+    boolean ok = false;
+    try {
+      Map<String, Integer> index = null;
+      List<Trace> group = new ArrayList<>();
+      while (rows.hasNext()) {
+        Row row = rows.next();
+        if (index == null) {
+          index = indexOf(row);
+        }
+        Map<String, Integer> idx = index;
+        TraceDecoder.Decoded d = TraceDecoder.decode(c -> {
+          Integer i = idx.get(c);
+          return i == null || row.isNullAt(i) ? null : row.get(i);
+        });
+        if (!d.ok()) {
+          Verdict v = new Verdict(d.trace(), false, null, d.malformed());
+          rejected.write(v);
+          stats.add(v, true);
+          continue;
+        }
+        if (!group.isEmpty() && !group.get(0).promptId().equals(d.trace().promptId())) {
+          flush(group, judge, reasons, accepted, rejected, sft, stats, promptRows);
+        }
+        group.add(d.trace());
+      }
+      flush(group, judge, reasons, accepted, rejected, sft, stats, promptRows);
+      accepted.close();
+      rejected.close();
+      sft.close();
+      if (!promptRows.isEmpty()) {
+        Json.writeLines(out.resolve(FilterJob.PROMPT_STATS).resolve(String.format("part-%05d.jsonl", part)), promptRows);
+      }
+      ok = true;
+      return new PartitionReport(stats, sft.rows());
+    } finally {
+      if (!ok) {
+        accepted.abort();
+        rejected.abort();
+        sft.abort();
+      }
+    }
+  }
+
+  private void flush(List<Trace> group, TraceJudge judge, Map<String, List<String>> reasons,
+      ShardWriter<Verdict> accepted, ShardWriter<Verdict> rejected, ShardWriter<dev.retort.core.data.SftExample> sft,
+      FilterStats stats, List<Map<String, Object>> promptRows) {
+    if (group.isEmpty()) {
+      return;
+    }
+    String id = group.get(0).promptId();
+    List<String> promptReasonsOf = reasons.getOrDefault(id, List.of());
+    int correct = 0;
+    int kept = 0;
+    for (Verdict v : judge.judge(group, promptReasonsOf)) {
+      if (v.accepted()) {
+        accepted.write(v);
+        sft.write(SftView.of(v.trace(), settings));
+        kept++;
+      } else {
+        rejected.write(v);
+      }
+      if (v.correct()) {
+        correct++;
+      }
+      stats.add(v, false);
+    }
+    stats.addPrompt(group.size(), correct, kept);
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("prompt_id", id);
+    p.put("source", group.get(0).source());
+    p.put("samples", group.size());
+    p.put("correct", correct);
+    p.put("accepted", kept);
+    p.put("pass_rate", (double) correct / group.size());
+    p.put("prompt_reasons", promptReasonsOf);
+    promptRows.add(p);
+    group.clear();
+  }
+
+  private static Map<String, Integer> indexOf(Row row) {
+    Map<String, Integer> m = new HashMap<>();
+    String[] names = row.schema().fieldNames();
+    for (int i = 0; i < names.length; i++) {
+      m.put(names[i], i);
+    }
+    return m;
+  }
+}

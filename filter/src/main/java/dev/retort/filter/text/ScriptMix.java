@@ -1,0 +1,95 @@
+package dev.retort.filter.text;
+
+/**
+ * Language mixing as DeepSeek-R1 saw it: reasoning that drifts into another script (Chinese
+ * phrases in an English chain of thought). Measured as the share of letters outside the expected
+ * script, where the expected script is the dominant script of the problem text.
+ *
+ * <p>Common and inherited characters (digits, punctuation, combining marks) are not letters of any
+ * script and are ignored. Greek is ignored too: alpha, pi and theta are math notation, not a
+ * language switch.
+ */
+public final class ScriptMix {
+  private ScriptMix() {}
+
+  /** The script most letters of {@code text} belong to; LATIN when it has no letters. */
+  public static Character.UnicodeScript dominantScript(String text) {
+    if (text == null || text.isEmpty()) {
+      return Character.UnicodeScript.LATIN;
+    }
+    int[] counts = new int[Character.UnicodeScript.values().length];
+    int latin = 0;
+    boolean other = false;
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      i += Character.charCount(cp);
+      if (cp < 0x80) {
+        if (Character.isLetter(cp)) {
+          latin++;
+        }
+        continue;
+      }
+      Character.UnicodeScript sc = scriptOfLetter(cp);
+      if (sc != null) {
+        counts[sc.ordinal()]++;
+        other = true;
+      }
+    }
+    counts[Character.UnicodeScript.LATIN.ordinal()] += latin;
+    if (!other) {
+      return Character.UnicodeScript.LATIN;
+    }
+    int best = Character.UnicodeScript.LATIN.ordinal();
+    for (int i = 0; i < counts.length; i++) {
+      if (counts[i] > counts[best]) {
+        best = i;
+      }
+    }
+    return Character.UnicodeScript.values()[best];
+  }
+
+  /** Share of the counted letters of {@code text} that are not in {@code expected}; 0 for no letters. */
+  public static double foreignShare(String text, Character.UnicodeScript expected) {
+    if (text == null || text.isEmpty()) {
+      return 0;
+    }
+    long letters = 0;
+    long foreign = 0;
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      i += Character.charCount(cp);
+      if (cp < 0x80) {
+        // ASCII fast path: the bulk of every English trace.
+        if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') {
+          letters++;
+          if (expected != Character.UnicodeScript.LATIN) {
+            foreign++;
+          }
+        }
+        continue;
+      }
+      Character.UnicodeScript sc = scriptOfLetter(cp);
+      if (sc != null) {
+        letters++;
+        if (sc != expected) {
+          foreign++;
+        }
+      }
+    }
+    return letters == 0 ? 0 : (double) foreign / letters;
+  }
+
+  /** The script of a letter that counts for mixing, or null for non-letters and neutral scripts. */
+  private static Character.UnicodeScript scriptOfLetter(int cp) {
+    if (!Character.isLetter(cp)) {
+      return null;
+    }
+    Character.UnicodeScript sc = Character.UnicodeScript.of(cp);
+    return switch (sc) {
+      case COMMON, INHERITED, UNKNOWN, GREEK -> null;
+      // Japanese mixes these with Han in one text: one language, so one script for this purpose.
+      case HIRAGANA, KATAKANA -> Character.UnicodeScript.HAN;
+      default -> sc;
+    };
+  }
+}

@@ -1,0 +1,210 @@
+package dev.retort.filter.text;
+
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Normalized word tokens and 64-bit hashes of tokens and token windows: the one tokenization that
+ * decontamination, dedup and the repetition filter share, so "the same text" means the same thing
+ * everywhere.
+ *
+ * <p>Design choices: NFKC plus lower case, so full-width digits and ligatures match their plain
+ * forms; a token is a maximal run of letters or digits (LaTeX {@code \frac{1}{2}} gives
+ * {@code frac 1 2}, so markup and spacing never hide an overlap); a Han, Hiragana or Katakana
+ * character is a token of its own, because those scripts do not separate words by spaces.
+ * Tokens are hashed, never kept as strings: the filter hashes every trace, and strings would cost
+ * an allocation per word.
+ */
+public final class Tokens {
+  private static final long FNV_OFFSET = 0xcbf29ce484222325L;
+  private static final long FNV_PRIME = 0x100000001b3L;
+
+  private Tokens() {}
+
+  /** The normalized tokens of {@code text}, as strings (for tests and for small texts). */
+  public static List<String> words(String text) {
+    List<String> out = new ArrayList<>();
+    if (text == null || text.isEmpty()) {
+      return out;
+    }
+    String s = normalize(text);
+    int i = 0;
+    int n = s.length();
+    while (i < n) {
+      int cp = s.codePointAt(i);
+      int len = Character.charCount(cp);
+      if (isSingleCharWord(cp)) {
+        out.add(s.substring(i, i + len));
+        i += len;
+      } else if (Character.isLetterOrDigit(cp)) {
+        int j = i + len;
+        while (j < n) {
+          int c2 = s.codePointAt(j);
+          if (!Character.isLetterOrDigit(c2) || isSingleCharWord(c2)) {
+            break;
+          }
+          j += Character.charCount(c2);
+        }
+        out.add(s.substring(i, j));
+        i = j;
+      } else {
+        i += len;
+      }
+    }
+    return out;
+  }
+
+  /** The tokens joined by single spaces: the normalized text that exact dedup hashes. */
+  public static String normalizedText(String text) {
+    return String.join(" ", words(text));
+  }
+
+  /** One 64-bit hash per normalized token, in order; equal to hashing each of {@link #words}. */
+  public static long[] tokenHashes(String text) {
+    if (text == null || text.isEmpty()) {
+      return new long[0];
+    }
+    if (!isAscii(text)) {
+      return tokenHashesUnicode(normalize(text));
+    }
+    // ASCII fast path (most traces): no normalization copy, case folded inline.
+    long[] out = new long[Math.max(8, text.length() / 5)];
+    int count = 0;
+    long h = 0;
+    boolean inWord = false;
+    for (int i = 0, n = text.length(); i < n; i++) {
+      int c = text.charAt(i);
+      boolean alnum = c >= 'a' && c <= 'z' || c >= '0' && c <= '9';
+      if (!alnum && c >= 'A' && c <= 'Z') {
+        c |= 0x20;
+        alnum = true;
+      }
+      if (alnum) {
+        h = fnvStep(inWord ? h : FNV_OFFSET, c);
+        inWord = true;
+      } else if (inWord) {
+        if (count == out.length) {
+          out = Arrays.copyOf(out, out.length * 2);
+        }
+        out[count++] = mix(h);
+        inWord = false;
+      }
+    }
+    if (inWord) {
+      if (count == out.length) {
+        out = Arrays.copyOf(out, out.length + 1);
+      }
+      out[count++] = mix(h);
+    }
+    return Arrays.copyOf(out, count);
+  }
+
+  private static long[] tokenHashesUnicode(String s) {
+    long[] out = new long[Math.max(8, s.length() / 5)];
+    int count = 0;
+    int i = 0;
+    int n = s.length();
+    while (i < n) {
+      int cp = s.codePointAt(i);
+      int len = Character.charCount(cp);
+      long h;
+      if (isSingleCharWord(cp)) {
+        h = fnvStep(FNV_OFFSET, cp);
+        i += len;
+      } else if (Character.isLetterOrDigit(cp)) {
+        h = fnvStep(FNV_OFFSET, cp);
+        int j = i + len;
+        while (j < n) {
+          int c2 = s.codePointAt(j);
+          if (!Character.isLetterOrDigit(c2) || isSingleCharWord(c2)) {
+            break;
+          }
+          h = fnvStep(h, c2);
+          j += Character.charCount(c2);
+        }
+        i = j;
+      } else {
+        i += len;
+        continue;
+      }
+      if (count == out.length) {
+        out = Arrays.copyOf(out, out.length * 2);
+      }
+      out[count++] = mix(h);
+    }
+    return Arrays.copyOf(out, count);
+  }
+
+  private static boolean isAscii(String s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Hashes of every window of {@code n} consecutive tokens (word n-grams / shingles). A text with
+   * fewer than {@code n} tokens yields one hash over all its tokens, so short texts still compare.
+   * An empty text yields none.
+   */
+  public static long[] ngramHashes(long[] tokens, int n) {
+    if (tokens.length == 0) {
+      return new long[0];
+    }
+    if (tokens.length < n) {
+      return new long[] {windowHash(tokens, 0, tokens.length)};
+    }
+    long[] out = new long[tokens.length - n + 1];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = windowHash(tokens, i, n);
+    }
+    return out;
+  }
+
+  /** A hash of the whole token sequence: equal for texts that differ only in case, spacing or punctuation. */
+  public static long textHash(String text) {
+    long[] t = tokenHashes(text);
+    return windowHash(t, 0, t.length);
+  }
+
+  public static long windowHash(long[] tokens, int from, int n) {
+    long h = 0x9E3779B97F4A7C15L ^ n;
+    for (int i = from; i < from + n; i++) {
+      h = mix(h * 31 + tokens[i]);
+    }
+    return h;
+  }
+
+  /** MurmurHash3's 64-bit finalizer: spreads every input bit over the whole output. */
+  public static long mix(long z) {
+    z ^= z >>> 33;
+    z *= 0xff51afd7ed558ccdL;
+    z ^= z >>> 33;
+    z *= 0xc4ceb9fe1a85ec53L;
+    z ^= z >>> 33;
+    return z;
+  }
+
+  private static long fnvStep(long h, int cp) {
+    return (h ^ cp) * FNV_PRIME;
+  }
+
+  private static String normalize(String text) {
+    // NFKC is a no-op (and cheap to check) for plain ASCII, which most traces are.
+    String s = Normalizer.isNormalized(text, Normalizer.Form.NFKC) ? text : Normalizer.normalize(text, Normalizer.Form.NFKC);
+    return s.toLowerCase(java.util.Locale.ROOT);
+  }
+
+  static boolean isSingleCharWord(int cp) {
+    if (cp < 0x2E80) {
+      return false;
+    }
+    Character.UnicodeScript sc = Character.UnicodeScript.of(cp);
+    return sc == Character.UnicodeScript.HAN || sc == Character.UnicodeScript.HIRAGANA
+        || sc == Character.UnicodeScript.KATAKANA;
+  }
+}

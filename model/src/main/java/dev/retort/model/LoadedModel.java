@@ -1,0 +1,31 @@
+package dev.retort.model;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A checkpoint in memory: config, weights and (when the folder has one) tokenizer. Closing it
+ * frees the weights and the tokenizer.
+ *
+ * @param dir the folder it came from
+ * @param config the parsed config.json
+ * @param model the weights
+ * @param tokenizer null when the folder has no tokenizer.json
+ * @param stopTokenIds eos ids of generation_config.json and config.json, in that order, no repeats
+ */
+public record LoadedModel(Path dir, ModelConfig config, Transformer model, Tokenizer tokenizer,
+    List<Integer> stopTokenIds) implements AutoCloseable {
+
+  /** A sampler over this model and tokenizer. */
+  public Sampler sampler() {
+    return new Sampler(model, tokenizer);
+  }
+
+  @Override
+  public void close() {
+    if (tokenizer != null) {
+      tokenizer.close();
+    }
+    model.manager().close();
+  }
+}

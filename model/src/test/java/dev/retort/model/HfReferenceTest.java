@@ -1,0 +1,176 @@
+package dev.retort.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Compares our logits with an independent numpy transcription of transformers' Qwen2/Llama
+ * forward (src/test/python/hf_reference.py) on checkpoints we write: F32 and BF16 files, tied
+ * and untied heads, GQA, q/k/v(/o/mlp) biases, llama3 rope scaling, sharded weights. Skipped
+ * where python3 with numpy is missing.
+ */
+class HfReferenceTest {
+  static NDManager manager;
+  static final Path SCRIPT = Paths.get("src/test/python/hf_reference.py").toAbsolutePath();
+  static final long[][] SEQS = {{1, 5, 9, 2, 33, 7, 7, 30, 4, 11, 25, 3}, {12, 0, 39}};
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void setUp() {
+    manager = TestModels.manager();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    manager.close();
+  }
+
+  static boolean numpyAvailable() {
+    try {
+      Process p = new ProcessBuilder("python3", "-c", "import numpy").redirectErrorStream(true)
+          .start();
+      return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  static JsonObject reference(Path dir, long[][] seqs) throws Exception {
+    StringBuilder arg = new StringBuilder("[");
+    for (int i = 0; i < seqs.length; i++) {
+      arg.append(i == 0 ? "" : ",").append(java.util.Arrays.toString(seqs[i]));
+    }
+    arg.append("]");
+    Process p = new ProcessBuilder("python3", SCRIPT.toString(), dir.toString(), arg.toString())
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), "reference script failed");
+    return JsonParser.parseString(out).getAsJsonObject();
+  }
+
+  private void check(ModelConfig config, DataType dtype, long shardBytes) throws Exception {
+    assumeTrue(numpyAvailable(), "python3 with numpy not available");
+    Path dir = tmp.resolve(config.modelType() + "-" + dtype + "-" + shardBytes);
+    try (NDManager m = manager.newSubManager()) {
+      Transformer t = Transformer.create(config, 3, m);
+      TestModels.randomize(t, 17);
+      Checkpoint.save(t, config, dir, dtype, null, shardBytes);
+    }
+    JsonObject ref = reference(dir, SEQS);
+    try (NDManager m = manager.newSubManager();
+        LoadedModel lm = Checkpoint.load(dir, m)) {
+      double worst = 0;
+      for (int s = 0; s < SEQS.length; s++) {
+        NDArray ours = lm.model().logits(m, new long[][] {SEQS[s]});
+        float[] flat = ours.toFloatArray();
+        JsonArray rows = ref.getAsJsonArray("logits").get(s).getAsJsonArray();
+        int v = config.vocabSize();
+        for (int i = 0; i < rows.size(); i++) {
+          JsonArray r = rows.get(i).getAsJsonArray();
+          for (int j = 0; j < v; j++) {
+            worst = Math.max(worst, Math.abs(flat[i * v + j] - r.get(j).getAsDouble()));
+          }
+        }
+        double[] lp = lm.sampler().logprobs(toInts(SEQS[s]));
+        JsonArray rlp = ref.getAsJsonArray("logprobs").get(s).getAsJsonArray();
+        assertEquals(rlp.size(), lp.length);
+        for (int i = 0; i < lp.length; i++) {
+          assertEquals(rlp.get(i).getAsDouble(), lp[i], 1e-4, "logprob " + i);
+        }
+      }
+      assertEquals(0, worst, 1e-4, "max |logit - reference|");
+    }
+  }
+
+  static int[] toInts(long[] a) {
+    int[] out = new int[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = (int) a[i];
+    }
+    return out;
+  }
+
+  @Test
+  void qwen2TiedGqaBiasF32() throws Exception {
+    check(TestModels.qwen(40), DataType.FLOAT32, Checkpoint.DEFAULT_MAX_SHARD_BYTES);
+  }
+
+  @Test
+  void qwen2Bf16Sharded() throws Exception {
+    check(TestModels.qwen(40), DataType.BFLOAT16, 20_000);
+  }
+
+  @Test
+  void llamaUntiedBiasRopeScalingF32() throws Exception {
+    check(TestModels.llama(40), DataType.FLOAT32, Checkpoint.DEFAULT_MAX_SHARD_BYTES);
+  }
+
+  @Test
+  void llamaPlainGqaBf16() throws Exception {
+    ModelConfig c = new ModelConfig("llama", 40, 48, 64, 3, 6, 2, 8, 64, 1e-5, 10000.0, null,
+        false, false, false, null, List.of(), null);
+    check(c, DataType.BFLOAT16, Checkpoint.DEFAULT_MAX_SHARD_BYTES);
+  }
+
+  @Test
+  void qwen2UntiedExplicitHeadDim() throws Exception {
+    // head_dim (16) differs from hidden_size / heads (8), as some Qwen-family configs do.
+    ModelConfig c = new ModelConfig("qwen2", 40, 32, 64, 2, 4, 1, 16, 64, 1e-6, 1000000.0, null,
+        false, false, false, null, List.of(), null);
+    check(c, DataType.FLOAT32, Checkpoint.DEFAULT_MAX_SHARD_BYTES);
+  }
+
+  @Test
+  void handWrittenHfConfigLoads() throws Exception {
+    assumeTrue(numpyAvailable(), "python3 with numpy not available");
+    // A config.json as transformers writes it (no head_dim, extra keys, eos list), with weights
+    // from our writer: checks key defaults and that unknown-but-harmless keys are ignored.
+    Path dir = tmp.resolve("hf");
+    ModelConfig c = TestModels.qwen(40);
+    try (NDManager m = manager.newSubManager()) {
+      Transformer t = Transformer.create(c, 5, m);
+      TestModels.randomize(t, 8);
+      Checkpoint.save(t, c, dir, DataType.FLOAT32, null);
+    }
+    Files.writeString(dir.resolve("config.json"), "{\"architectures\":[\"Qwen2ForCausalLM\"],"
+        + "\"model_type\":\"qwen2\",\"vocab_size\":40,\"hidden_size\":32,\"intermediate_size\":64,"
+        + "\"num_hidden_layers\":2,\"num_attention_heads\":4,\"num_key_value_heads\":2,"
+        + "\"max_position_embeddings\":128,\"rms_norm_eps\":1e-06,\"rope_theta\":10000.0,"
+        + "\"rope_scaling\":null,\"tie_word_embeddings\":true,\"use_sliding_window\":false,"
+        + "\"sliding_window\":4096,\"max_window_layers\":21,\"torch_dtype\":\"bfloat16\","
+        + "\"transformers_version\":\"4.43.1\",\"use_cache\":true,\"attention_dropout\":0.0,"
+        + "\"bos_token_id\":1,\"eos_token_id\":[2,3],\"hidden_act\":\"silu\","
+        + "\"initializer_range\":0.02}");
+    JsonObject ref = reference(dir, new long[][] {SEQS[0]});
+    try (NDManager m = manager.newSubManager();
+        LoadedModel lm = Checkpoint.load(dir, m)) {
+      assertEquals(List.of(2, 3), lm.config().eosTokenIds());
+      float[] ours = lm.model().logits(m, new long[][] {SEQS[0]}).toFloatArray();
+      JsonArray rows = ref.getAsJsonArray("logits").get(0).getAsJsonArray();
+      for (int i = 0; i < rows.size(); i++) {
+        for (int j = 0; j < 40; j++) {
+          assertEquals(rows.get(i).getAsJsonArray().get(j).getAsDouble(), ours[i * 40 + j], 1e-4);
+        }
+      }
+    }
+  }
+}

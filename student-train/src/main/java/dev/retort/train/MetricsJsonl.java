@@ -1,0 +1,101 @@
+package dev.retort.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.retort.core.io.Json;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code metrics.jsonl}: one line per step with step, epoch, loss, lr, grad_norm, tokens,
+ * tokens_per_s, elapsed_s. On resume, lines past the checkpoint's step (written by the killed
+ * process after its last checkpoint) are dropped first, so the file reads as one uninterrupted run.
+ */
+public final class MetricsJsonl implements TrainingListener {
+  public static final String FILE = "metrics.jsonl";
+  private final Path file;
+  private BufferedWriter out;
+
+  public MetricsJsonl(Path file) {
+    this.file = file;
+  }
+
+  @Override
+  public void onTrainBegin(TrainInfo info) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      List<String> keep = new ArrayList<>();
+      if (info.startStep() > 0 && Files.isRegularFile(file)) {
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+          try {
+            JsonNode n = Json.COMPACT.readTree(line);
+            if (n != null && n.path("step").asLong(Long.MAX_VALUE) <= info.startStep()) {
+              keep.add(line);
+            }
+          } catch (IOException e) {
+            // a line cut short by the kill: dropped
+          }
+        }
+      }
+      Files.write(file, keep, StandardCharsets.UTF_8);
+      out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void onStep(StepMetrics m, TrainControl control) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("step", m.step());
+    row.put("epoch", m.epoch());
+    row.put("loss", m.loss());
+    row.put("lr", m.lr());
+    row.put("grad_norm", m.gradNorm());
+    row.put("tokens", m.tokens());
+    row.put("tokens_per_s", Math.round(m.tokensPerSecond() * 10) / 10.0);
+    row.put("elapsed_s", Math.round(m.elapsedSeconds() * 1000) / 1000.0);
+    try {
+      out.write(Json.toJson(row));
+      out.write('\n');
+      out.flush(); // a checkpoint's lines must be on disk when the process dies after it
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void onTrainEnd(TrainResult result) {
+    close();
+  }
+
+  void close() {
+    try {
+      if (out != null) {
+        out.close();
+        out = null;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Rows of a metrics file (for curves and tests). */
+  public static List<JsonNode> read(Path file) {
+    List<JsonNode> rows = new ArrayList<>();
+    for (Json.Line l : Json.readLines(file)) {
+      if (l.ok()) {
+        rows.add(l.node());
+      }
+    }
+    return rows;
+  }
+}

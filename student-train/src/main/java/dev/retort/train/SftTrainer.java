@@ -1,0 +1,417 @@
+package dev.retort.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.retort.core.config.RetortConfig;
+import dev.retort.core.io.Json;
+import dev.retort.core.run.Provenance;
+import dev.retort.core.run.StageOutput;
+import dev.retort.model.ChatTemplate;
+import dev.retort.model.Checkpoint;
+import dev.retort.model.ModelConfig;
+import dev.retort.model.Tokenizer;
+import dev.retort.model.Transformer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Supervised fine-tuning of a dense student on SFT Parquet, on DJL's PyTorch engine in fp32.
+ *
+ * <p>Design choices:
+ *
+ * <ol>
+ *   <li>Correct by construction: prompt and completion are encoded separately ({@link SftEncoder}),
+ *       so the loss covers exactly the assistant tokens; packed samples get their own segment ids
+ *       and positions, and the model's mask keeps them apart ({@link PackedBatch}); the loss is
+ *       normalized by the completion tokens of the whole step, so accumulation and device splits
+ *       give the same gradient as one big batch.
+ *   <li>Checks before work: an empty dataset, a sample longer than seq-len, seq-len beyond the
+ *       model's context, a checkpoint without tokenizer: all fail before the first step.
+ *   <li>Resume is exact: the data order of each step is a function of (seed, epoch, step), the
+ *       checkpoint holds fp32 weights, AdamW moments and listener state, and the same code path
+ *       runs the same ops after a resume, so a killed-and-resumed run reaches the same weights.
+ *   <li>Everything on the device: parameters and moments never cross into Java during training;
+ *       per step only the packed ids go in and a few scalars (loss, grad norm) come out; every
+ *       intermediate lives in a per-micro-batch NDManager that is closed right after.
+ *   <li>Cross-cutting work is listeners ({@link ProgressBar}, {@link MetricsJsonl},
+ *       {@link CheckpointEvery}, {@link EarlyStopping}, and the caller's).
+ * </ol>
+ */
+public final class SftTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(SftTrainer.class);
+  public static final String STAGE = "student-train";
+  static final String TOKEN_CACHE = ".tokens.bin";
+  static final String HF_STAGING = ".hf";
+
+  private SftTrainer() {}
+
+  /**
+   * Trains and writes a Hugging Face checkpoint into {@code outDir} with provenance.json,
+   * stats.json, metrics.jsonl, loss.png, lr.png and _SUCCESS. Returns the cached result when
+   * {@code outDir} is already complete for the same settings and inputs; resumes from
+   * {@code outDir/checkpoints} when an earlier run of the same settings was interrupted.
+   *
+   * @param dataDir SFT Parquet folder ({@code settings.data()} overrides it)
+   * @param extra listeners called after the built-in ones
+   * @throws IllegalArgumentException on bad input, before training starts
+   */
+  public static TrainResult run(TrainSettings settings, Path dataDir, Path outDir, TrainingListener... extra) {
+    Path data = settings.data().orElse(dataDir);
+    if (data == null) {
+      throw new IllegalArgumentException("no SFT data: pass a data folder or set data in the train section");
+    }
+    if (!Files.exists(data)) {
+      throw new IllegalArgumentException("SFT data folder " + data + " does not exist");
+    }
+    settings.initFrom().ifPresent(StudentModel::checkCheckpointDir);
+    String dataId = Provenance.identityOf(data);
+    String initId = settings.initFrom().map(Provenance::identityOf).orElse("random-init");
+    String runHash = RetortConfig.sha256(settings.weightsHash() + "|" + dataId + "|" + initId);
+    if (StageOutput.isComplete(outDir, runHash)) {
+      TrainResult cached = readResult(outDir);
+      if (cached != null) {
+        LOG.info("{}: complete for this config and data (_SUCCESS {}), skipped", outDir, runHash.substring(0, 12));
+        return cached;
+      }
+    }
+    LOG.info("training {} from {} with\n{}", outDir, data, Json.toJson(settings.toMap()));
+    try {
+      Files.createDirectories(outDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + outDir + ": " + e.getMessage(), e);
+    }
+    StageOutput.invalidate(outDir);
+    Checkpoints checkpoints = new Checkpoints(outDir.resolve(Checkpoints.DIR), settings.keepCheckpoints());
+    checkpoints.cleanTemporaries();
+    Optional<Path> resumeFrom = checkpoints.latest();
+    if (resumeFrom.isPresent() && !runHash.equals(Checkpoints.readState(resumeFrom.get()).runHash())) {
+      LOG.warn("{} holds checkpoints of another config or data; starting over", checkpoints.dir());
+      checkpoints.deleteAll();
+      resumeFrom = Optional.empty();
+    }
+
+    int threads = configureThreads(settings.threads());
+    List<Device> devices = DeviceSpec.parse(settings.devices()).resolve();
+    JniUtils.setGradMode(false); // grad mode is per thread; only the collector turns it on
+    long prepStart = System.nanoTime();
+    try (Tokenizer tok = StudentModel.tokenizer(settings, outDir);
+        NDManager root = NDManager.newBaseManager(devices.get(0))) {
+      ModelConfig config = StudentModel.config(settings, tok);
+      if (settings.seqLen() > config.maxPositionEmbeddings()) {
+        throw new IllegalArgumentException("seq-len " + settings.seqLen() + " is longer than the model's context ("
+            + "max_position_embeddings " + config.maxPositionEmbeddings() + ")");
+      }
+      if (tok.vocabSize() > config.vocabSize()) {
+        throw new IllegalArgumentException("the tokenizer has " + tok.vocabSize() + " ids, the model only "
+            + config.vocabSize());
+      }
+      SftEncoder encoder = new SftEncoder(tok, ChatTemplate.QWEN);
+      Path cache = outDir.resolve(TOKEN_CACHE);
+      TokenStore store = TokenStore.build(data, encoder, settings.seqLen(), cache);
+      SftDataset dataset = new SftDataset(store, settings.seqLen(), settings.batchSize(), settings.gradAccum(),
+          settings.seed(), settings.epochs());
+      long planned = dataset.totalSteps();
+      long total = settings.maxSteps() > 0 ? Math.min(settings.maxSteps(), planned) : planned;
+      LOG.info("data: {} samples, {} tokens ({} trained on), {} packed rows of {} in epoch 1 ({}% padding), "
+              + "{} steps ({} planned for {} epochs)", store.size(), store.totalTokens(), store.lossTokens(),
+          dataset.rows(0).size(), settings.seqLen(), Math.round(dataset.paddingFraction(0) * 1000) / 10.0, total,
+          planned, settings.epochs());
+
+      Transformer model = StudentModel.create(settings, config, root);
+      config = model.config();
+      try (DataParallel dp = new DataParallel(model, devices, root);
+          AdamW opt = new AdamW(model.weights(), settings.beta1(), settings.beta2(), settings.eps(),
+              settings.weightDecay(), AdamW::matricesOnly)) {
+        Loop loop = new Loop(settings, outDir, dataset, dp, opt, checkpoints, runHash, total, listeners(settings, outDir, extra));
+        if (resumeFrom.isPresent()) {
+          loop.restore(resumeFrom.get());
+        }
+        LOG.info("model: {} parameters ({}), {} on {} with {} threads; data prepared in {} s", model.numParameters(),
+            settings.initFrom().map(p -> "from " + p).orElse("random init"), config.modelType(), devices, threads,
+            String.format("%.1f", (System.nanoTime() - prepStart) / 1e9));
+        TrainResult result = loop.train();
+        save(settings, model, config, tok, outDir, result, runHash, data, dataId, initId, loop, store);
+        for (TrainingListener l : loop.listeners) {
+          l.onTrainEnd(result);
+        }
+        Files.deleteIfExists(cache);
+        Files.deleteIfExists(outDir.resolve(StudentModel.SCRATCH_TOKENIZER));
+        return result;
+      } finally {
+        model.manager().close();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e.getMessage(), e);
+    }
+  }
+
+  private static List<TrainingListener> listeners(TrainSettings s, Path outDir, TrainingListener[] extra) {
+    List<TrainingListener> l = new ArrayList<>();
+    l.add(new MetricsJsonl(outDir.resolve(MetricsJsonl.FILE)));
+    if (s.checkpointEvery() > 0) {
+      l.add(new CheckpointEvery(s.checkpointEvery()));
+    }
+    if (s.earlyStop().patience() > 0) {
+      l.add(new EarlyStopping(s.earlyStop().patience(), s.earlyStop().minDelta(), s.logEvery()));
+    }
+    l.add(ProgressBar.auto(s.logEvery()));
+    l.addAll(Arrays.asList(extra));
+    return l;
+  }
+
+  /**
+   * Sets PyTorch's intra-op threads (0: all cores). Before the engine starts this goes through
+   * DJL's system property; afterwards through at::set_num_threads.
+   */
+  public static int configureThreads(int threads) {
+    int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
+    }
+    Engine.getInstance();
+    JniUtils.setNumThreads(n);
+    return n;
+  }
+
+  /** The training loop and its state; one instance per run. */
+  static final class Loop implements TrainControl {
+    final TrainSettings s;
+    final Path outDir;
+    final SftDataset data;
+    final DataParallel dp;
+    final AdamW opt;
+    final Checkpoints checkpoints;
+    final String runHash;
+    final long total;
+    final List<TrainingListener> listeners;
+    final LrSchedule schedule;
+    final Deque<Double> recent = new ArrayDeque<>();
+    long step;
+    long tokens;
+    double elapsedBefore;
+    double sessionStartNanos;
+    boolean finished;
+    String stopReason;
+    Path lastCheckpoint;
+
+    Loop(TrainSettings s, Path outDir, SftDataset data, DataParallel dp, AdamW opt, Checkpoints checkpoints,
+        String runHash, long total, List<TrainingListener> listeners) {
+      this.s = s;
+      this.outDir = outDir;
+      this.data = data;
+      this.dp = dp;
+      this.opt = opt;
+      this.checkpoints = checkpoints;
+      this.runHash = runHash;
+      this.total = total;
+      this.listeners = listeners;
+      this.schedule = LrSchedule.warmupCosine(s.lr(), s.minLrRatio(), s.warmupSteps(), total);
+    }
+
+    void restore(Path checkpoint) {
+      TrainState st = Checkpoints.restore(checkpoint, dp.master(), opt);
+      dp.broadcast();
+      step = st.step();
+      tokens = st.tokens();
+      elapsedBefore = st.elapsedSeconds();
+      finished = st.finished();
+      stopReason = st.stopReason();
+      recent.addAll(st.recentLosses());
+      for (TrainingListener l : listeners) {
+        if (l.stateKey() != null && st.listeners().containsKey(l.stateKey())) {
+          l.restoreState(st.listeners().get(l.stateKey()));
+        }
+      }
+      LOG.info("resumed from {} (step {}{})", checkpoint.getFileName(), step, finished ? ", training had finished" : "");
+    }
+
+    TrainResult train() {
+      TrainInfo info = new TrainInfo(outDir.getFileName().toString(), outDir, step, total, data.epochs(),
+          dp.master().numParameters(), s.tokensPerStep(), dp.devices().stream().map(Object::toString).toList());
+      for (TrainingListener l : listeners) {
+        l.onTrainBegin(info);
+      }
+      sessionStartNanos = System.nanoTime();
+      long sessionTokens = 0;
+      while (!finished && step < total) {
+        int[] pos = data.position(step);
+        int epoch = pos[0];
+        List<List<int[]>> micro = data.step(epoch, pos[1]);
+        long lossTokens = 0;
+        for (List<int[]> mb : micro) {
+          lossTokens += PackedBatch.lossTokens(data.samples(), mb);
+        }
+        double loss = 0;
+        long stepTokens = 0;
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          for (List<int[]> mb : micro) {
+            List<List<int[]>> parts = dp.split(mb);
+            for (int r = 0; r < parts.size(); r++) {
+              if (parts.get(r).isEmpty()) {
+                continue;
+              }
+              PackedBatch b = PackedBatch.of(data.samples(), parts.get(r), data.seqLen());
+              stepTokens += b.realTokens();
+              try (NDManager m = dp.replica(r).manager().newSubManager()) {
+                NDArray l = SftLoss.loss(dp.replica(r), b, m, Math.max(1, lossTokens));
+                gc.backward(l);
+                loss += l.getFloat();
+              }
+            }
+          }
+        }
+        dp.reduceGradients();
+        double norm;
+        try (NDManager m = dp.master().manager().newSubManager()) {
+          norm = GradClip.globalNorm(opt.gradients(m).values());
+        }
+        double lr = schedule.lr(step);
+        opt.step(lr, GradClip.scale(norm, s.clipNorm()));
+        dp.broadcast();
+        step++;
+        tokens += stepTokens;
+        sessionTokens += stepTokens;
+        recent.addLast(loss);
+        while (recent.size() > s.logEvery()) {
+          recent.removeFirst();
+        }
+        if (!Double.isFinite(loss)) {
+          throw new IllegalStateException("loss is " + loss + " at step " + step + " (lr " + lr
+              + "); lower lr or check the data; the last checkpoint is " + lastCheckpoint);
+        }
+        double session = (System.nanoTime() - sessionStartNanos) / 1e9;
+        StepMetrics m = new StepMetrics(step, epoch, loss, lr, norm, tokens, stepTokens,
+            session > 0 ? sessionTokens / session : 0, elapsedBefore + session, total);
+        for (TrainingListener l : listeners) {
+          l.onStep(m, this);
+        }
+        if (pos[1] == data.stepsInEpoch(epoch) - 1) {
+          for (TrainingListener l : listeners) {
+            l.onEpochEnd(epoch, this);
+          }
+        }
+        if (stopReason != null) {
+          LOG.info("stopping at step {}: {}", step, stopReason);
+          break;
+        }
+      }
+      finished = true;
+      checkpoint(); // the final state: a rerun after a crash while saving only saves again
+      double elapsed = elapsedBefore + (System.nanoTime() - sessionStartNanos) / 1e9;
+      long params = dp.master().numParameters();
+      double flops = dp.master().config().trainingFlopsPerToken(data.seqLen()) * tokens;
+      return new TrainResult(meanRecent(), step, tokens, elapsed, params, flops);
+    }
+
+    double meanRecent() {
+      return recent.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+
+    @Override
+    public void requestStop(String reason) {
+      if (stopReason == null) {
+        stopReason = reason;
+      }
+    }
+
+    @Override
+    public boolean stopRequested() {
+      return stopReason != null;
+    }
+
+    @Override
+    public Path checkpoint() {
+      Map<String, Map<String, Object>> ls = new LinkedHashMap<>();
+      for (TrainingListener l : listeners) {
+        if (l.stateKey() != null) {
+          ls.put(l.stateKey(), l.saveState());
+        }
+      }
+      double elapsed = elapsedBefore + (System.nanoTime() - sessionStartNanos) / 1e9;
+      boolean done = finished || stopReason != null;
+      TrainState st = new TrainState(step, opt.steps(), tokens, elapsed, runHash, new ArrayList<>(recent), done,
+          stopReason, ls, Map.of());
+      lastCheckpoint = checkpoints.save(st, dp.master(), opt);
+      return lastCheckpoint;
+    }
+  }
+
+  private static void save(TrainSettings s, Transformer model, ModelConfig config, Tokenizer tok, Path outDir,
+      TrainResult result, String runHash, Path data, String dataId, String initId, Loop loop, TokenStore store)
+      throws IOException {
+    Path staging = outDir.resolve(HF_STAGING);
+    DataType dtype = s.saveDtype().equals("bfloat16") ? DataType.BFLOAT16 : DataType.FLOAT32;
+    Checkpoint.save(model, config, staging, dtype, tok);
+    try (Stream<Path> old = Files.list(outDir)) {
+      for (Path p : old.filter(p -> p.getFileName().toString().matches("model(-\\d+-of-\\d+)?\\.safetensors(\\.index\\.json)?")).toList()) {
+        Files.delete(p);
+      }
+    }
+    try (Stream<Path> files = Files.list(staging)) {
+      for (Path f : files.toList()) {
+        Files.move(f, outDir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      }
+    }
+    StageOutput.deleteTree(staging);
+    TrainingCurves.write(outDir.resolve(MetricsJsonl.FILE), outDir, outDir.getFileName().toString());
+
+    Map<String, Object> stats = new LinkedHashMap<>();
+    stats.put("final_loss", result.finalLoss());
+    stats.put("steps", result.steps());
+    stats.put("tokens", result.tokens());
+    stats.put("wall_seconds", result.wallSeconds());
+    stats.put("parameter_count", result.parameterCount());
+    stats.put("flops", result.flops());
+    stats.put("tokens_per_s", result.tokensPerSecond());
+    stats.put("planned_steps", loop.total);
+    stats.put("stop_reason", loop.stopReason);
+    stats.put("samples", store.size());
+    stats.put("sample_tokens", store.totalTokens());
+    stats.put("completion_tokens", store.lossTokens());
+    stats.put("padding_fraction", loop.data.paddingFraction(0));
+    stats.put("devices", loop.dp.devices().stream().map(Object::toString).toList());
+    Map<String, String> inputs = new LinkedHashMap<>();
+    inputs.put("data", dataId);
+    inputs.put("init-from", initId);
+    Map<String, String> models = new LinkedHashMap<>();
+    models.put("student", outDir.getFileName().toString());
+    models.put("init", s.initFrom().map(Path::toString).orElse("random-init"));
+    Map<String, Object> cfg = new LinkedHashMap<>(s.toMap());
+    cfg.put("data", data.toString());
+    StageOutput.complete(outDir, Provenance.of(STAGE, runHash, cfg, s.seed(), inputs, models), stats);
+    LOG.info("{}: {} steps, {} tokens in {} s ({} tokens/s), final loss {}", outDir, result.steps(), result.tokens(),
+        String.format("%.1f", result.wallSeconds()), Math.round(result.tokensPerSecond()),
+        String.format("%.4f", result.finalLoss()));
+  }
+
+  /** The result recorded in a complete output folder's stats.json, or null. */
+  public static TrainResult readResult(Path outDir) {
+    Path f = outDir.resolve(StageOutput.STATS);
+    if (!Files.isRegularFile(f)) {
+      return null;
+    }
+    JsonNode n = Json.read(f);
+    return new TrainResult(n.path("final_loss").asDouble(Double.NaN), n.path("steps").asLong(), n.path("tokens").asLong(),
+        n.path("wall_seconds").asDouble(), n.path("parameter_count").asLong(), n.path("flops").asDouble());
+  }
+}

@@ -1,0 +1,211 @@
+package dev.retort.train;
+
+import dev.retort.core.config.ConfigBinder;
+import dev.retort.core.config.RetortConfig;
+import dev.retort.core.io.Json;
+import java.lang.reflect.RecordComponent;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One SFT run's settings, bound strictly from any config section ({@code train} by default; the
+ * pipeline binds {@code pipeline.student}, {@code pipeline.teacher}, ... to the same record).
+ * Defaults live in student-train's {@code retort-defaults.conf} under {@code train}.
+ *
+ * @param initFrom a Hugging Face checkpoint folder to fine-tune; when present {@code model} is ignored
+ * @param model the architecture of a randomly initialized student
+ * @param data an SFT Parquet folder overriding the caller's
+ * @param epochs passes over the data
+ * @param maxSteps optimizer steps at most (0: epochs decide)
+ * @param batchSize packed rows per micro-batch (split across devices)
+ * @param seqLen tokens per packed row; also the longest sample allowed
+ * @param gradAccum micro-batches per optimizer step
+ * @param lr peak learning rate
+ * @param minLrRatio the cosine decay's floor as a fraction of {@code lr}
+ * @param warmupSteps linear warmup steps
+ * @param weightDecay decoupled weight decay of matrices (none on norms and biases)
+ * @param clipNorm global gradient-norm limit (0: off)
+ * @param seed seeds random init and the per-epoch data order
+ * @param checkpointEvery steps between resumable checkpoints (0: only at the end)
+ * @param keepCheckpoints resumable checkpoints kept (older ones are deleted)
+ * @param earlyStop loss-plateau stop (patience 0: off)
+ * @param logEvery steps between metric lines
+ * @param threads PyTorch intra-op threads (0: all cores)
+ * @param devices "auto", "cpu", "gpu:0,1" or "cpu:N"
+ * @param saveDtype dtype of the saved weights, "float32" or "bfloat16"
+ */
+public record TrainSettings(
+    Optional<Path> initFrom,
+    ModelSpec model,
+    Optional<Path> data,
+    int epochs,
+    int maxSteps,
+    int batchSize,
+    int seqLen,
+    int gradAccum,
+    double lr,
+    double minLrRatio,
+    int warmupSteps,
+    double weightDecay,
+    double beta1,
+    double beta2,
+    double eps,
+    double clipNorm,
+    long seed,
+    int checkpointEvery,
+    int keepCheckpoints,
+    EarlyStop earlyStop,
+    int logEvery,
+    int threads,
+    String devices,
+    String saveDtype) {
+
+  public static final String SECTION = "train";
+
+  /** Keys that change how a run is observed or stored, not the weights it produces. */
+  static final Set<String> NOT_HASHED = Set.of("checkpoint-every", "keep-checkpoints", "log-every", "threads");
+
+  /**
+   * Architecture of a randomly initialized model (Hugging Face config.json names in kebab case).
+   *
+   * @param vocab "char" (the project's character tokenizer) or a path to a tokenizer.json or its folder
+   */
+  public record ModelSpec(String modelType, int hiddenSize, int numLayers, int numHeads, int numKvHeads,
+      int intermediateSize, int maxPositionEmbeddings, double ropeTheta, boolean tieWordEmbeddings,
+      String vocab) {}
+
+  /**
+   * @param patience log windows without improvement before stopping (0: off)
+   * @param minDelta improvement of the window-mean loss that counts
+   */
+  public record EarlyStop(int patience, double minDelta) {}
+
+  public TrainSettings {
+    check(epochs >= 1, "epochs", "must be at least 1, got " + epochs);
+    check(maxSteps >= 0, "max-steps", "must be 0 (no limit) or positive, got " + maxSteps);
+    check(batchSize >= 1, "batch-size", "must be at least 1, got " + batchSize);
+    check(seqLen >= 2, "seq-len", "must be at least 2, got " + seqLen);
+    check(gradAccum >= 1, "grad-accum", "must be at least 1, got " + gradAccum);
+    check(lr > 0, "lr", "must be positive, got " + lr);
+    check(minLrRatio >= 0 && minLrRatio <= 1, "min-lr-ratio", "must be in [0, 1], got " + minLrRatio);
+    check(warmupSteps >= 0, "warmup-steps", "must be >= 0, got " + warmupSteps);
+    check(weightDecay >= 0, "weight-decay", "must be >= 0, got " + weightDecay);
+    check(beta1 >= 0 && beta1 < 1, "beta1", "must be in [0, 1), got " + beta1);
+    check(beta2 >= 0 && beta2 < 1, "beta2", "must be in [0, 1), got " + beta2);
+    check(eps > 0, "eps", "must be positive, got " + eps);
+    check(clipNorm >= 0, "clip-norm", "must be >= 0 (0: off), got " + clipNorm);
+    check(checkpointEvery >= 0, "checkpoint-every", "must be >= 0, got " + checkpointEvery);
+    check(keepCheckpoints >= 1, "keep-checkpoints", "must be at least 1, got " + keepCheckpoints);
+    check(logEvery >= 1, "log-every", "must be at least 1, got " + logEvery);
+    check(threads >= 0, "threads", "must be >= 0 (0: all cores), got " + threads);
+    check(earlyStop.patience() >= 0, "early-stop.patience", "must be >= 0, got " + earlyStop.patience());
+    check(earlyStop.minDelta() >= 0, "early-stop.min-delta", "must be >= 0, got " + earlyStop.minDelta());
+    String dt = saveDtype.toLowerCase(Locale.ROOT);
+    check(dt.equals("float32") || dt.equals("bfloat16"), "save-dtype",
+        "must be float32 or bfloat16, got '" + saveDtype + "'");
+    saveDtype = dt;
+    DeviceSpec.parse(devices); // fails naming the key on a bad value
+    if (initFrom.isEmpty()) {
+      ModelSpec m = model;
+      String type = m.modelType().toLowerCase(Locale.ROOT);
+      check(type.equals("qwen2") || type.equals("llama"), "model.model-type", "must be qwen2 or llama, got '" + m.modelType() + "'");
+      check(m.hiddenSize() > 0 && m.numLayers() > 0 && m.intermediateSize() > 0, "model",
+          "hidden-size, num-layers and intermediate-size must be positive");
+      check(m.numHeads() > 0 && m.hiddenSize() % m.numHeads() == 0, "model.num-heads",
+          "must divide hidden-size " + m.hiddenSize() + ", got " + m.numHeads());
+      check(m.numKvHeads() > 0 && m.numHeads() % m.numKvHeads() == 0, "model.num-kv-heads",
+          "must divide num-heads " + m.numHeads() + ", got " + m.numKvHeads());
+      check((m.hiddenSize() / m.numHeads()) % 2 == 0, "model.num-heads", "head size hidden-size/num-heads must be even (RoPE)");
+      check(seqLen <= m.maxPositionEmbeddings(), "seq-len",
+          "is " + seqLen + ", longer than model.max-position-embeddings " + m.maxPositionEmbeddings());
+      check(m.vocab() != null && !m.vocab().isBlank(), "model.vocab", "must be \"char\" or a tokenizer.json path");
+    }
+  }
+
+  /** Thrown as IllegalArgumentException: ConfigBinder adds the section path and the file. */
+  private static void check(boolean ok, String key, String problem) {
+    if (!ok) {
+      throw new IllegalArgumentException(key + " " + problem);
+    }
+  }
+
+  /** Binds the {@code train} section. */
+  public static TrainSettings from(RetortConfig config) {
+    return from(config, SECTION);
+  }
+
+  /** Binds any section with this shape (e.g. {@code pipeline.student}). */
+  public static TrainSettings from(RetortConfig config, String path) {
+    return config.section(path, TrainSettings.class);
+  }
+
+  /** The defaults plus {@code overrides} ("key=value" under {@code train}); handy in tests and benchmarks. */
+  public static TrainSettings defaults(String... overrides) {
+    String[] prefixed = new String[overrides.length];
+    for (int i = 0; i < overrides.length; i++) {
+      prefixed[i] = SECTION + "." + overrides[i];
+    }
+    return from(RetortConfig.defaults(prefixed));
+  }
+
+  public TrainSettings withDataOverride(Path dataDir) {
+    return new TrainSettings(initFrom, model, Optional.ofNullable(dataDir), epochs, maxSteps, batchSize, seqLen,
+        gradAccum, lr, minLrRatio, warmupSteps, weightDecay, beta1, beta2, eps, clipNorm, seed, checkpointEvery,
+        keepCheckpoints, earlyStop, logEvery, threads, devices, saveDtype);
+  }
+
+  /** Tokens of one optimizer step at most: batch-size x seq-len x grad-accum. */
+  public long tokensPerStep() {
+    return (long) batchSize * seqLen * gradAccum;
+  }
+
+  /** Kebab-case map of every setting (the resolved config stored in provenance and state files). */
+  public Map<String, Object> toMap() {
+    return toMap(this);
+  }
+
+  /** Hash of the settings that determine the weights (not logging, threads or checkpoint cadence). */
+  public String weightsHash() {
+    Map<String, Object> m = new LinkedHashMap<>(toMap());
+    NOT_HASHED.forEach(m::remove);
+    if (initFrom.isPresent()) {
+      m.remove("model"); // ignored when fine-tuning
+    }
+    return RetortConfig.sha256(Json.toJson(m));
+  }
+
+  static Map<String, Object> toMap(Record r) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (RecordComponent c : r.getClass().getRecordComponents()) {
+      Object v;
+      try {
+        v = c.getAccessor().invoke(r);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+      out.put(ConfigBinder.kebab(c.getName()), plain(v));
+    }
+    return out;
+  }
+
+  private static Object plain(Object v) {
+    if (v instanceof Optional<?> o) {
+      return o.map(TrainSettings::plain).orElse(null);
+    }
+    if (v instanceof Record rec) {
+      return toMap(rec);
+    }
+    if (v instanceof Path p) {
+      return p.toString();
+    }
+    if (v instanceof List<?> l) {
+      return l.stream().map(TrainSettings::plain).toList();
+    }
+    return v;
+  }
+}

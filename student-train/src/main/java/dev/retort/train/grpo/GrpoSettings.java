@@ -1,0 +1,237 @@
+package dev.retort.train.grpo;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueType;
+import dev.retort.core.config.ConfigBinder;
+import dev.retort.core.config.ConfigError;
+import dev.retort.core.config.RetortConfig;
+import dev.retort.core.io.Json;
+import java.lang.reflect.RecordComponent;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One GRPO run's settings, bound strictly from any config section. The defaults ship as the
+ * resource {@value #DEFAULTS_RESOURCE} (not in the module's retort-defaults.conf) and are applied
+ * under whatever section is bound, so {@code grpo}, {@code train.grpo} or a pipeline section all
+ * start from them. Descriptions of every key are in that resource.
+ *
+ * @param initFrom the starting policy (HF checkpoint folder); also the KL reference
+ * @param steps GRPO steps (sample + score + updates)
+ * @param promptsPerStep prompts per step
+ * @param groupSize completions sampled per prompt (G)
+ * @param maxNewTokens longest completion; a truncated completion scores 0
+ * @param temperature sampling temperature; log-probabilities are taken at the same temperature
+ * @param topP nucleus sampling (1: off)
+ * @param lr peak learning rate
+ * @param minLrRatio cosine floor as a fraction of lr
+ * @param warmupSteps linear warmup, in GRPO steps
+ * @param weightDecay decoupled weight decay of matrices
+ * @param clipNorm global gradient-norm limit (0: off)
+ * @param clipEps PPO clip range of the importance ratio
+ * @param klCoef weight of the k3 KL penalty to the frozen reference (0: no reference loaded)
+ * @param updatesPerBatch optimizer updates per sampled batch (mu)
+ * @param variant {@link Variant#GRPO} or {@link Variant#DR_GRPO}
+ * @param formatReward reward for a well-formed completion (0: off)
+ * @param seed seeds prompt order and sampling
+ * @param checkpointEvery steps between resumable checkpoints (0: only at the end)
+ * @param keepCheckpoints resumable checkpoints kept
+ * @param logEvery steps between progress lines; also the window of the first/last reward means
+ * @param promptTemplate user turn with {@value #PROBLEM}
+ * @param threads PyTorch intra-op threads (0: all cores)
+ * @param microBatch sequences per forward/backward chunk
+ * @param budgetFlops stop once this many FLOPs are spent
+ */
+public record GrpoSettings(
+    Path initFrom,
+    int steps,
+    int promptsPerStep,
+    int groupSize,
+    int maxNewTokens,
+    double temperature,
+    double topP,
+    double lr,
+    double minLrRatio,
+    int warmupSteps,
+    double weightDecay,
+    double clipNorm,
+    double clipEps,
+    double klCoef,
+    int updatesPerBatch,
+    Variant variant,
+    double formatReward,
+    long seed,
+    int checkpointEvery,
+    int keepCheckpoints,
+    int logEvery,
+    String promptTemplate,
+    int threads,
+    int microBatch,
+    Optional<Double> budgetFlops) {
+
+  /** The conventional section name. */
+  public static final String SECTION = "grpo";
+  /** Classpath resource holding the defaults, under {@value #SECTION}. */
+  public static final String DEFAULTS_RESOURCE = "dev/retort/train/grpo/grpo-defaults.conf";
+  /** Placeholder of the problem text in {@link #promptTemplate}. */
+  public static final String PROBLEM = "{problem}";
+
+  /** Keys that change how a run is observed or stored, not the weights it produces. */
+  static final Set<String> NOT_HASHED = Set.of("checkpoint-every", "keep-checkpoints", "log-every", "threads");
+
+  /** How advantages and the per-token loss are normalized. */
+  public enum Variant {
+    /** DeepSeekMath: A = (r - mean) / std per group; mean over each completion's tokens, then over completions. */
+    GRPO,
+    /** Dr. GRPO (Liu et al. 2025): A = r - mean; token sums divided by the constant max-new-tokens. */
+    DR_GRPO
+  }
+
+  public GrpoSettings {
+    check(initFrom != null && !initFrom.toString().isBlank(), "init-from", "is required (a checkpoint folder)");
+    check(steps >= 1, "steps", "must be at least 1, got " + steps);
+    check(promptsPerStep >= 1, "prompts-per-step", "must be at least 1, got " + promptsPerStep);
+    check(groupSize >= 2, "group-size", "must be at least 2 (advantages compare samples within a group), got " + groupSize);
+    check(maxNewTokens >= 1, "max-new-tokens", "must be at least 1, got " + maxNewTokens);
+    check(temperature > 0 && Double.isFinite(temperature), "temperature",
+        "must be positive (GRPO needs diverse samples; greedy groups are all equal), got " + temperature);
+    check(topP > 0 && topP <= 1, "top-p", "must be in (0, 1], got " + topP);
+    check(lr > 0, "lr", "must be positive, got " + lr);
+    check(minLrRatio >= 0 && minLrRatio <= 1, "min-lr-ratio", "must be in [0, 1], got " + minLrRatio);
+    check(warmupSteps >= 0, "warmup-steps", "must be >= 0, got " + warmupSteps);
+    check(weightDecay >= 0, "weight-decay", "must be >= 0, got " + weightDecay);
+    check(clipNorm >= 0, "clip-norm", "must be >= 0 (0: off), got " + clipNorm);
+    check(clipEps > 0 && clipEps < 1, "clip-eps", "must be in (0, 1), got " + clipEps);
+    check(klCoef >= 0, "kl-coef", "must be >= 0, got " + klCoef);
+    check(updatesPerBatch >= 1, "updates-per-batch", "must be at least 1, got " + updatesPerBatch);
+    check(variant != null, "variant", "must be grpo or dr-grpo");
+    check(formatReward >= 0, "format-reward", "must be >= 0 (0: off), got " + formatReward);
+    check(checkpointEvery >= 0, "checkpoint-every", "must be >= 0, got " + checkpointEvery);
+    check(keepCheckpoints >= 1, "keep-checkpoints", "must be at least 1, got " + keepCheckpoints);
+    check(logEvery >= 1, "log-every", "must be at least 1, got " + logEvery);
+    check(promptTemplate != null && promptTemplate.contains(PROBLEM), "prompt-template",
+        "must contain " + PROBLEM + ", got: " + promptTemplate);
+    check(threads >= 0, "threads", "must be >= 0 (0: all cores), got " + threads);
+    check(microBatch >= 1, "micro-batch", "must be at least 1, got " + microBatch);
+    budgetFlops = budgetFlops == null ? Optional.empty() : budgetFlops;
+    check(budgetFlops.map(b -> b > 0).orElse(true), "budget-flops", "must be positive or null, got " + budgetFlops.orElse(null));
+  }
+
+  /** Thrown as IllegalArgumentException: ConfigBinder adds the section path and the file. */
+  private static void check(boolean ok, String key, String problem) {
+    if (!ok) {
+      throw new IllegalArgumentException(key + " " + problem);
+    }
+  }
+
+  /** Binds the {@value #SECTION} section. */
+  public static GrpoSettings from(RetortConfig config) {
+    return from(config, SECTION);
+  }
+
+  /**
+   * Binds the section at {@code path} (which may be absent: then only the defaults apply, and
+   * init-from is reported missing) with the defaults resource underneath it.
+   *
+   * @throws ConfigError naming {@code path.key} for unknown keys, wrong types, bad values
+   */
+  public static GrpoSettings from(RetortConfig config, String path) {
+    Config raw = config.raw();
+    Config section;
+    if (raw.hasPathOrNull(path) && !raw.getIsNull(path)) {
+      if (raw.getValue(path).valueType() != ConfigValueType.OBJECT) {
+        throw new ConfigError(path, config.origin(), "expected an object");
+      }
+      section = raw.getConfig(path);
+    } else {
+      section = ConfigFactory.empty();
+    }
+    Config merged = section.withFallback(defaultsSection()).atPath(path);
+    return new ConfigBinder(config.origin()).bind(merged, path, GrpoSettings.class);
+  }
+
+  /** The defaults plus {@code overrides} ("key=value" under {@value #SECTION}); for tests and tools. */
+  public static GrpoSettings defaults(String... overrides) {
+    String[] prefixed = new String[overrides.length];
+    for (int i = 0; i < overrides.length; i++) {
+      prefixed[i] = SECTION + "." + overrides[i];
+    }
+    return from(RetortConfig.defaults(prefixed));
+  }
+
+  /** The {@value #SECTION} object of the defaults resource. */
+  static Config defaultsSection() {
+    Config c = ConfigFactory.parseResources(GrpoSettings.class.getClassLoader(), DEFAULTS_RESOURCE);
+    if (!c.hasPath(SECTION)) {
+      throw new IllegalStateException("classpath resource " + DEFAULTS_RESOURCE + " is missing or has no " + SECTION + " section");
+    }
+    return c.getConfig(SECTION);
+  }
+
+  /** The user turn for a problem. */
+  public String userText(String problem) {
+    return promptTemplate.replace(PROBLEM, problem);
+  }
+
+  /** Completions sampled per step. */
+  public int sequencesPerStep() {
+    return promptsPerStep * groupSize;
+  }
+
+  /** Kebab-case map of every setting (stored in provenance). */
+  public Map<String, Object> toMap() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (RecordComponent c : getClass().getRecordComponents()) {
+      Object v;
+      try {
+        v = c.getAccessor().invoke(this);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+      if (v instanceof Optional<?> o) {
+        v = o.orElse(null);
+      }
+      if (v instanceof Path p) {
+        v = p.toString();
+      }
+      if (v instanceof Variant var) {
+        v = var.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+      }
+      out.put(ConfigBinder.kebab(c.getName()), v);
+    }
+    return out;
+  }
+
+  /** Hash of the settings that determine the weights (not logging, threads or checkpoint cadence). */
+  public String weightsHash() {
+    Map<String, Object> m = new LinkedHashMap<>(toMap());
+    NOT_HASHED.forEach(m::remove);
+    m.remove("init-from"); // identified by content, not by path (see GrpoTrainer)
+    return RetortConfig.sha256(Json.toJson(m));
+  }
+
+  /** A copy with another step count (the budget matcher and tests use it). */
+  public GrpoSettings withSteps(int newSteps) {
+    return new GrpoSettings(initFrom, newSteps, promptsPerStep, groupSize, maxNewTokens, temperature, topP, lr,
+        minLrRatio, warmupSteps, weightDecay, clipNorm, clipEps, klCoef, updatesPerBatch, variant, formatReward, seed,
+        checkpointEvery, keepCheckpoints, logEvery, promptTemplate, threads, microBatch, budgetFlops);
+  }
+
+  /** A copy with a FLOP budget (null: none). */
+  public GrpoSettings withBudgetFlops(Double flops) {
+    return new GrpoSettings(initFrom, steps, promptsPerStep, groupSize, maxNewTokens, temperature, topP, lr,
+        minLrRatio, warmupSteps, weightDecay, clipNorm, clipEps, klCoef, updatesPerBatch, variant, formatReward, seed,
+        checkpointEvery, keepCheckpoints, logEvery, promptTemplate, threads, microBatch, Optional.ofNullable(flops));
+  }
+
+  /** A copy starting from another checkpoint. */
+  public GrpoSettings withInitFrom(Path dir) {
+    return new GrpoSettings(dir, steps, promptsPerStep, groupSize, maxNewTokens, temperature, topP, lr,
+        minLrRatio, warmupSteps, weightDecay, clipNorm, clipEps, klCoef, updatesPerBatch, variant, formatReward, seed,
+        checkpointEvery, keepCheckpoints, logEvery, promptTemplate, threads, microBatch, budgetFlops);
+  }
+}

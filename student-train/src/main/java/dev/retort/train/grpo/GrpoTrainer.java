@@ -1,0 +1,654 @@
+package dev.retort.train.grpo;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.retort.core.config.RetortConfig;
+import dev.retort.core.data.Prompt;
+import dev.retort.core.io.Json;
+import dev.retort.core.run.Provenance;
+import dev.retort.core.run.StageOutput;
+import dev.retort.model.ChatTemplate;
+import dev.retort.model.Checkpoint;
+import dev.retort.model.Generation;
+import dev.retort.model.LoadedModel;
+import dev.retort.model.ModelConfig;
+import dev.retort.model.Sampler;
+import dev.retort.model.SamplingOptions;
+import dev.retort.model.Tokenizer;
+import dev.retort.model.Transformer;
+import dev.retort.train.AdamW;
+import dev.retort.train.Checkpoints;
+import dev.retort.train.GradClip;
+import dev.retort.train.LrSchedule;
+import dev.retort.train.SftTrainer;
+import dev.retort.train.StudentModel;
+import dev.retort.train.TrainControl;
+import dev.retort.train.TrainState;
+import dev.retort.train.TrainingCurves;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * GRPO (DeepSeekMath, Shao et al. 2024) of a student with verifier rewards: the RL arm of the
+ * distilled-versus-RL comparison. Each step samples a group of completions per prompt from the
+ * current policy, scores them with the filter's verifiers, turns rewards into group-relative
+ * advantages ({@link Advantages}) and takes {@code updates-per-batch} clipped policy-gradient
+ * updates ({@link GrpoObjective}).
+ *
+ * <p>Design choices:
+ *
+ * <ol>
+ *   <li>Sampling is the model module's KV-cache {@link Sampler}, one batch of prompts x G rows per
+ *       step; log-probabilities of all sampled sequences come from batched, right-padded forwards
+ *       in micro-batches sorted by length (little padding), each in its own NDManager.
+ *   <li>Completions whose advantage is exactly 0 (their whole group scored alike) contribute no
+ *       gradient when there is no KL term, so they are not run through forward/backward at all.
+ *       The loss normalization still counts them, so the gradient is the one of the full batch.
+ *   <li>With one update per batch the old policy is the current one: its log-probabilities are the
+ *       current ones with the gradient stopped, and no extra forward is spent. With more, the
+ *       first update's log-probabilities (detached) serve as the old ones for the later updates.
+ *   <li>Deterministic and exactly resumable: the prompts of step k and each row's sampling seed
+ *       are functions of (seed, k), and checkpoints hold fp32 weights, AdamW moments and the
+ *       counters, so a killed and resumed run reaches the weights of an uninterrupted one.
+ *   <li>Compute is counted with ModelConfig's accounting: 2N (plus attention) per prompt and
+ *       generated token of sampling and per token of the reference forward, 6N per token trained
+ *       per update. {@code budget-flops} stops the run at a FLOP budget (e.g. the SFT arm's).
+ *   <li>Progress, metrics, checkpoint cadence and the budget are listeners ({@link GrpoListener}).
+ * </ol>
+ */
+public final class GrpoTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(GrpoTrainer.class);
+  /** The stage name in provenance (the SFT trainer's, with method grpo in the config). */
+  public static final String STAGE = "student-train";
+  public static final String METHOD = "grpo";
+  static final String HF_STAGING = ".hf";
+
+  private GrpoTrainer() {}
+
+  /**
+   * Trains with the verifier reward ({@link VerifierReward} with {@code format-reward}) and writes
+   * a Hugging Face checkpoint into {@code outDir} with provenance.json, stats.json, metrics.jsonl,
+   * loss.png, lr.png, reward.png and _SUCCESS. Returns the recorded result when {@code outDir} is
+   * already complete for the same settings, prompts and starting model; resumes from
+   * {@code outDir/checkpoints} when an earlier run of the same was interrupted.
+   *
+   * @param prompts training prompts; those without a reference answer are skipped
+   * @param extra listeners called after the built-in ones
+   * @throws IllegalArgumentException on bad input, before training starts
+   */
+  public static GrpoResult run(GrpoSettings settings, List<Prompt> prompts, Path outDir, GrpoListener... extra) {
+    return run(settings, prompts, outDir, new VerifierReward(settings.formatReward()),
+        "verifier(format=" + settings.formatReward() + ")", extra);
+  }
+
+  /**
+   * As {@link #run(GrpoSettings, List, Path, GrpoListener...)} with another reward.
+   *
+   * @param rewardId a stable name of the reward, part of the run's identity (a changed reward
+   *     must not resume or reuse a run of the old one)
+   */
+  public static GrpoResult run(GrpoSettings s, List<Prompt> prompts, Path outDir, RewardFunction reward,
+      String rewardId, GrpoListener... extra) {
+    List<Prompt> usable = prompts.stream()
+        .filter(p -> p.referenceAnswer() != null && !p.referenceAnswer().isBlank()).toList();
+    if (usable.isEmpty()) {
+      throw new IllegalArgumentException("none of the " + prompts.size() + " prompts has a reference answer to reward");
+    }
+    if (usable.size() < prompts.size()) {
+      LOG.info("{} of {} prompts have no reference answer and are skipped", prompts.size() - usable.size(), prompts.size());
+    }
+    StudentModel.checkCheckpointDir(s.initFrom());
+    String promptsId = promptsIdentity(usable);
+    String initId = Provenance.identityOf(s.initFrom());
+    String runHash = RetortConfig.sha256(METHOD + "|" + s.weightsHash() + "|" + promptsId + "|" + initId + "|" + rewardId);
+    if (StageOutput.isComplete(outDir, runHash)) {
+      GrpoResult cached = readResult(outDir);
+      if (cached != null) {
+        LOG.info("{}: complete for this config and data (_SUCCESS {}), skipped", outDir, runHash.substring(0, 12));
+        return cached;
+      }
+    }
+    LOG.info("GRPO {} from {} on {} prompts with\n{}", outDir, s.initFrom(), usable.size(), Json.toJson(s.toMap()));
+    try {
+      Files.createDirectories(outDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + outDir + ": " + e.getMessage(), e);
+    }
+    StageOutput.invalidate(outDir);
+    Checkpoints checkpoints = new Checkpoints(outDir.resolve(Checkpoints.DIR), s.keepCheckpoints());
+    checkpoints.cleanTemporaries();
+    Optional<Path> resumeFrom = checkpoints.latest();
+    if (resumeFrom.isPresent() && !runHash.equals(Checkpoints.readState(resumeFrom.get()).runHash())) {
+      LOG.warn("{} holds checkpoints of another config or data; starting over", checkpoints.dir());
+      checkpoints.deleteAll();
+      resumeFrom = Optional.empty();
+    }
+
+    int threads = SftTrainer.configureThreads(s.threads());
+    JniUtils.setGradMode(false); // grad mode is per thread; only the collector turns it on
+    long prepStart = System.nanoTime();
+    try (NDManager root = NDManager.newBaseManager();
+        LoadedModel policy = Checkpoint.load(s.initFrom(), root);
+        LoadedModel reference = s.klCoef() > 0 ? Checkpoint.load(s.initFrom(), root) : null) {
+      Tokenizer tok = policy.tokenizer();
+      List<Integer> stops = stopIds(policy);
+      List<int[]> promptIds = encodePrompts(s, usable, tok, policy.config());
+      Transformer model = policy.model();
+      try (AdamW opt = new AdamW(model.weights(), 0.9, 0.999, 1e-8, s.weightDecay(), AdamW::matricesOnly)) {
+        Loop loop = new Loop(s, outDir, usable, promptIds, model, reference == null ? null : reference.model(),
+            new Sampler(model, tok), stops, reward, opt, checkpoints, runHash, listeners(s, outDir, extra));
+        if (resumeFrom.isPresent()) {
+          loop.restore(resumeFrom.get());
+        }
+        LOG.info("policy: {} parameters ({}), reference: {}, {} threads; prepared in {} s", model.numParameters(),
+            policy.config().modelType(), reference == null ? "none (kl-coef 0)" : "frozen copy of init-from", threads,
+            String.format("%.1f", (System.nanoTime() - prepStart) / 1e9));
+        GrpoResult result = loop.train();
+        save(s, model, policy.config(), tok, outDir, result, runHash, promptsId, initId, rewardId, loop, usable.size());
+        for (GrpoListener l : loop.listeners) {
+          l.onTrainEnd(result);
+        }
+        return result;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e.getMessage(), e);
+    }
+  }
+
+  private static List<GrpoListener> listeners(GrpoSettings s, Path outDir, GrpoListener[] extra) {
+    List<GrpoListener> l = new ArrayList<>();
+    l.add(new GrpoMetricsJsonl(outDir.resolve(GrpoMetricsJsonl.FILE)));
+    if (s.checkpointEvery() > 0) {
+      l.add(new GrpoCheckpointEvery(s.checkpointEvery()));
+    }
+    s.budgetFlops().ifPresent(b -> l.add(new FlopBudget(b)));
+    l.add(GrpoProgress.stderr(s.logEvery()));
+    l.addAll(Arrays.asList(extra));
+    return l;
+  }
+
+  /** Generation stops on the checkpoint's eos ids; an end-of-turn token is the fallback. */
+  private static List<Integer> stopIds(LoadedModel m) {
+    if (!m.stopTokenIds().isEmpty()) {
+      return m.stopTokenIds();
+    }
+    Integer end = m.tokenizer().imEndId();
+    if (end == null) {
+      throw new IllegalArgumentException("init-from " + m.dir() + " declares no eos_token_id and its tokenizer has no "
+          + ChatTemplate.IM_END + ": sampled completions would never end");
+    }
+    return List.of(end);
+  }
+
+  private static List<int[]> encodePrompts(GrpoSettings s, List<Prompt> prompts, Tokenizer tok, ModelConfig config) {
+    List<int[]> out = new ArrayList<>(prompts.size());
+    int longest = 0;
+    String longestId = null;
+    for (Prompt p : prompts) {
+      int[] ids = tok.encode(ChatTemplate.QWEN.prompt(s.userText(p.problem())));
+      if (ids.length > longest) {
+        longest = ids.length;
+        longestId = p.id();
+      }
+      out.add(ids);
+    }
+    if (longest + s.maxNewTokens() > config.maxPositionEmbeddings()) {
+      throw new IllegalArgumentException("prompt " + longestId + " has " + longest + " tokens; with max-new-tokens "
+          + s.maxNewTokens() + " it exceeds the model's context (max_position_embeddings "
+          + config.maxPositionEmbeddings() + ")");
+    }
+    return out;
+  }
+
+  /** A content identity of the prompt list: ids, problems and answers, in order. */
+  static String promptsIdentity(List<Prompt> prompts) {
+    StringBuilder b = new StringBuilder();
+    for (Prompt p : prompts) {
+      b.append(p.id()).append('\u0001').append(p.problem()).append('\u0001').append(p.referenceAnswer())
+          .append('\u0001').append(p.answerType().code()).append('\u0002');
+    }
+    return "sha256:" + RetortConfig.sha256(b.toString()).substring(0, 32);
+  }
+
+  /** SplitMix64 finalizer: decorrelates nearby seeds. */
+  static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** The training loop and its state; one instance per run. */
+  static final class Loop implements TrainControl {
+    final GrpoSettings s;
+    final Path outDir;
+    final List<Prompt> prompts;
+    final List<int[]> promptIds;
+    final Transformer model;
+    final Transformer reference;
+    final Sampler sampler;
+    final List<Integer> stops;
+    final RewardFunction reward;
+    final AdamW opt;
+    final Checkpoints checkpoints;
+    final String runHash;
+    final List<GrpoListener> listeners;
+    final LrSchedule schedule;
+    final ModelConfig config;
+    long step;
+    long tokensSampled;
+    long tokensTrained;
+    double flops;
+    double elapsedBefore;
+    long sessionStartNanos;
+    boolean finished;
+    String stopReason;
+    Path lastCheckpoint;
+    /** Mean reward and accuracy of every step so far (for the first/last windows of the result). */
+    final List<Double> rewards = new ArrayList<>();
+    final List<Double> accuracies = new ArrayList<>();
+
+    Loop(GrpoSettings s, Path outDir, List<Prompt> prompts, List<int[]> promptIds, Transformer model,
+        Transformer reference, Sampler sampler, List<Integer> stops, RewardFunction reward, AdamW opt,
+        Checkpoints checkpoints, String runHash, List<GrpoListener> listeners) {
+      this.s = s;
+      this.outDir = outDir;
+      this.prompts = prompts;
+      this.promptIds = promptIds;
+      this.model = model;
+      this.reference = reference;
+      this.sampler = sampler;
+      this.stops = stops;
+      this.reward = reward;
+      this.opt = opt;
+      this.checkpoints = checkpoints;
+      this.runHash = runHash;
+      this.listeners = listeners;
+      this.schedule = LrSchedule.warmupCosine(s.lr(), s.minLrRatio(), s.warmupSteps(), s.steps());
+      this.config = model.config();
+    }
+
+    void restore(Path checkpoint) {
+      TrainState st = Checkpoints.restore(checkpoint, model, opt);
+      step = st.step();
+      tokensTrained = st.tokens();
+      elapsedBefore = st.elapsedSeconds();
+      finished = st.finished();
+      stopReason = st.stopReason();
+      Map<String, Object> x = st.extra();
+      tokensSampled = ((Number) x.getOrDefault("tokens_sampled", 0)).longValue();
+      flops = ((Number) x.getOrDefault("flops", 0.0)).doubleValue();
+      rewards.addAll(doubles(x.get("rewards")));
+      accuracies.addAll(doubles(x.get("accuracies")));
+      LOG.info("resumed from {} (step {}{})", checkpoint.getFileName(), step, finished ? ", training had finished" : "");
+    }
+
+    private static List<Double> doubles(Object o) {
+      List<Double> out = new ArrayList<>();
+      if (o instanceof List<?> l) {
+        for (Object v : l) {
+          out.add(((Number) v).doubleValue());
+        }
+      }
+      return out;
+    }
+
+    /** Indices of the prompts of a step: consecutive slices of a per-epoch shuffle seeded by (seed, epoch). */
+    int[] promptsOf(long stepIndex) {
+      int n = prompts.size();
+      int[] out = new int[s.promptsPerStep()];
+      int[] perm = null;
+      long epochOfPerm = -1;
+      for (int j = 0; j < out.length; j++) {
+        long k = stepIndex * s.promptsPerStep() + j;
+        long epoch = k / n;
+        if (epoch != epochOfPerm) {
+          perm = permutation(n, mix(s.seed() * 0x9E3779B97F4A7C15L + epoch));
+          epochOfPerm = epoch;
+        }
+        out[j] = perm[(int) (k % n)];
+      }
+      return out;
+    }
+
+    private static int[] permutation(int n, long seed) {
+      int[] p = new int[n];
+      for (int i = 0; i < n; i++) {
+        p[i] = i;
+      }
+      SplittableRandom r = new SplittableRandom(seed);
+      for (int i = n - 1; i > 0; i--) {
+        int j = r.nextInt(i + 1);
+        int t = p[i];
+        p[i] = p[j];
+        p[j] = t;
+      }
+      return p;
+    }
+
+    GrpoResult train() {
+      GrpoInfo info = new GrpoInfo(outDir.getFileName().toString(), outDir, step, s.steps(), model.numParameters(),
+          s.sequencesPerStep());
+      for (GrpoListener l : listeners) {
+        l.onTrainBegin(info);
+      }
+      sessionStartNanos = System.nanoTime();
+      while (!finished && step < s.steps()) {
+        GrpoStepMetrics m = step();
+        for (GrpoListener l : listeners) {
+          l.onStep(m, this);
+        }
+        if (stopReason != null) {
+          LOG.info("stopping at step {}: {}", step, stopReason);
+          break;
+        }
+      }
+      finished = true;
+      checkpoint(); // the final state: a rerun after a crash while saving only saves again
+      return result();
+    }
+
+    GrpoResult result() {
+      int n = rewards.size();
+      int w = Math.max(1, Math.min(s.logEvery(), n / 2));
+      return new GrpoResult(step, mean(rewards, 0, w), mean(rewards, n - w, n), tokensSampled, tokensTrained, flops,
+          elapsed(), mean(accuracies, 0, w), mean(accuracies, n - w, n));
+    }
+
+    private static double mean(List<Double> v, int from, int to) {
+      if (v.isEmpty()) {
+        return Double.NaN;
+      }
+      double sum = 0;
+      for (int i = Math.max(0, from); i < to; i++) {
+        sum += v.get(i);
+      }
+      return sum / (to - Math.max(0, from));
+    }
+
+    double elapsed() {
+      return elapsedBefore + (System.nanoTime() - sessionStartNanos) / 1e9;
+    }
+
+    /** One GRPO step: sample, score, advantages, updates. */
+    GrpoStepMetrics step() {
+      long t0 = System.nanoTime();
+      int g = s.groupSize();
+      int[] chosen = promptsOf(step);
+      int rows = chosen.length * g;
+      List<int[]> inputs = new ArrayList<>(rows);
+      long[] seeds = new long[rows];
+      for (int r = 0; r < rows; r++) {
+        inputs.add(promptIds.get(chosen[r / g]));
+        seeds[r] = mix(mix(s.seed() + 0x632BE59BD9B4E019L * (step + 1)) + r);
+      }
+      SamplingOptions opts = new SamplingOptions(s.maxNewTokens(), s.temperature(), s.topP(), 0, s.seed(), stops, List.of());
+      List<Generation> gens = sampler.generate(inputs, opts, seeds);
+      long t1 = System.nanoTime();
+
+      double[] rewardValues = new double[rows];
+      int correct = 0;
+      int formed = 0;
+      int truncated = 0;
+      long generated = 0;
+      double stepFlops = 0;
+      for (int r = 0; r < rows; r++) {
+        Generation gen = gens.get(r);
+        boolean cut = Generation.LENGTH.equals(gen.finishReason());
+        RewardFunction.Score sc = reward.score(prompts.get(chosen[r / g]), gen.text(), cut);
+        rewardValues[r] = sc.reward();
+        correct += sc.correct() ? 1 : 0;
+        formed += sc.wellFormed() ? 1 : 0;
+        truncated += cut ? 1 : 0;
+        generated += gen.completionTokens();
+        int len = gen.promptTokens() + gen.completionTokens();
+        stepFlops += config.flopsPerToken(len) * len;
+      }
+      double[] adv = Advantages.compute(rewardValues, g, s.variant());
+      int zeroGroups = 0;
+      for (int q = 0; q < chosen.length; q++) {
+        boolean zero = true;
+        for (int r = q * g; r < (q + 1) * g; r++) {
+          zero &= adv[r] == 0;
+        }
+        zeroGroups += zero ? 1 : 0;
+      }
+
+      // Completions that carry a gradient, longest first so micro-batches hold similar lengths.
+      List<PolicySequence> seqs = new ArrayList<>();
+      for (int r = 0; r < rows; r++) {
+        if (adv[r] == 0 && s.klCoef() == 0) {
+          continue;
+        }
+        Generation gen = gens.get(r);
+        int[] p = promptIds.get(chosen[r / g]);
+        int[] all = Arrays.copyOf(p, p.length + gen.tokens().length);
+        System.arraycopy(gen.tokens(), 0, all, p.length, gen.tokens().length);
+        double norm = s.variant() == GrpoSettings.Variant.GRPO ? gen.completionTokens() : s.maxNewTokens();
+        seqs.add(new PolicySequence(all, p.length, adv[r], 1.0 / ((double) rows * norm)));
+      }
+      seqs.sort(Comparator.comparingInt((PolicySequence q) -> -q.tokens().length));
+      List<SeqBatch> batches = new ArrayList<>();
+      for (int i = 0; i < seqs.size(); i += s.microBatch()) {
+        batches.add(SeqBatch.of(seqs.subList(i, Math.min(seqs.size(), i + s.microBatch()))));
+      }
+      for (PolicySequence q : seqs) {
+        int len = q.tokens().length;
+        stepFlops += (reference != null ? config.flopsPerToken(len) * len : 0)
+            + config.trainingFlopsPerToken(len) * len * s.updatesPerBatch();
+      }
+
+      double lr = schedule.lr(step);
+      Update u = update(batches, lr);
+      long stepTrained = 0;
+      for (SeqBatch b : batches) {
+        stepTrained += b.realTokens();
+      }
+      step++;
+      tokensSampled += generated;
+      tokensTrained += stepTrained * s.updatesPerBatch();
+      flops += stepFlops;
+      double meanReward = Arrays.stream(rewardValues).average().orElse(0);
+      double var = Arrays.stream(rewardValues).map(v -> (v - meanReward) * (v - meanReward)).sum() / rows;
+      rewards.add(meanReward);
+      accuracies.add((double) correct / rows);
+      long t2 = System.nanoTime();
+      return new GrpoStepMetrics(step, lr, u.loss, u.gradNorm, meanReward, Math.sqrt(var), (double) correct / rows,
+          (double) formed / rows, (double) generated / rows, (double) truncated / rows, u.kl, u.clipFraction,
+          (double) zeroGroups / chosen.length, seqs.size(), tokensSampled, tokensTrained, flops, (t1 - t0) / 1e9,
+          (t2 - t1) / 1e9, elapsed(), s.steps());
+    }
+
+    record Update(double loss, double gradNorm, double kl, double clipFraction) {}
+
+    /** The step's optimizer updates on the sampled batch; no update when no completion carries a gradient. */
+    Update update(List<SeqBatch> batches, double lr) {
+      if (batches.isEmpty()) {
+        return new Update(0, 0, Double.NaN, 0);
+      }
+      float[][] refLogp = reference == null ? null : referenceLogprobs(batches);
+      float[][] oldLogp = new float[batches.size()][];
+      double firstLoss = 0;
+      double firstNorm = 0;
+      double klSum = 0;
+      double klTokens = 0;
+      double clipped = 0;
+      double tokens = 0;
+      for (int u = 0; u < s.updatesPerBatch(); u++) {
+        double loss = 0;
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          for (int i = 0; i < batches.size(); i++) {
+            SeqBatch b = batches.get(i);
+            try (NDManager m = model.manager().newSubManager()) {
+              Shape shape = new Shape(b.rows(), b.len() - 1);
+              NDArray logp = GrpoObjective.tokenLogprobs(model, b, m, s.temperature());
+              NDArray old = u == 0 ? null : m.create(oldLogp[i], shape);
+              if (u == 0 && s.updatesPerBatch() > 1) {
+                oldLogp[i] = logp.stopGradient().toType(DataType.FLOAT32, false).toFloatArray();
+              }
+              NDArray ref = refLogp == null ? null : m.create(refLogp[i], shape);
+              GrpoObjective.Terms t = GrpoObjective.terms(logp, old, ref, b, m, s.clipEps(), s.klCoef());
+              gc.backward(t.loss());
+              loss += t.loss().getFloat();
+              clipped += t.clippedTokens().getFloat();
+              tokens += t.maskedTokens().getFloat();
+              if (u == 0 && t.klSum() != null) {
+                klSum += t.klSum().getFloat();
+                klTokens += t.maskedTokens().getFloat();
+              }
+            }
+          }
+        }
+        double norm;
+        try (NDManager m = model.manager().newSubManager()) {
+          norm = GradClip.globalNorm(opt.gradients(m).values());
+        }
+        if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+          throw new IllegalStateException("GRPO loss " + loss + ", gradient norm " + norm + " at step " + (step + 1)
+              + " (lr " + lr + "); lower lr; the last checkpoint is " + lastCheckpoint);
+        }
+        opt.step(lr, GradClip.scale(norm, s.clipNorm()));
+        if (u == 0) {
+          firstLoss = loss;
+          firstNorm = norm;
+        }
+      }
+      return new Update(firstLoss, firstNorm, klTokens > 0 ? klSum / klTokens : Double.NaN,
+          tokens > 0 ? clipped / tokens : 0);
+    }
+
+    /** The frozen reference's log-probabilities of every batch, without a graph. */
+    private float[][] referenceLogprobs(List<SeqBatch> batches) {
+      float[][] out = new float[batches.size()][];
+      for (int i = 0; i < batches.size(); i++) {
+        try (NDManager m = reference.manager().newSubManager()) {
+          out[i] = GrpoObjective.tokenLogprobs(reference, batches.get(i), m, s.temperature()).toFloatArray();
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public void requestStop(String reason) {
+      if (stopReason == null) {
+        stopReason = reason;
+      }
+    }
+
+    @Override
+    public boolean stopRequested() {
+      return stopReason != null;
+    }
+
+    @Override
+    public Path checkpoint() {
+      Map<String, Object> extra = new LinkedHashMap<>();
+      extra.put("method", METHOD);
+      extra.put("tokens_sampled", tokensSampled);
+      extra.put("flops", flops);
+      extra.put("rewards", new ArrayList<>(rewards));
+      extra.put("accuracies", new ArrayList<>(accuracies));
+      boolean done = finished || stopReason != null;
+      TrainState st = new TrainState(step, opt.steps(), tokensTrained, elapsed(), runHash, List.of(), done, stopReason,
+          Map.of(), extra);
+      lastCheckpoint = checkpoints.save(st, model, opt);
+      return lastCheckpoint;
+    }
+  }
+
+  private static void save(GrpoSettings s, Transformer model, ModelConfig config, Tokenizer tok, Path outDir,
+      GrpoResult result, String runHash, String promptsId, String initId, String rewardId, Loop loop, int promptCount)
+      throws IOException {
+    Path staging = outDir.resolve(HF_STAGING);
+    Checkpoint.save(model, config, staging, DataType.FLOAT32, tok);
+    try (Stream<Path> old = Files.list(outDir)) {
+      for (Path p : old.filter(p -> p.getFileName().toString().matches("model(-\\d+-of-\\d+)?\\.safetensors(\\.index\\.json)?")).toList()) {
+        Files.delete(p);
+      }
+    }
+    try (Stream<Path> files = Files.list(staging)) {
+      for (Path f : files.toList()) {
+        Files.move(f, outDir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      }
+    }
+    StageOutput.deleteTree(staging);
+    String title = outDir.getFileName().toString();
+    TrainingCurves.write(outDir.resolve(GrpoMetricsJsonl.FILE), outDir, title);
+    GrpoCurves.write(outDir.resolve(GrpoMetricsJsonl.FILE), outDir, title);
+
+    Map<String, Object> stats = new LinkedHashMap<>();
+    stats.put("method", METHOD);
+    stats.put("steps", result.steps());
+    stats.put("mean_reward_first", result.meanRewardFirst());
+    stats.put("mean_reward_last", result.meanRewardLast());
+    stats.put("accuracy_first", result.accuracyFirst());
+    stats.put("accuracy_last", result.accuracyLast());
+    stats.put("tokens_sampled", result.tokensSampled());
+    stats.put("tokens_trained", result.tokensTrained());
+    stats.put("flops", result.flops());
+    stats.put("wall_seconds", result.wallSeconds());
+    stats.put("parameter_count", model.numParameters());
+    stats.put("planned_steps", s.steps());
+    stats.put("optimizer_steps", loop.opt.steps());
+    stats.put("stop_reason", loop.stopReason);
+    stats.put("budget_flops", s.budgetFlops().orElse(null));
+    stats.put("prompts", promptCount);
+    stats.put("reward", rewardId);
+    Map<String, String> inputs = new LinkedHashMap<>();
+    inputs.put("prompts", promptsId);
+    inputs.put("init-from", initId);
+    Map<String, String> models = new LinkedHashMap<>();
+    models.put("student", outDir.getFileName().toString());
+    models.put("init", s.initFrom().toString());
+    if (s.klCoef() > 0) {
+      models.put("reference", s.initFrom().toString());
+    }
+    Map<String, Object> cfg = new LinkedHashMap<>();
+    cfg.put("method", METHOD);
+    cfg.putAll(s.toMap());
+    StageOutput.complete(outDir, Provenance.of(STAGE, runHash, cfg, s.seed(), inputs, models), stats);
+    LOG.info("{}: {} GRPO steps in {} s; reward {} -> {}, accuracy {} -> {}; {} tokens sampled, {} trained, {} FLOPs",
+        outDir, result.steps(), String.format("%.1f", result.wallSeconds()), fmt(result.meanRewardFirst()),
+        fmt(result.meanRewardLast()), fmt(result.accuracyFirst()), fmt(result.accuracyLast()), result.tokensSampled(),
+        result.tokensTrained(), String.format("%.3e", result.flops()));
+  }
+
+  private static String fmt(double v) {
+    return String.format("%.3f", v);
+  }
+
+  /** The result recorded in a complete output folder's stats.json, or null (also for an SFT folder). */
+  public static GrpoResult readResult(Path outDir) {
+    Path f = outDir.resolve(StageOutput.STATS);
+    if (!Files.isRegularFile(f)) {
+      return null;
+    }
+    JsonNode n = Json.read(f);
+    if (!METHOD.equals(n.path("method").asText())) {
+      return null;
+    }
+    return new GrpoResult(n.path("steps").asLong(), n.path("mean_reward_first").asDouble(Double.NaN),
+        n.path("mean_reward_last").asDouble(Double.NaN), n.path("tokens_sampled").asLong(),
+        n.path("tokens_trained").asLong(), n.path("flops").asDouble(), n.path("wall_seconds").asDouble(),
+        n.path("accuracy_first").asDouble(Double.NaN), n.path("accuracy_last").asDouble(Double.NaN));
+  }
+}

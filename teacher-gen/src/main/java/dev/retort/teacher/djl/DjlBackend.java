@@ -1,0 +1,170 @@
+package dev.retort.teacher.djl;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.retort.core.data.SamplingParams;
+import dev.retort.model.ChatTemplate;
+import dev.retort.model.Checkpoint;
+import dev.retort.model.Generation;
+import dev.retort.model.LoadedModel;
+import dev.retort.model.Sampler;
+import dev.retort.model.SamplingOptions;
+import dev.retort.model.Tokenizer;
+import dev.retort.teacher.ReasoningParser;
+import dev.retort.teacher.server.Completion;
+import dev.retort.teacher.server.CompletionBackend;
+import dev.retort.teacher.server.CompletionRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A checkpoint loaded with the model module and sampled with its KV-cache {@link Sampler}: the
+ * backend of {@code retort serve} and of the in-process teacher on GPU executors.
+ *
+ * <p>Each request is rendered with the chat template up to the assistant header and encoded with
+ * the checkpoint's own tokenizer (the project's character-level tokenizer.json or a real HF one).
+ * The generated text starts with the model's {@code <think>} block and is split with core
+ * {@code Completions.split} (through {@link ReasoningParser}), which also accepts R1-style output
+ * without the opening tag. One Sampler call per distinct sampling setting in the batch (a batch of
+ * distillation requests shares one); every row keeps its request's own seed.
+ */
+public final class DjlBackend implements CompletionBackend {
+  private final NDManager manager;
+  private final LoadedModel loaded;
+  private final Sampler sampler;
+  private final Tokenizer tokenizer;
+  private final List<Integer> stopIds;
+  private final String name;
+
+  private DjlBackend(NDManager manager, LoadedModel loaded) {
+    this.manager = manager;
+    this.loaded = loaded;
+    this.tokenizer = loaded.tokenizer();
+    if (tokenizer == null) {
+      throw new IllegalArgumentException("checkpoint " + loaded.dir() + " has no tokenizer.json; the teacher needs one");
+    }
+    this.sampler = loaded.sampler();
+    Set<Integer> stops = new LinkedHashSet<>(loaded.stopTokenIds());
+    Integer imEnd = tokenizer.imEndId();
+    if (imEnd != null) {
+      stops.add(imEnd);
+    }
+    if (tokenizer.eosId() != null) {
+      stops.add(tokenizer.eosId());
+    }
+    this.stopIds = List.copyOf(stops);
+    Path fn = loaded.dir().toAbsolutePath().normalize().getFileName();
+    this.name = fn == null ? "checkpoint" : fn.toString();
+  }
+
+  /** Loads {@code checkpoint} onto {@code device} (null: DJL's default device). */
+  public static DjlBackend load(Path checkpoint, Device device) {
+    NDManager m = device == null ? NDManager.newBaseManager() : NDManager.newBaseManager(device);
+    try {
+      return new DjlBackend(m, Checkpoint.load(checkpoint, m, device));
+    } catch (IOException e) {
+      m.close();
+      throw new UncheckedIOException("cannot load teacher checkpoint " + checkpoint + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Parses a device setting: {@code cpu}, {@code gpu} (GPU 0), {@code gpu:N}, or {@code auto}
+   * with the GPU addresses Spark assigned to the task (the first is used; CPU when none).
+   */
+  public static Device device(String setting, List<String> gpuAddresses) {
+    String s = setting == null ? "auto" : setting.trim().toLowerCase(Locale.ROOT);
+    if (s.equals("cpu")) {
+      return Device.cpu();
+    }
+    if (s.equals("gpu")) {
+      return Device.gpu(0);
+    }
+    if (s.startsWith("gpu:")) {
+      try {
+        return Device.gpu(Integer.parseInt(s.substring(4)));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("teacher.djl.device: expected gpu:N, got '" + setting + "'");
+      }
+    }
+    if (!s.equals("auto")) {
+      throw new IllegalArgumentException("teacher.djl.device must be auto, cpu, gpu or gpu:N, got '" + setting + "'");
+    }
+    if (gpuAddresses != null && !gpuAddresses.isEmpty()) {
+      try {
+        return Device.gpu(Integer.parseInt(gpuAddresses.get(0).trim()));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("Spark GPU address is not a number: '" + gpuAddresses.get(0) + "'");
+      }
+    }
+    return Device.cpu();
+  }
+
+  /** The checkpoint folder's name: the teacher id of in-process generations. */
+  public String name() {
+    return name;
+  }
+
+  public Device device() {
+    return manager.getDevice();
+  }
+
+  @Override
+  public List<Completion> generate(List<CompletionRequest> batch) {
+    // Group rows that share sampling settings: one Sampler call each, results put back in order.
+    Map<Key, List<Integer>> groups = new LinkedHashMap<>();
+    for (int i = 0; i < batch.size(); i++) {
+      CompletionRequest r = batch.get(i);
+      SamplingParams s = r.sampling();
+      groups.computeIfAbsent(new Key(s.temperature(), s.topP(), s.topK(), s.maxTokens(), r.stop()), k -> new ArrayList<>()).add(i);
+    }
+    Completion[] out = new Completion[batch.size()];
+    for (Map.Entry<Key, List<Integer>> g : groups.entrySet()) {
+      Key k = g.getKey();
+      List<Integer> rows = g.getValue();
+      List<int[]> prompts = new ArrayList<>(rows.size());
+      long[] seeds = new long[rows.size()];
+      for (int j = 0; j < rows.size(); j++) {
+        CompletionRequest r = batch.get(rows.get(j));
+        prompts.add(tokenizer.encode(ChatTemplate.QWEN.prompt(r.userText())));
+        Long seed = r.sampling().seed();
+        seeds[j] = seed != null ? seed : ThreadLocalRandom.current().nextLong();
+      }
+      SamplingOptions opts = new SamplingOptions(k.maxTokens, k.temperature, k.topP, k.topK, 0, stopIds,
+          k.stop.stream().filter(s -> !s.isEmpty()).toList());
+      List<Generation> gens = sampler.generate(prompts, opts, seeds);
+      for (int j = 0; j < rows.size(); j++) {
+        Generation gen = gens.get(j);
+        String text = gen.text() == null ? "" : gen.text();
+        int end = text.indexOf(ChatTemplate.IM_END);
+        if (end >= 0) {
+          text = text.substring(0, end);
+        }
+        ReasoningParser.Parts parts = ReasoningParser.parseContent(text);
+        out[rows.get(j)] = new Completion(parts.reasoning(), parts.answer(), gen.finishReason(), gen.promptTokens(),
+            gen.completionTokens());
+      }
+    }
+    return List.of(out);
+  }
+
+  private record Key(double temperature, double topP, int topK, int maxTokens, List<String> stop) {}
+
+  @Override
+  public void close() {
+    loaded.close();
+    manager.close();
+  }
+}

@@ -1,0 +1,15 @@
+package dev.retort.teacher.server;
+
+import java.util.List;
+
+/**
+ * What generates text behind {@link OpenAiServer} and {@link dev.retort.teacher.djl.LocalTeacher}:
+ * a batch of requests in, one completion per request out, in order. Called from one thread at a
+ * time (the batcher's), so implementations holding a model need no locking.
+ */
+public interface CompletionBackend extends AutoCloseable {
+  List<Completion> generate(List<CompletionRequest> batch) throws Exception;
+
+  @Override
+  default void close() {}
+}

@@ -1,0 +1,512 @@
+package dev.retort.teacher.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.retort.core.data.Completions;
+import dev.retort.core.data.SamplingParams;
+import dev.retort.core.io.Json;
+import dev.retort.teacher.ChatMessage;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An OpenAI-compatible server ({@code POST /v1/chat/completions}, {@code GET /v1/models},
+ * {@code GET /health}) in front of a {@link CompletionBackend}: a local checkpoint
+ * ({@link dev.retort.teacher.djl.DjlBackend}) or the deterministic {@link ScriptedBackend}.
+ *
+ * <p>Design choices:
+ * <ul>
+ *   <li>The embedded default teacher is served over the same HTTP path as a production pool, so
+ *       the client, retries and the generate job are exercised for real on one laptop.
+ *   <li>Netty, fully asynchronous: requests wait in the {@link Batcher}, answers are written from
+ *       whatever thread finishes them, and added latency is a scheduled write, not a sleeping
+ *       thread, so one server holds thousands of requests ("unlimited concurrency").
+ *   <li>A request with {@code n = k} becomes k samples with seeds seed, seed+1, ... in the batch.
+ *   <li>Fault injection (error rate, dropped connections, hangs, latency) is for tests and
+ *       benchmarks of the client; it is off by default.
+ *   <li>Binds 127.0.0.1 unless told otherwise; an optional bearer token guards /v1/* and is
+ *       compared in constant time and never logged.
+ * </ul>
+ */
+public final class OpenAiServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OpenAiServer.class);
+  private static final int MAX_BODY = 16 << 20;
+
+  private final ServerOptions options;
+  private final CompletionBackend backend;
+  private final Batcher batcher;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final Channel serverChannel;
+  private final Random faults;
+  private final AtomicLong ids = new AtomicLong();
+  private final Stats stats = new Stats();
+
+  /** Counters of what the server did, for tests and benchmarks. */
+  public static final class Stats {
+    public final AtomicLong requests = new AtomicLong();
+    public final AtomicLong completed = new AtomicLong();
+    public final AtomicLong samples = new AtomicLong();
+    public final AtomicLong injectedErrors = new AtomicLong();
+    public final AtomicLong dropped = new AtomicLong();
+    public final AtomicLong hung = new AtomicLong();
+    public final AtomicLong rejected = new AtomicLong();
+
+    public long injectedFaults() {
+      return injectedErrors.get() + dropped.get() + hung.get();
+    }
+  }
+
+  private OpenAiServer(CompletionBackend backend, ServerOptions options) throws InterruptedException {
+    this.options = options;
+    this.backend = backend;
+    this.batcher = new Batcher(backend, options.maxBatch(), options.batchWait(), "retort-server-batcher");
+    this.faults = new Random(options.faultSeed() != 0 ? options.faultSeed() : ThreadLocalRandom.current().nextLong());
+    this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("retort-server-accept", true), NioIoHandler.newFactory());
+    this.workers = new MultiThreadIoEventLoopGroup(options.ioThreads(), new DefaultThreadFactory("retort-server-io", true),
+        NioIoHandler.newFactory());
+    try {
+      this.serverChannel = new ServerBootstrap()
+          .group(boss, workers)
+          .channel(NioServerSocketChannel.class)
+          .option(ChannelOption.SO_BACKLOG, 4096)
+          .option(ChannelOption.SO_REUSEADDR, true)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              channels.add(ch);
+              ch.pipeline().addLast(new HttpServerCodec());
+              ch.pipeline().addLast(new HttpObjectAggregator(MAX_BODY));
+              ch.pipeline().addLast(new Handler());
+            }
+          })
+          .bind(options.host(), options.port()).sync().channel();
+    } catch (RuntimeException | InterruptedException e) {
+      shutdownGroups();
+      batcher.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Starts a server; it runs until {@link #close()}.
+   *
+   * @throws IllegalStateException when the address cannot be bound (message names host and port)
+   */
+  public static OpenAiServer start(CompletionBackend backend, ServerOptions options) {
+    try {
+      OpenAiServer s = new OpenAiServer(backend, options);
+      LOG.info("serving {} on {} ({})", options.servedModelName(), s.url(), options);
+      return s;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while binding " + options.host() + ":" + options.port(), e);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage(), e);
+    }
+  }
+
+  public int port() {
+    return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+  }
+
+  /** Base URL including /v1, as {@code teacher.endpoints} expects it. */
+  public String url() {
+    String h = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
+    return "http://" + h + ":" + port() + "/v1";
+  }
+
+  public ServerOptions options() {
+    return options;
+  }
+
+  public Stats stats() {
+    return stats;
+  }
+
+  public Batcher batcher() {
+    return batcher;
+  }
+
+  /** Stops listening, drops open connections (in-flight requests see a closed connection), stops the backend. */
+  @Override
+  public void close() {
+    serverChannel.close().syncUninterruptibly();
+    channels.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    batcher.close();
+    shutdownGroups();
+    try {
+      backend.close();
+    } catch (Exception e) {
+      LOG.warn("backend close failed: {}", e.toString());
+    }
+  }
+
+  private void shutdownGroups() {
+    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+  }
+
+  private enum Fault { NONE, ERROR, DROP, HANG }
+
+  private Fault drawFault() {
+    if (options.errorRate() == 0 && options.dropRate() == 0 && options.hangRate() == 0) {
+      return Fault.NONE;
+    }
+    double u;
+    synchronized (faults) {
+      u = faults.nextDouble();
+    }
+    if (u < options.dropRate()) {
+      return Fault.DROP;
+    }
+    if (u < options.dropRate() + options.hangRate()) {
+      return Fault.HANG;
+    }
+    if (u < options.dropRate() + options.hangRate() + options.errorRate()) {
+      return Fault.ERROR;
+    }
+    return Fault.NONE;
+  }
+
+  /** A client error with OpenAI's error body. */
+  private static final class BadRequest extends Exception {
+    private static final long serialVersionUID = 1L;
+    final HttpResponseStatus status;
+    final String param;
+
+    BadRequest(HttpResponseStatus status, String message, String param) {
+      super(message);
+      this.status = status;
+      this.param = param;
+    }
+  }
+
+  private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+      boolean keepAlive = HttpUtil.isKeepAlive(req);
+      String path = req.uri();
+      int q = path.indexOf('?');
+      if (q >= 0) {
+        path = path.substring(0, q);
+      }
+      if (!req.decoderResult().isSuccess()) {
+        send(ctx, error(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request", null), false);
+        return;
+      }
+      if (path.equals("/health")) {
+        send(ctx, json(HttpResponseStatus.OK, Json.COMPACT.createObjectNode().put("status", "ok")), keepAlive);
+        return;
+      }
+      if (path.startsWith("/v1/") && !authorized(req)) {
+        send(ctx, error(HttpResponseStatus.UNAUTHORIZED, "missing or wrong bearer token", null), keepAlive);
+        return;
+      }
+      if (path.equals("/v1/models") && req.method().equals(HttpMethod.GET)) {
+        send(ctx, json(HttpResponseStatus.OK, models()), keepAlive);
+        return;
+      }
+      if (path.equals("/v1/chat/completions")) {
+        if (!req.method().equals(HttpMethod.POST)) {
+          send(ctx, error(HttpResponseStatus.METHOD_NOT_ALLOWED, "use POST", null), keepAlive);
+          return;
+        }
+        chat(ctx, req, keepAlive);
+        return;
+      }
+      send(ctx, error(HttpResponseStatus.NOT_FOUND, "no route " + req.method() + " " + path, null), keepAlive);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      LOG.debug("connection error: {}", cause.toString());
+      ctx.close();
+    }
+  }
+
+  private boolean authorized(FullHttpRequest req) {
+    if (options.bearerToken() == null) {
+      return true;
+    }
+    String h = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+    if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return false;
+    }
+    byte[] given = h.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+    return MessageDigest.isEqual(given, options.bearerToken().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private ObjectNode models() {
+    ObjectNode o = Json.COMPACT.createObjectNode().put("object", "list");
+    o.putArray("data").addObject()
+        .put("id", options.servedModelName())
+        .put("object", "model")
+        .put("created", 0)
+        .put("owned_by", "retort");
+    return o;
+  }
+
+  private void chat(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+    stats.requests.incrementAndGet();
+    Parsed p;
+    try {
+      p = parse(req);
+    } catch (BadRequest e) {
+      stats.rejected.incrementAndGet();
+      send(ctx, error(e.status, e.getMessage(), e.param), keepAlive);
+      return;
+    }
+    switch (drawFault()) {
+      case DROP -> {
+        stats.dropped.incrementAndGet();
+        ctx.close();
+        return;
+      }
+      case HANG -> {
+        stats.hung.incrementAndGet();
+        ctx.executor().schedule(() -> ctx.close(), options.hangTime().toMillis(), TimeUnit.MILLISECONDS);
+        return;
+      }
+      case ERROR -> {
+        stats.injectedErrors.incrementAndGet();
+        int kind;
+        synchronized (faults) {
+          kind = faults.nextInt(4);
+        }
+        HttpResponseStatus st = kind == 0 ? HttpResponseStatus.TOO_MANY_REQUESTS
+            : kind == 1 ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.INTERNAL_SERVER_ERROR;
+        FullHttpResponse r = error(st, "injected fault", null);
+        if (st == HttpResponseStatus.TOO_MANY_REQUESTS || st == HttpResponseStatus.SERVICE_UNAVAILABLE) {
+          r.headers().set(HttpHeaderNames.RETRY_AFTER, "0");
+        }
+        later(ctx, r, keepAlive);
+        return;
+      }
+      default -> {
+        // serve normally
+      }
+    }
+    List<CompletionRequest> samples = new ArrayList<>(p.n);
+    for (int i = 0; i < p.n; i++) {
+      Long seed = p.seed == null ? null : p.seed + i;
+      samples.add(new CompletionRequest(p.messages, new SamplingParams(p.temperature, p.topP, p.topK, p.maxTokens, seed), p.stop));
+    }
+    CompletableFuture<List<Completion>> f = batcher.submitAll(samples);
+    f.whenComplete((out, err) -> {
+      if (err != null) {
+        Throwable c = err.getCause() != null ? err.getCause() : err;
+        later(ctx, error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "generation failed: " + c.getMessage(), null), keepAlive);
+        return;
+      }
+      stats.completed.incrementAndGet();
+      stats.samples.addAndGet(out.size());
+      later(ctx, json(HttpResponseStatus.OK, response(p, out)), keepAlive);
+    });
+  }
+
+  private record Parsed(List<ChatMessage> messages, int n, double temperature, double topP, int topK, int maxTokens,
+      Long seed, List<String> stop) {}
+
+  private Parsed parse(FullHttpRequest req) throws BadRequest {
+    JsonNode root;
+    try (ByteBufInputStream in = new ByteBufInputStream(req.content())) {
+      root = Json.COMPACT.readTree((java.io.InputStream) in);
+    } catch (IOException e) {
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "body is not valid JSON", null);
+    }
+    if (root == null || !root.isObject()) {
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "body must be a JSON object", null);
+    }
+    String model = root.path("model").asText(null);
+    if (model != null && !model.equals(options.servedModelName())) {
+      throw new BadRequest(HttpResponseStatus.NOT_FOUND, "The model `" + model + "` does not exist (this server serves `"
+          + options.servedModelName() + "`)", "model");
+    }
+    JsonNode msgs = root.get("messages");
+    if (msgs == null || !msgs.isArray() || msgs.isEmpty()) {
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'messages' must be a non-empty list", "messages");
+    }
+    List<ChatMessage> messages = new ArrayList<>();
+    for (JsonNode m : msgs) {
+      String role = m.path("role").asText(null);
+      JsonNode c = m.get("content");
+      String content;
+      if (c != null && c.isTextual()) {
+        content = c.asText();
+      } else if (c != null && c.isArray()) {
+        StringBuilder b = new StringBuilder();
+        for (JsonNode part : c) {
+          if ("text".equals(part.path("type").asText())) {
+            b.append(part.path("text").asText());
+          }
+        }
+        content = b.toString();
+      } else {
+        content = null;
+      }
+      if (role == null || content == null) {
+        throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "each message needs 'role' and text 'content'", "messages");
+      }
+      messages.add(new ChatMessage(role, content));
+    }
+    int n = intField(root, "n", 1);
+    if (n < 1 || n > options.maxN()) {
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'n' must be in 1.." + options.maxN(), "n");
+    }
+    double temperature = root.path("temperature").isNumber() ? root.get("temperature").asDouble() : 1.0;
+    double topP = root.path("top_p").isNumber() ? root.get("top_p").asDouble() : 1.0;
+    int topK = Math.max(0, intField(root, "top_k", 0));
+    int maxTokens = root.has("max_completion_tokens") ? intField(root, "max_completion_tokens", 256) : intField(root, "max_tokens", 256);
+    if (temperature < 0 || temperature > 2) {
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'temperature' must be in [0, 2]", "temperature");
+    }
+    if (topP <= 0 || topP > 1) {
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'top_p' must be in (0, 1]", "top_p");
+    }
+    if (maxTokens < 1) {
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'max_tokens' must be >= 1", "max_tokens");
+    }
+    Long seed = root.path("seed").isIntegralNumber() ? root.get("seed").asLong() : null;
+    List<String> stop = new ArrayList<>();
+    JsonNode st = root.get("stop");
+    if (st != null && st.isTextual()) {
+      stop.add(st.asText());
+    } else if (st != null && st.isArray()) {
+      st.forEach(s -> stop.add(s.asText()));
+    }
+    if (root.path("stream").asBoolean(false)) {
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "streaming is not supported by this server", "stream");
+    }
+    return new Parsed(messages, n, temperature, topP, topK, maxTokens, seed, stop);
+  }
+
+  private static int intField(JsonNode root, String field, int def) throws BadRequest {
+    JsonNode v = root.get(field);
+    if (v == null || v.isNull()) {
+      return def;
+    }
+    if (!v.isIntegralNumber()) {
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'" + field + "' must be an integer", field);
+    }
+    return v.asInt();
+  }
+
+  private ObjectNode response(Parsed p, List<Completion> out) {
+    ObjectNode o = Json.COMPACT.createObjectNode();
+    o.put("id", "chatcmpl-" + ids.incrementAndGet());
+    o.put("object", "chat.completion");
+    o.put("created", System.currentTimeMillis() / 1000);
+    o.put("model", options.servedModelName());
+    ArrayNode choices = o.putArray("choices");
+    int completionTokens = 0;
+    for (int i = 0; i < out.size(); i++) {
+      Completion c = out.get(i);
+      completionTokens += c.completionTokens();
+      ObjectNode msg = Json.COMPACT.createObjectNode().put("role", "assistant");
+      switch (options.reasoningFormat()) {
+        case REASONING_CONTENT -> msg.put("content", c.answer()).put("reasoning_content", c.reasoning());
+        case REASONING -> msg.put("content", c.answer()).put("reasoning", c.reasoning());
+        case THINK_TAGS -> msg.put("content", Completions.compose(c.reasoning(), c.answer()));
+        case THINK_NO_OPEN -> msg.put("content", c.reasoning() + "\n" + Completions.THINK_CLOSE + "\n\n" + c.answer());
+        default -> throw new IllegalStateException();
+      }
+      choices.addObject().put("index", i).<ObjectNode>set("message", msg).put("finish_reason", c.finishReason());
+    }
+    int promptTokens = out.isEmpty() ? 0 : out.get(0).promptTokens();
+    o.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
+        .put("total_tokens", promptTokens + completionTokens);
+    return o;
+  }
+
+  private void later(ChannelHandlerContext ctx, FullHttpResponse r, boolean keepAlive) {
+    long ms = options.latency().toMillis();
+    if (ms <= 0) {
+      send(ctx, r, keepAlive);
+    } else {
+      ctx.executor().schedule(() -> send(ctx, r, keepAlive), ms, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private static FullHttpResponse json(HttpResponseStatus status, JsonNode body) {
+    byte[] bytes;
+    try {
+      bytes = Json.COMPACT.writeValueAsBytes(body);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    return r;
+  }
+
+  private static FullHttpResponse error(HttpResponseStatus status, String message, String param) {
+    ObjectNode o = Json.COMPACT.createObjectNode();
+    ObjectNode e = o.putObject("error");
+    e.put("message", message);
+    e.put("type", status.code() < 500 ? "invalid_request_error" : "server_error");
+    if (param != null) {
+      e.put("param", param);
+    }
+    e.put("code", status.code());
+    return json(status, o);
+  }
+
+  private static void send(ChannelHandlerContext ctx, FullHttpResponse r, boolean keepAlive) {
+    if (!ctx.channel().isActive()) {
+      r.release();
+      return;
+    }
+    if (keepAlive) {
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+      ctx.writeAndFlush(r);
+    } else {
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package dev.retort.teacher.server;
+
+import dev.retort.core.data.SamplingParams;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A deterministic text backend for tests and benchmarks: no model, no GPU, the same answer for the
+ * same (prompt, seed, max tokens) every time, so a rerun can be checked row by row. Not a teacher:
+ * it exists so that the server, the client pool and the generate job can be exercised, and
+ * benchmarked, on any machine.
+ *
+ * <p>The default script works through the embedded arith problems step by step ("Ava has 5 apples.
+ * Then Ava gets 3 more. ...") and is right about three times in four at temperature above 0
+ * (always at temperature 0); other prompts get a short canned reasoning and a number derived from a
+ * hash. Tokens are whitespace-separated words; a reasoning longer than max tokens is cut and
+ * reported with finish reason "length", like a real model that ran out of budget while thinking.
+ */
+public final class ScriptedBackend implements CompletionBackend {
+  private static final Pattern START = Pattern.compile("has (\\d+) ");
+  private static final Pattern STEP = Pattern.compile("Then \\w+ (gets (\\d+) more|gives away (\\d+)|multiplies them by (\\d+))");
+
+  private final Function<CompletionRequest, Completion> script;
+
+  public ScriptedBackend() {
+    this(ScriptedBackend::defaultScript);
+  }
+
+  public ScriptedBackend(Function<CompletionRequest, Completion> script) {
+    this.script = script;
+  }
+
+  @Override
+  public List<Completion> generate(List<CompletionRequest> batch) {
+    List<Completion> out = new ArrayList<>(batch.size());
+    for (CompletionRequest r : batch) {
+      out.add(script.apply(r));
+    }
+    return out;
+  }
+
+  /** The default script; public so that tests can compute the expected output of any request. */
+  public static Completion defaultScript(CompletionRequest r) {
+    String user = r.userText();
+    SamplingParams s = r.sampling();
+    long h = fnv(user);
+    if (s.temperature() > 0 && s.seed() != null) {
+      h = mix(h ^ (s.seed() * 0x9E3779B97F4A7C15L));
+    }
+    List<String> steps = new ArrayList<>();
+    Integer answer = solveArith(user, steps);
+    String reasoning;
+    long value;
+    if (answer != null) {
+      boolean slip = s.temperature() > 0 && Math.floorMod(h, 4) == 0;
+      value = slip ? answer + 1 + Math.floorMod(h >>> 8, 3) : answer;
+      reasoning = "Let me work through it step by step.\n" + String.join("\n", steps)
+          + (slip ? "\nHmm, I will round that to " + value + "." : "\nSo the total is " + value + ".");
+    } else {
+      value = Math.floorMod(h, 100);
+      int words = 8 + (int) Math.floorMod(h >>> 16, 24);
+      StringBuilder b = new StringBuilder("Let me think about this problem.");
+      for (int i = 0; i < words; i++) {
+        b.append(' ').append("step").append(i + 1);
+      }
+      reasoning = b.append(" The result is ").append(value).append('.').toString();
+    }
+    String ans = "The answer is \\boxed{" + value + "}.";
+    int promptTokens = count(user);
+    String[] rw = reasoning.split("\\s+");
+    int ansTokens = count(ans);
+    if (rw.length + ansTokens > s.maxTokens()) {
+      int keep = Math.min(rw.length, s.maxTokens());
+      return new Completion(String.join(" ", java.util.Arrays.copyOf(rw, keep)), "", "length", promptTokens, keep);
+    }
+    String stopped = applyStop(ans, r.stop());
+    return new Completion(reasoning, stopped, "stop", promptTokens,
+        rw.length + count(stopped));
+  }
+
+  /** Solves "X has N items. Then X gets A more. Then X gives away B. Then X multiplies them by C." */
+  static Integer solveArith(String text, List<String> steps) {
+    Matcher m0 = START.matcher(text);
+    if (!m0.find()) {
+      return null;
+    }
+    int v = Integer.parseInt(m0.group(1));
+    Matcher m = STEP.matcher(text);
+    boolean any = false;
+    while (m.find()) {
+      any = true;
+      int next;
+      String line;
+      if (m.group(2) != null) {
+        int a = Integer.parseInt(m.group(2));
+        next = v + a;
+        line = v + " + " + a + " = " + next;
+      } else if (m.group(3) != null) {
+        int a = Integer.parseInt(m.group(3));
+        next = v - a;
+        line = v + " - " + a + " = " + next;
+      } else {
+        int a = Integer.parseInt(m.group(4));
+        next = v * a;
+        line = v + " * " + a + " = " + next;
+      }
+      steps.add(line);
+      v = next;
+    }
+    return any ? v : null;
+  }
+
+  private static String applyStop(String text, List<String> stop) {
+    int cut = text.length();
+    for (String s : stop) {
+      int i = s.isEmpty() ? -1 : text.indexOf(s);
+      if (i >= 0) {
+        cut = Math.min(cut, i);
+      }
+    }
+    return text.substring(0, cut);
+  }
+
+  private static int count(String s) {
+    String t = s.strip();
+    return t.isEmpty() ? 0 : t.split("\\s+").length;
+  }
+
+  static long fnv(String s) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < s.length(); i++) {
+      h ^= s.charAt(i);
+      h *= 0x100000001b3L;
+    }
+    return h;
+  }
+
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
+}

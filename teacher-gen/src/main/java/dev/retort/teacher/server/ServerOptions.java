@@ -1,0 +1,128 @@
+package dev.retort.teacher.server;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How {@link OpenAiServer} listens, batches, and (for tests and benchmarks only) misbehaves.
+ *
+ * @param host interface to bind; 127.0.0.1 unless the caller asks for more
+ * @param port 0 picks a free port ({@link OpenAiServer#port()} tells which)
+ * @param servedModelName the only model id /v1/models lists and requests may name
+ * @param maxBatch most samples one backend call takes
+ * @param batchWait how long the batcher waits for more samples after the first
+ * @param bearerToken when set, /v1/* require {@code Authorization: Bearer <token>}; never logged
+ * @param reasoningFormat where answers carry the reasoning
+ * @param errorRate share of chat requests answered with 500, 503 or 429 (fault injection)
+ * @param dropRate share of chat requests whose connection is closed without an answer
+ * @param hangRate share of chat requests never answered; the connection closes after hangTime
+ * @param hangTime how long a hung request holds its connection
+ * @param latency added to every answer, without holding a thread (fixed-latency mock teacher)
+ * @param faultSeed seed of the fault draws (0: a fresh seed per server)
+ * @param ioThreads Netty worker threads
+ * @param maxN largest n a request may ask for
+ */
+public record ServerOptions(String host, int port, String servedModelName, int maxBatch, Duration batchWait,
+    String bearerToken, ReasoningFormat reasoningFormat, double errorRate, double dropRate, double hangRate,
+    Duration hangTime, Duration latency, long faultSeed, int ioThreads, int maxN) {
+
+  public ServerOptions {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(servedModelName, "servedModelName");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("--port must be in 0..65535, got " + port);
+    }
+    if (maxBatch < 1) {
+      throw new IllegalArgumentException("--max-batch must be >= 1, got " + maxBatch);
+    }
+    for (double r : new double[] {errorRate, dropRate, hangRate}) {
+      if (r < 0 || r > 1) {
+        throw new IllegalArgumentException("fault rates must be in [0, 1], got " + r);
+      }
+    }
+    if (errorRate + dropRate + hangRate > 1) {
+      throw new IllegalArgumentException("--error-rate + --drop-rate + --hang-rate must be <= 1");
+    }
+    if (ioThreads < 1 || maxN < 1) {
+      throw new IllegalArgumentException("io threads and max n must be >= 1");
+    }
+    reasoningFormat = reasoningFormat == null ? ReasoningFormat.REASONING_CONTENT : reasoningFormat;
+    bearerToken = bearerToken == null || bearerToken.isBlank() ? null : bearerToken;
+  }
+
+  public static ServerOptions defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.host = host;
+    b.port = port;
+    b.servedModelName = servedModelName;
+    b.maxBatch = maxBatch;
+    b.batchWait = batchWait;
+    b.bearerToken = bearerToken;
+    b.reasoningFormat = reasoningFormat;
+    b.errorRate = errorRate;
+    b.dropRate = dropRate;
+    b.hangRate = hangRate;
+    b.hangTime = hangTime;
+    b.latency = latency;
+    b.faultSeed = faultSeed;
+    b.ioThreads = ioThreads;
+    b.maxN = maxN;
+    return b;
+  }
+
+  /** Never prints the token. */
+  @Override
+  public String toString() {
+    return "ServerOptions{host=" + host + ", port=" + port + ", model=" + servedModelName + ", maxBatch=" + maxBatch
+        + ", batchWait=" + batchWait.toMillis() + "ms, auth=" + (bearerToken == null ? "none" : "bearer")
+        + ", reasoning=" + reasoningFormat + ", errorRate=" + errorRate + ", dropRate=" + dropRate
+        + ", hangRate=" + hangRate + ", latency=" + latency.toMillis() + "ms}";
+  }
+
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int port = 0;
+    private String servedModelName = "retort";
+    private int maxBatch = 16;
+    private Duration batchWait = Duration.ofMillis(5);
+    private String bearerToken;
+    private ReasoningFormat reasoningFormat = ReasoningFormat.REASONING_CONTENT;
+    private double errorRate;
+    private double dropRate;
+    private double hangRate;
+    private Duration hangTime = Duration.ofSeconds(60);
+    private Duration latency = Duration.ZERO;
+    private long faultSeed;
+    private int ioThreads = 2;
+    private int maxN = 128;
+
+    public Builder host(String v) { host = v; return this; }
+    public Builder port(int v) { port = v; return this; }
+    public Builder servedModelName(String v) { servedModelName = v; return this; }
+    public Builder maxBatch(int v) { maxBatch = v; return this; }
+    public Builder batchWait(Duration v) { batchWait = v; return this; }
+    public Builder bearerToken(String v) { bearerToken = v; return this; }
+    public Builder reasoningFormat(ReasoningFormat v) { reasoningFormat = v; return this; }
+    public Builder errorRate(double v) { errorRate = v; return this; }
+    public Builder dropRate(double v) { dropRate = v; return this; }
+    public Builder hangRate(double v) { hangRate = v; return this; }
+    public Builder hangTime(Duration v) { hangTime = v; return this; }
+    public Builder latency(Duration v) { latency = v; return this; }
+    public Builder faultSeed(long v) { faultSeed = v; return this; }
+    public Builder ioThreads(int v) { ioThreads = v; return this; }
+    public Builder maxN(int v) { maxN = v; return this; }
+
+    public ServerOptions build() {
+      return new ServerOptions(host, port, servedModelName, maxBatch, batchWait, bearerToken, reasoningFormat,
+          errorRate, dropRate, hangRate, hangTime, latency, faultSeed, ioThreads, maxN);
+    }
+  }
+}
