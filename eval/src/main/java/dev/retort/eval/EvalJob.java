@@ -3,6 +3,7 @@ package dev.retort.eval;
 import dev.retort.core.config.ConfigError;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.config.RunSettings;
+import dev.retort.core.io.Json;
 import dev.retort.core.run.Provenance;
 import dev.retort.core.run.RunLayout;
 import dev.retort.eval.report.ReportTable;
@@ -61,7 +62,7 @@ public final class EvalJob {
     if (s.benchmarks().isEmpty()) {
       throw new ConfigError("eval.benchmarks", config.origin(), "list at least one benchmark ({name, file | \"arith\", ...})");
     }
-    LOG.info("eval config:\n{}", config.render(EvalSettings.SECTION));
+    LOG.info("eval config: {}", Json.toJson(config.resolved(EvalSettings.SECTION)));
     List<Benchmark> benchmarks = new ArrayList<>();
     for (EvalSettings.BenchmarkSpec b : s.benchmarks()) {
       Benchmark bench = Benchmark.load(b, s.protocol(), config);
@@ -95,7 +96,7 @@ public final class EvalJob {
       } else {
         try {
           evaluate(ref, todo, s);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // also SparkException, which Scala throws unchecked
           LOG.error("eval {} failed: {} (completed samples are saved; rerun to finish)", ref.name(), e.toString());
           failures.add(ref.name() + ": " + e.getMessage());
         }

@@ -120,6 +120,23 @@ public final class Metrics {
     return new Vote(lead.answer(), best.size(), lead.correct(), groups.size(), consistent);
   }
 
+  /** Caches canonical keys and pairwise answers: parsing LaTeX is the expensive part of a vote. */
+  static AnswerGrouping memoized(AnswerGrouping g) {
+    Map<String, String> keys = new HashMap<>();
+    Map<String, Boolean> pairs = new HashMap<>();
+    return new AnswerGrouping() {
+      @Override
+      public String canonical(String answer) {
+        return keys.computeIfAbsent(answer, g::canonical);
+      }
+
+      @Override
+      public boolean equivalent(String a, String b) {
+        return pairs.computeIfAbsent(a + "\u0000" + b, x -> g.equivalent(a, b));
+      }
+    };
+  }
+
   /**
    * Groups samples by problem, each list sorted by sample index, problems in first-seen order.
    *
@@ -175,6 +192,7 @@ public final class Metrics {
           + (shortOnes.size() > 5 ? ", ..." : "") + "; pass@k and maj@k need at least k samples per problem");
     }
     int p = problems.size();
+    AnswerGrouping memo = memoized(grouping); // every k re-votes over the same answers
     Map<Integer, double[]> pass = new TreeMap<>();
     Map<Integer, double[]> maj = new TreeMap<>();
     for (int k : kset) {
@@ -204,7 +222,7 @@ public final class Metrics {
       }
       for (int k : kset) {
         pass.get(k)[i] = passAtK(n, c, k);
-        Vote v = majority(l, k, grouping);
+        Vote v = majority(l, k, memo);
         maj.get(k)[i] = v.correct() ? 1 : 0;
         if (k == kmax && !v.consistent()) {
           inconsistent++;

@@ -1,5 +1,6 @@
 package dev.retort.eval;
 
+import com.typesafe.config.ConfigRenderOptions;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.run.RunLayout;
 import dev.retort.teacher.TeacherSettings;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A model resolved on the driver, small and serializable, so Spark tasks can open it on
@@ -25,6 +27,8 @@ public record ModelRef(String name, String role, String checkpoint, String endpo
 
   /** Models opened in this JVM: a Spark executor loads a checkpoint once, whatever the number of tasks. */
   private static final Map<ModelRef, ModelUnderTest> OPEN = new ConcurrentHashMap<>();
+  /** Models opened by this JVM so far (tests check that an executor loads a checkpoint once). */
+  static final AtomicInteger OPENED = new AtomicInteger();
 
   /**
    * Resolves a configured model. A relative checkpoint path that does not exist is tried under
@@ -45,7 +49,10 @@ public record ModelRef(String name, String role, String checkpoint, String endpo
       }
       ckpt = p.toAbsolutePath().normalize().toString();
     }
-    String teacher = config.raw().hasPath(TeacherSettings.SECTION) ? config.render(TeacherSettings.SECTION) : "";
+    // As JSON under its key: a form RetortConfig.fromString parses back exactly.
+    String teacher = config.raw().hasPath(TeacherSettings.SECTION)
+        ? TeacherSettings.SECTION + " = " + config.raw().getValue(TeacherSettings.SECTION).render(ConfigRenderOptions.concise())
+        : "";
     return new ModelRef(spec.name(), spec.roleOrDefault(), ckpt, spec.endpoint().orElse(null),
         spec.servedModel().orElse(spec.name()), spec.apiKeyEnv().orElse(null), settings.device(),
         settings.batchSize(), teacher);
@@ -58,6 +65,7 @@ public record ModelRef(String name, String role, String checkpoint, String endpo
 
   /** Opens a new instance; the caller closes it. */
   public ModelUnderTest open() {
+    OPENED.incrementAndGet();
     if (checkpoint != null) {
       return new CheckpointModel(Path.of(checkpoint), device, batchSize);
     }

@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -41,19 +42,27 @@ public final class PromptScreen {
     FilterSettings.MinHash mh = settings.minhash();
     Deduplicator dedup = settings.dedupPrompts()
         ? new Deduplicator(mh.shingle(), MinHasher.classic(mh.numPerm()), mh.bands(), mh.promptJaccard()) : null;
-    String last = null;
+    // The per-prompt hashing (decontamination, MinHash) runs in parallel; the greedy dedup that
+    // depends on order runs after it, in id order.
+    List<PromptText> unique = new ArrayList<>(sorted.size());
     for (PromptText p : sorted) {
-      if (p.id().equals(last)) {
-        continue; // the same prompt seen twice (one row per trace upstream)
+      if (unique.isEmpty() || !unique.get(unique.size() - 1).id().equals(p.id())) {
+        unique.add(p); // one row per trace upstream: the same prompt may come several times
       }
-      last = p.id();
+    }
+    List<Optional<String>> contamination = decontaminator == null ? null
+        : unique.parallelStream().map(p -> decontaminator.contaminatedBy(p.problem())).toList();
+    List<Deduplicator.Prepared> prepared = dedup == null ? null
+        : unique.parallelStream().map(p -> dedup.prepare(Tokens.tokenHashes(p.problem()))).toList();
+    for (int i = 0; i < unique.size(); i++) {
+      PromptText p = unique.get(i);
       List<String> reasons = new ArrayList<>(1);
-      if (decontaminator != null) {
-        decontaminator.contaminatedBy(p.problem()).ifPresent(b -> reasons.add(Reasons.contaminated(b)));
+      if (contamination != null) {
+        contamination.get(i).ifPresent(b -> reasons.add(Reasons.contaminated(b)));
       }
       if (dedup != null) {
         String guard = p.referenceAnswer() == null ? null : Tokens.normalizedText(p.referenceAnswer());
-        Deduplicator.Outcome o = dedup.offer(p.problem(), guard);
+        Deduplicator.Outcome o = dedup.offer(prepared.get(i), guard);
         if (o.kind() == Deduplicator.Kind.DUPLICATE) {
           reasons.add(Reasons.DUPLICATE_PROMPT);
         } else if (o.kind() == Deduplicator.Kind.NEAR_DUPLICATE) {

@@ -8,7 +8,8 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Keys and values of every layer for a batch being decoded, made by {@link
- * Transformer#newCache}. Buffers are preallocated at full capacity and written in place; all rows
+ * Transformer#newCache}. Buffers are preallocated and written in place, and double when a step
+ * would overflow them (so a large max_new_tokens costs memory only when used); all rows
  * share one write index (prompts are left-padded to a common length), while each row keeps its
  * own next position id and a per-key additive bias that hides its padding.
  *
@@ -18,10 +19,10 @@ public final class KvCache implements AutoCloseable {
   private final NDManager manager;
   private final NDArray[] keys; // [B, kv, capacity, hd] per layer
   private final NDArray[] values;
-  private final NDArray keyBias; // [B, 1, 1, 1, capacity]: 0 for real keys, MASKED for padding
+  private NDArray keyBias; // [B, 1, 1, 1, capacity]: 0 for real keys, MASKED for padding
   private final long[] nextPositions;
   private final int batchSize;
-  private final int capacity;
+  private int capacity;
   private int length;
 
   KvCache(NDManager manager, ModelConfig config, int batchSize, int capacity) {
@@ -47,6 +48,7 @@ public final class KvCache implements AutoCloseable {
     return length;
   }
 
+  /** Current buffer length in positions (grows on demand). */
   public int capacity() {
     return capacity;
   }
@@ -60,10 +62,28 @@ public final class KvCache implements AutoCloseable {
     return nextPositions[row];
   }
 
-  void checkRoom(int n) {
-    if (length + n > capacity) {
-      throw new IllegalStateException("KV cache full: " + length + " + " + n + " > capacity "
-          + capacity);
+  /** Makes room for {@code n} more positions, growing the buffers (at least doubling) if needed. */
+  void ensureRoom(int n) {
+    int need = length + n;
+    if (need <= capacity) {
+      return;
+    }
+    int grown = Math.max(need, 2 * capacity);
+    for (int l = 0; l < keys.length; l++) {
+      keys[l] = grow(keys[l], 2, grown);
+      values[l] = grow(values[l], 2, grown);
+    }
+    keyBias = grow(keyBias, 4, grown); // new keys are generated tokens: visible (bias 0)
+    capacity = grown;
+  }
+
+  private NDArray grow(NDArray a, int axis, int newCapacity) {
+    long[] dims = a.getShape().getShape().clone();
+    dims[axis] = newCapacity - capacity;
+    try (NDArray zeros = manager.zeros(new Shape(dims), DataType.FLOAT32)) {
+      NDArray bigger = a.concat(zeros, axis);
+      a.close();
+      return bigger;
     }
   }
 

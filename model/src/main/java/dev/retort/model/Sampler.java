@@ -3,7 +3,6 @@ package dev.retort.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -23,7 +22,11 @@ import java.util.Set;
  *
  * <p>Thread-safe for concurrent calls: each call has its own cache and scratch memory.
  */
+@SuppressWarnings("try") // NoGrad scopes are resources the try body never names
 public final class Sampler {
+  /** New-token room the cache starts with; it doubles on demand, so long budgets cost only if used. */
+  private static final int INITIAL_NEW_TOKENS = 256;
+
   private final Transformer model;
   private final Tokenizer tokenizer;
 
@@ -88,10 +91,10 @@ public final class Sampler {
     }
     Set<Integer> stopIds = new HashSet<>(opts.stopTokenIds());
     int maxStop = opts.stopStrings().stream().mapToInt(String::length).max().orElse(0);
-    boolean grad = JniUtils.isGradMode();
-    JniUtils.setGradMode(false); // thread-local in torch; rollouts inside a collector need it off
-    try (NDManager m = model.manager().newSubManager();
-        KvCache cache = model.newCache(b, p + opts.maxNewTokens())) {
+    // Grad mode is thread-local in torch; rollouts inside a GradientCollector need it off.
+    try (Transformer.NoGrad off = Transformer.NoGrad.enter();
+        NDManager m = model.manager().newSubManager();
+        KvCache cache = model.newCache(b, p + Math.min(opts.maxNewTokens(), INITIAL_NEW_TOKENS))) {
       long[] ids = new long[b * p];
       long[] pos = new long[b * p];
       long[] seg = new long[b * p];
@@ -136,8 +139,6 @@ public final class Sampler {
           logits = model.forwardStep(in, cache);
         }
       }
-    } finally {
-      JniUtils.setGradMode(grad);
     }
     return finish(rows, opts);
   }
@@ -288,9 +289,8 @@ public final class Sampler {
         seg[i * t + j] = 1;
       }
     }
-    boolean grad = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try (NDManager m = model.manager().newSubManager()) {
+    try (Transformer.NoGrad off = Transformer.NoGrad.enter();
+        NDManager m = model.manager().newSubManager()) {
       Shape shape = new Shape(b, t);
       float[] lp = model.tokenLogprobs(m.create(ids, shape), m.create(pos, shape),
           m.create(seg, shape)).toFloatArray();
@@ -302,8 +302,6 @@ public final class Sampler {
         }
         out.add(row);
       }
-    } finally {
-      JniUtils.setGradMode(grad);
     }
     return out;
   }

@@ -53,6 +53,7 @@ import java.util.function.Function;
  *       Checkpoint}), because DJL 0.35.1 cannot hold bf16 tensors.
  * </ol>
  */
+@SuppressWarnings("try") // NoGrad scopes are resources the try body never names
 public final class Transformer extends AbstractBlock {
   /** Added to masked attention scores; finite so fully masked rows stay NaN-free. */
   static final float MASKED = -1e30f;
@@ -276,7 +277,7 @@ public final class Transformer extends AbstractBlock {
       }
     }
     Shape shape = new Shape(b, t);
-    try (NDManager tmp = m.newSubManager()) {
+    try (NoGrad off = NoGrad.enter(); NDManager tmp = m.newSubManager()) {
       NDArray out = forward(tmp.create(ids, shape), tmp.create(pos, shape), tmp.create(seg, shape));
       out.attach(m);
       return out;
@@ -289,7 +290,7 @@ public final class Transformer extends AbstractBlock {
    */
   public NDArray forwardLast(NDArray tokens, NDArray positions, NDArray segments) {
     NDManager m = tokens.getManager();
-    try (NDManager tmp = m.newSubManager()) {
+    try (NoGrad off = NoGrad.enter(); NDManager tmp = m.newSubManager()) {
       tmp.tempAttachAll(tokens, positions, segments);
       NDArray out = lastLogits(
           run(Parameter::getArray, tokens, positions, segmentCausalBias(segments), null, 0));
@@ -298,7 +299,10 @@ public final class Transformer extends AbstractBlock {
     }
   }
 
-  /** A cache for {@code batchSize} rows of up to {@code capacity} tokens (prompt + new). */
+  /**
+   * A cache for {@code batchSize} rows with room for {@code capacity} positions (prompt + new
+   * tokens); it grows when decoding goes past that.
+   */
   public KvCache newCache(int batchSize, int capacity) {
     return new KvCache(manager.newSubManager(), config, batchSize, capacity);
   }
@@ -314,10 +318,10 @@ public final class Transformer extends AbstractBlock {
     }
     int b = Math.toIntExact(tokens.getShape().get(0));
     int t = Math.toIntExact(tokens.getShape().get(1));
-    cache.checkRoom(t);
+    cache.ensureRoom(t);
     NDManager m = tokens.getManager();
     // Inputs join a scratch manager for the call, so every intermediate dies with it.
-    try (NDManager tmp = m.newSubManager()) {
+    try (NoGrad off = NoGrad.enter(); NDManager tmp = m.newSubManager()) {
       tmp.tempAttachAll(tokens, positions, segments);
       NDArray keyBias = segments.toType(DataType.INT64, false).neq(0)
           .toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
@@ -338,10 +342,10 @@ public final class Transformer extends AbstractBlock {
   public NDArray forwardStep(NDArray tokens, KvCache cache) {
     int s = Math.toIntExact(tokens.getShape().get(1));
     int b = Math.toIntExact(tokens.getShape().get(0));
-    cache.checkRoom(s);
+    cache.ensureRoom(s);
     int start = cache.length();
     NDManager m = tokens.getManager();
-    try (NDManager tmp = m.newSubManager()) {
+    try (NoGrad off = NoGrad.enter(); NDManager tmp = m.newSubManager()) {
       tmp.tempAttachAll(tokens);
       long[] pos = new long[b * s];
       long[] last = new long[b];
@@ -484,6 +488,25 @@ public final class Transformer extends AbstractBlock {
     return Linear.linear(hidden, w.apply(lmHead == null ? embed : lmHead)).singletonOrThrow();
   }
 
+  /**
+   * Switches autograd off for an inference call and back on close. Torch's grad mode is
+   * thread-local and on by default in threads DJL did not start, so server threads need this.
+   */
+  static final class NoGrad implements AutoCloseable {
+    private final boolean previous = JniUtils.isGradMode();
+
+    static NoGrad enter() {
+      NoGrad g = new NoGrad();
+      JniUtils.setGradMode(false);
+      return g;
+    }
+
+    @Override
+    public void close() {
+      JniUtils.setGradMode(previous);
+    }
+  }
+
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     Shape in = inputShapes[0];
@@ -543,12 +566,8 @@ public final class Transformer extends AbstractBlock {
   }
 
   private void copyInto(Map<String, NDArray> source) {
-    boolean grad = JniUtils.isGradMode();
-    JniUtils.setGradMode(false); // in-place writes to leaves that require grad
-    try {
+    try (NoGrad off = NoGrad.enter()) { // in-place writes to leaves that require grad
       parameters.forEach((name, p) -> p.getArray().set(new NDIndex("..."), source.get(name)));
-    } finally {
-      JniUtils.setGradMode(grad);
     }
   }
 

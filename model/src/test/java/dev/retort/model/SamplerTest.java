@@ -219,6 +219,31 @@ class SamplerTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the collector only has to be open
+  void worksOnThreadsWhereTorchGradModeIsOnAndInsideACollector() throws Exception {
+    // Torch grad mode is thread-local and on in threads DJL did not start (server threads).
+    SamplingOptions greedy = SamplingOptions.greedy(5, List.of());
+    int[] expected = sampler.generate(List.of(PROMPTS.get(0)), greedy).get(0).tokens();
+    double[] lp = sampler.logprobs(PROMPTS.get(1));
+    int[][] got = new int[1][];
+    double[][] gotLp = new double[1][];
+    Thread th = new Thread(() -> {
+      got[0] = sampler.generate(List.of(PROMPTS.get(0)), greedy).get(0).tokens();
+      gotLp[0] = sampler.logprobs(PROMPTS.get(1));
+    });
+    th.start();
+    th.join();
+    assertArrayEquals(expected, got[0]);
+    assertArrayEquals(lp, gotLp[0], 1e-6);
+    try (ai.djl.training.GradientCollector gc =
+        ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+      assertArrayEquals(expected, sampler.generate(List.of(PROMPTS.get(0)), greedy).get(0)
+          .tokens());
+      assertTrue(ai.djl.pytorch.jni.JniUtils.isGradMode(), "grad mode restored");
+    }
+  }
+
+  @Test
   void rejectsBadInput() {
     assertThrows(IllegalArgumentException.class,
         () -> sampler.generate(List.of(new int[0]), SamplingOptions.greedy(2, List.of())));

@@ -64,7 +64,7 @@ class TransformerTest {
         Transformer t = Transformer.create(c, 11, m);
         long[] seq = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3};
         NDArray full = t.logits(m, new long[][] {seq});
-        try (KvCache cache = t.newCache(1, seq.length)) {
+        try (KvCache cache = t.newCache(1, 5)) { // smaller than the sequence: must grow
           int prompt = 4;
           long[] pos = new long[prompt];
           long[] seg = new long[prompt];
@@ -81,6 +81,7 @@ class TransformerTest {
             assertArrayEquals(row(full, 0, i), step.toFloatArray(), 1e-5f,
                 c.modelType() + " step " + i);
           }
+          assertEquals(10, cache.capacity()); // grew once: 5 -> 10
         }
       }
     }

@@ -38,7 +38,7 @@ final class TestData {
     String[] base = {
       "model.hidden-size=32", "model.num-layers=2", "model.num-heads=4", "model.num-kv-heads=2",
       "model.intermediate-size=64", "model.max-position-embeddings=512", "seq-len=512", "batch-size=2",
-      "epochs=1", "warmup-steps=2", "lr=3e-3", "log-every=2", "threads=2", "checkpoint-every=4", "devices=cpu"
+      "epochs=1", "warmup-steps=2", "lr=3e-3", "log-every=2", "threads=1", "checkpoint-every=4", "devices=cpu"
     };
     String[] all = new String[base.length + more.length];
     System.arraycopy(base, 0, all, 0, base.length);

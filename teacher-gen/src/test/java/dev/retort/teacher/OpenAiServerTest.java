@@ -12,6 +12,7 @@ import dev.retort.core.datasets.Arith;
 import dev.retort.core.io.Json;
 import dev.retort.teacher.http.HttpTeacherPool;
 import dev.retort.teacher.server.Completion;
+import dev.retort.teacher.server.CompletionBackend;
 import dev.retort.teacher.server.CompletionRequest;
 import dev.retort.teacher.server.OpenAiServer;
 import dev.retort.teacher.server.ReasoningFormat;
@@ -152,7 +153,10 @@ class OpenAiServerTest {
 
   @Test
   void concurrentRequestsShareBatches() throws Exception {
-    try (OpenAiServer s = OpenAiServer.start(new ScriptedBackend(),
+    // A backend that is not inline (like a model): requests go through the batcher.
+    ScriptedBackend script = new ScriptedBackend();
+    CompletionBackend modelLike = script::generate;
+    try (OpenAiServer s = OpenAiServer.start(modelLike,
         ServerOptions.builder().maxBatch(8).batchWait(Duration.ofMillis(50)).build());
         HttpTeacherPool c = client(s, "retort")) {
       List<CompletableFuture<TeacherResponse>> fs = new ArrayList<>();

@@ -90,6 +90,25 @@ public final class RetortConfig {
     return new RetortConfig(c, originName);
   }
 
+  /**
+   * This config with more {@code key=value} overrides on top (same syntax as {@code --set}); the
+   * pipeline uses it to hand one stage's outputs to the next (endpoints, input folders).
+   */
+  public RetortConfig with(String... overrides) {
+    Config over = ConfigFactory.empty();
+    for (String o : overrides) {
+      int eq = o.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("expected key=value, got '" + o + "'");
+      }
+      String key = o.substring(0, eq).trim();
+      Config one = ConfigFactory.parseString(key + " = " + quoteIfNeeded(o.substring(eq + 1).trim()),
+          ConfigParseOptions.defaults().setOriginDescription("pipeline override " + key));
+      over = one.withFallback(over);
+    }
+    return new RetortConfig(over.withFallback(config).resolve(), origin);
+  }
+
   public <R extends Record> R section(String path, Class<R> type) {
     return new ConfigBinder(origin).bind(config, path, type);
   }

@@ -5,7 +5,6 @@ import dev.retort.core.io.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,9 +36,7 @@ public final class TrainingCurves {
       }
       JsonNode step = line.node().get("step");
       double x = step != null && step.isNumber() ? step.asDouble() : line.number();
-      Iterator<Map.Entry<String, JsonNode>> it = line.node().fields();
-      while (it.hasNext()) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : line.node().properties()) {
         if (!e.getKey().equals("step") && e.getValue().isNumber() && Double.isFinite(e.getValue().asDouble())) {
           out.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(new double[] {x, e.getValue().asDouble()});
         }

@@ -38,8 +38,10 @@ public final class Decontaminator {
         if (b.match() == Benchmark.Match.WHOLE_TEXT) {
           continue;
         }
-        for (int i = 0; i + n <= t.length; i++) {
-          ngrams.putIfAbsent(Tokens.windowHash(t, i, n), b.name());
+        if (t.length >= n) {
+          for (long g : Tokens.ngramHashes(t, n)) {
+            ngrams.putIfAbsent(g, b.name());
+          }
         }
       }
     }
@@ -55,10 +57,12 @@ public final class Decontaminator {
     if (hit != null) {
       return Optional.of(hit);
     }
-    for (int i = 0; i + n <= t.length; i++) {
-      hit = ngrams.get(Tokens.windowHash(t, i, n));
-      if (hit != null) {
-        return Optional.of(hit);
+    if (t.length >= n) {
+      for (long g : Tokens.ngramHashes(t, n)) {
+        hit = ngrams.get(g);
+        if (hit != null) {
+          return Optional.of(hit);
+        }
       }
     }
     return Optional.empty();

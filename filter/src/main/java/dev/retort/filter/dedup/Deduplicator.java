@@ -32,6 +32,8 @@ public final class Deduplicator {
   private final MinHasher hasher;
   private final LshIndex index;
   private final Map<Long, Integer> exact = new HashMap<>();
+  private final List<long[]> keptGrams = new ArrayList<>();
+  /** Sorted shingle sets of kept texts, built on first use. */
   private final List<ShingleSet> keptSets = new ArrayList<>();
   private final List<String> keptGuards = new ArrayList<>();
   /** Offer index of each kept text, by its slot in the LSH index. */
@@ -61,36 +63,70 @@ public final class Deduplicator {
   }
 
   public Outcome offer(String text, String guard) {
-    return offerTokens(Tokens.tokenHashes(text), guard);
+    return offer(prepare(Tokens.tokenHashes(text)), guard);
   }
 
   /** As {@link #offer(String, String)} for text already tokenized with {@link Tokens#tokenHashes}. */
   public Outcome offerTokens(long[] tokens, String guard) {
-    int id = offered++;
+    return offer(prepare(tokens), guard);
+  }
+
+  /**
+   * The hashing part of an offer, which depends on the text alone: thread-safe, so callers with
+   * many texts can prepare them in parallel and offer them in order.
+   */
+  public Prepared prepare(long[] tokens) {
     long h = Tokens.windowHash(tokens, 0, tokens.length);
-    Integer dup = exact.get(h);
+    if (!near) {
+      return new Prepared(h, null, null);
+    }
+    long[] grams = Tokens.ngramHashes(tokens, shingle);
+    return new Prepared(h, grams, index.bandKeys(hasher.signature(grams)));
+  }
+
+  /** A text's exact hash, shingle hashes and LSH band keys (null when near-duplicates are off). */
+  public record Prepared(long exactHash, long[] grams, long[] bandKeys) {}
+
+  public Outcome offer(Prepared p, String guard) {
+    int id = offered++;
+    Integer dup = exact.get(p.exactHash());
     if (dup != null) {
       return new Outcome(Kind.DUPLICATE, dup);
     }
     ShingleSet set = null;
-    long[] sig = null;
     if (near) {
-      set = ShingleSet.ofTokens(tokens, shingle);
-      sig = hasher.signature(set.hashes());
-      for (int c : index.candidates(sig)) {
-        if (Objects.equals(keptGuards.get(c), guard) && set.jaccard(keptSets.get(c)) >= threshold) {
+      // The sorted shingle set is built only when a candidate needs verifying, which for most
+      // texts is never.
+      for (int c : index.candidatesOfKeys(p.bandKeys())) {
+        if (!Objects.equals(keptGuards.get(c), guard)) {
+          continue;
+        }
+        if (set == null) {
+          set = ShingleSet.ofHashes(p.grams());
+        }
+        if (set.jaccard(keptSet(c)) >= threshold) {
           return new Outcome(Kind.NEAR_DUPLICATE, keptIndexes.get(c));
         }
       }
     }
     int slot = keptSets.size();
     keptIndexes.add(id);
+    keptGrams.add(p.grams());
     keptSets.add(set);
     keptGuards.add(guard);
-    exact.put(h, id);
+    exact.put(p.exactHash(), id);
     if (near) {
-      index.add(slot, sig);
+      index.addKeys(slot, p.bandKeys());
     }
     return new Outcome(Kind.KEPT, -1);
+  }
+
+  private ShingleSet keptSet(int slot) {
+    ShingleSet s = keptSets.get(slot);
+    if (s == null) {
+      s = ShingleSet.ofHashes(keptGrams.get(slot));
+      keptSets.set(slot, s);
+    }
+    return s;
   }
 }

@@ -30,8 +30,21 @@ public final class LshIndex {
   }
 
   public void add(int item, long[] signature) {
+    addKeys(item, bandKeys(signature));
+  }
+
+  /** One key per band: compute once, then query with {@link #candidatesOfKeys} and add with {@link #addKeys}. */
+  public long[] bandKeys(long[] signature) {
+    long[] keys = new long[bands];
     for (int b = 0; b < bands; b++) {
-      long key = bandKey(signature, b);
+      keys[b] = bandKey(signature, b);
+    }
+    return keys;
+  }
+
+  public void addKeys(int item, long[] bandKeys) {
+    for (int b = 0; b < bands; b++) {
+      long key = bandKeys[b];
       int slot = slot(key);
       if (heads[slot] < 0) {
         keys[slot] = key;
@@ -52,10 +65,14 @@ public final class LshIndex {
 
   /** Items sharing at least one band with {@code signature}, ascending, each once. */
   public int[] candidates(long[] signature) {
+    return candidatesOfKeys(bandKeys(signature));
+  }
+
+  public int[] candidatesOfKeys(long[] bandKeys) {
     int[] out = new int[8];
     int n = 0;
     for (int b = 0; b < bands; b++) {
-      for (int e = heads[slot(bandKey(signature, b))]; e >= 0; e = entryNext[e]) {
+      for (int e = heads[slot(bandKeys[b])]; e >= 0; e = entryNext[e]) {
         if (n == out.length) {
           out = Arrays.copyOf(out, n * 2);
         }

@@ -10,7 +10,12 @@ public record ShingleSet(long[] hashes) {
   }
 
   public static ShingleSet ofTokens(long[] tokens, int shingle) {
-    long[] g = Tokens.ngramHashes(tokens, shingle);
+    return ofHashes(Tokens.ngramHashes(tokens, shingle));
+  }
+
+  /** The set of the given shingle hashes (any order, duplicates allowed; the array is not kept). */
+  public static ShingleSet ofHashes(long[] shingleHashes) {
+    long[] g = shingleHashes.clone();
     Arrays.sort(g);
     int n = 0;
     for (int i = 0; i < g.length; i++) {

@@ -27,6 +27,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -41,6 +43,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple3;
 
 /**
  * {@code retort filter}: traces/ in; filtered/{accepted,rejected,sft,prompt_stats}, stats.json,
@@ -189,18 +192,30 @@ public final class FilterJob {
       LOG.info("filter: decontaminating against {} ({} {}-grams)", decon.benchmarks(), decon.indexedNgrams(), decon.ngram());
     }
     long t0 = System.nanoTime();
-    List<PromptScreen.PromptText> prompts = new ArrayList<>();
-    for (Row r : traces.select("prompt_id", "problem", "reference_answer")
+    // Distinct per partition, then on the driver: input files hold a prompt's traces together, so
+    // this removes nearly all repeats without the shuffle a global distinct would cost.
+    Map<String, PromptScreen.PromptText> byId = new HashMap<>();
+    for (Tuple3<String, String, String> r : traces.select("prompt_id", "problem", "reference_answer")
         .where(col("prompt_id").isNotNull().and(col("problem").isNotNull()))
-        .dropDuplicates("prompt_id")
+        .mapPartitions(FilterJob::distinctPrompts, Encoders.tuple(Encoders.STRING(), Encoders.STRING(), Encoders.STRING()))
         .collectAsList()) {
-      prompts.add(new PromptScreen.PromptText(r.getString(0), r.getString(1), r.isNullAt(2) ? null : r.getString(2)));
+      byId.putIfAbsent(r._1(), new PromptScreen.PromptText(r._1(), r._2(), r._3()));
     }
+    List<PromptScreen.PromptText> prompts = new ArrayList<>(byId.values());
     long t1 = System.nanoTime();
     Map<String, List<String>> reasons = new PromptScreen(s, decon).screen(prompts);
     LOG.info("filter: {} of {} prompts rejected as contaminated or duplicate (collect {} ms, screen {} ms)", reasons.size(),
         prompts.size(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
     return new HashMap<>(reasons);
+  }
+
+  private static Iterator<Tuple3<String, String, String>> distinctPrompts(Iterator<Row> rows) {
+    Map<String, Tuple3<String, String, String>> seen = new LinkedHashMap<>();
+    while (rows.hasNext()) {
+      Row r = rows.next();
+      seen.putIfAbsent(r.getString(0), new Tuple3<>(r.getString(0), r.getString(1), r.isNullAt(2) ? null : r.getString(2)));
+    }
+    return seen.values().iterator();
   }
 
   /**

@@ -1,7 +1,5 @@
 package dev.retort.filter.text;
 
-import java.util.Arrays;
-
 /**
  * Degenerate repetition, the "endless loop" that R1-style models fall into: the share of word
  * n-gram occurrences that repeat an earlier one. Fluent reasoning repeats a few phrases ("let me
@@ -19,14 +17,35 @@ public final class Repetition {
       return 0;
     }
     long[] grams = Tokens.ngramHashes(tokens, n);
-    Arrays.sort(grams);
-    int distinct = 1;
-    for (int i = 1; i < grams.length; i++) {
-      if (grams[i] != grams[i - 1]) {
+    int distinct = distinct(grams);
+    return 1.0 - (double) distinct / grams.length;
+  }
+
+  /** Distinct values, by open addressing (cheaper than sorting the few hundred n-grams of a trace). */
+  static int distinct(long[] values) {
+    int cap = Integer.highestOneBit(Math.max(4, values.length) * 2 - 1) << 1;
+    long[] table = new long[cap];
+    boolean zero = false;
+    int mask = cap - 1;
+    int distinct = 0;
+    for (long v : values) {
+      if (v == 0) {
+        if (!zero) {
+          zero = true;
+          distinct++;
+        }
+        continue;
+      }
+      int i = (int) (v ^ (v >>> 32)) & mask;
+      while (table[i] != 0 && table[i] != v) {
+        i = (i + 1) & mask;
+      }
+      if (table[i] == 0) {
+        table[i] = v;
         distinct++;
       }
     }
-    return 1.0 - (double) distinct / grams.length;
+    return distinct;
   }
 
   public static double repeatedShare(String text, int n) {

@@ -20,6 +20,7 @@ import java.util.List;
 public final class Tokens {
   private static final long FNV_OFFSET = 0xcbf29ce484222325L;
   private static final long FNV_PRIME = 0x100000001b3L;
+  private static final long ROLL = 0x9E3779B97F4A7C15L | 1;
 
   private Tokens() {}
 
@@ -66,16 +67,17 @@ public final class Tokens {
     if (text == null || text.isEmpty()) {
       return new long[0];
     }
-    if (!isAscii(text)) {
-      return tokenHashesUnicode(normalize(text));
-    }
-    // ASCII fast path (most traces): no normalization copy, case folded inline.
+    // ASCII fast path (most traces): no normalization copy, case folded inline; the first
+    // non-ASCII character sends the whole text down the Unicode path instead.
     long[] out = new long[Math.max(8, text.length() / 5)];
     int count = 0;
     long h = 0;
     boolean inWord = false;
     for (int i = 0, n = text.length(); i < n; i++) {
       int c = text.charAt(i);
+      if (c >= 0x80) {
+        return tokenHashesUnicode(normalize(text));
+      }
       boolean alnum = c >= 'a' && c <= 'z' || c >= '0' && c <= '9';
       if (!alnum && c >= 'A' && c <= 'Z') {
         c |= 0x20;
@@ -137,15 +139,6 @@ public final class Tokens {
     return Arrays.copyOf(out, count);
   }
 
-  private static boolean isAscii(String s) {
-    for (int i = 0, n = s.length(); i < n; i++) {
-      if (s.charAt(i) >= 0x80) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   /**
    * Hashes of every window of {@code n} consecutive tokens (word n-grams / shingles). A text with
    * fewer than {@code n} tokens yields one hash over all its tokens, so short texts still compare.
@@ -158,9 +151,21 @@ public final class Tokens {
     if (tokens.length < n) {
       return new long[] {windowHash(tokens, 0, tokens.length)};
     }
+    // Polynomial rolling hash: O(1) per window instead of O(n); token hashes are already mixed,
+    // so the polynomial only has to keep order, and a final mix spreads the bits.
+    long pn1 = 1;
+    for (int i = 1; i < n; i++) {
+      pn1 *= ROLL;
+    }
     long[] out = new long[tokens.length - n + 1];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = windowHash(tokens, i, n);
+    long h = 0;
+    for (int i = 0; i < n; i++) {
+      h = h * ROLL + tokens[i];
+    }
+    out[0] = mix(h ^ n);
+    for (int i = 1; i < out.length; i++) {
+      h = (h - tokens[i - 1] * pn1) * ROLL + tokens[i + n - 1];
+      out[i] = mix(h ^ n);
     }
     return out;
   }

@@ -794,7 +794,7 @@ final class AnswerComparator {
 
   /** Case-folded text without markup, spaces and punctuation: "\text{(C)}" -> "c". */
   static String textKey(String s) {
-    String t = s.replaceAll("\\\\[a-zA-Z]+\\s*", "");
+    String t = s.replaceAll("\\\\[a-zA-Z]+\\s*", "").strip().replaceFirst("(?i)^(?:an?|the)\\s+", "");
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < t.length(); i++) {
       char c = t.charAt(i);

@@ -43,6 +43,12 @@ public final class AnswerExtractor {
 
   static final int SHORT_RESPONSE_CHARS = 200;
 
+  /** How much of the end of a long response weak anchors and the last-number rule look at. */
+  static final int TAIL_CHARS = 1500;
+
+  private static final Pattern CONCLUSION = Pattern.compile(
+      "(?i)\\b(?:therefore|thus|hence|so|answer|result|total|final|altogether|overall|in conclusion|is|are|equals)\\b|=");
+
   private static final String[] END_TOKENS = {
     "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "</s>",
     "<｜end▁of▁sentence｜>", "<|end_of_text|>"
@@ -95,57 +101,22 @@ public final class AnswerExtractor {
     if (strong != null) {
       return strong;
     }
-    Extraction weak = weakAnchor(text);
-    if (weak != null) {
+    if (text.length() <= SHORT_RESPONSE_CHARS) {
+      Extraction weak = weakAnchor(text, new int[1]);
+      return weak != null ? weak : bare(text);
+    }
+    // Weak evidence only counts near the end: "the answer is 399?" in the middle of reasoning
+    // is a guess the model went on to revise.
+    String tail = text.length() > TAIL_CHARS ? text.substring(text.length() - TAIL_CHARS) : text;
+    int[] weakPos = {-1};
+    Extraction weak = weakAnchor(tail, weakPos);
+    int[] conclusionPos = {-1};
+    Extraction conclusion = looksFinished(tail) ? concludingNumber(tail, conclusionPos) : null;
+    // The later of the two: a displayed result after "maybe the answer is 3" revises it.
+    if (weak != null && (conclusion == null || weakPos[0] >= conclusionPos[0])) {
       return weak;
     }
-    if (text.length() <= SHORT_RESPONSE_CHARS) {
-      return bare(text);
-    }
-    return looksFinished(text) ? concludingNumber(text) : null;
-  }
-
-  private static final Pattern CONCLUSION = Pattern.compile(
-      "(?i)\\b(?:therefore|thus|hence|so|answer|result|total|final|altogether|overall|in conclusion|is|are|equals)\\b|=");
-
-  /**
-   * For a long response without anchors: the last number or math span, taken only from a
-   * concluding sentence ("Therefore, the probability is 2/3.") among the last three sentences.
-   * A number in the middle of ongoing reasoning is not an answer.
-   */
-  static Extraction concludingNumber(String text) {
-    List<int[]> sentences = sentences(text);
-    int checked = 0;
-    for (int k = sentences.size() - 1; k >= 0 && checked < 3; k--, checked++) {
-      String sentence = text.substring(sentences.get(k)[0], sentences.get(k)[1]);
-      Extraction e = lastNumberOrSpan(sentence);
-      if (e != null) {
-        return CONCLUSION.matcher(sentence).find() ? e : null;
-      }
-    }
-    return null;
-  }
-
-  /** Sentence bounds: split at ". ", "! ", "? " and line breaks outside math. */
-  private static List<int[]> sentences(String text) {
-    List<int[]> out = new ArrayList<>();
-    List<int[]> spans = mathSpans(text);
-    int start = 0;
-    int n = text.length();
-    for (int i = 0; i < n; i++) {
-      char c = text.charAt(i);
-      boolean end = c == '\n' || ((c == '.' || c == '!' || c == '?') && (i + 1 == n || Character.isWhitespace(text.charAt(i + 1))));
-      if (end && !insideSpan(spans, i)) {
-        if (i + 1 > start && !text.substring(start, i + 1).isBlank()) {
-          out.add(new int[] {start, i + 1});
-        }
-        start = i + 1;
-      }
-    }
-    if (start < n && !text.substring(start).isBlank()) {
-      out.add(new int[] {start, n});
-    }
-    return out;
+    return conclusion;
   }
 
   /**
@@ -160,7 +131,7 @@ public final class AnswerExtractor {
         return e;
       }
     }
-    if (g.length() > SHORT_RESPONSE_CHARS) {
+    if (g.length() > SHORT_RESPONSE_CHARS || g.contains("####")) {
       Extraction e = extractDetailed(g);
       if (e != null) {
         return e;
@@ -278,12 +249,16 @@ public final class AnswerExtractor {
       int end = matchBrace(text, i);
       return end < 0 ? null : new int[] {at, i + 1, end, end + 1};
     }
-    // "\boxed 5": one token up to whitespace or '$'.
+    // "\boxed 5": one token up to whitespace or '$', without sentence punctuation.
     int s = i;
     while (i < text.length() && !Character.isWhitespace(text.charAt(i)) && text.charAt(i) != '$') {
       i++;
     }
-    return i > s ? new int[] {at, s, i, i} : null;
+    int end = i;
+    while (end > s && ".,;:".indexOf(text.charAt(end - 1)) >= 0) {
+      end--;
+    }
+    return end > s ? new int[] {at, s, end, i} : null;
   }
 
   /** Index of the '}' matching the '{' at {@code open}, skipping escaped braces; -1 if none. */
@@ -454,9 +429,18 @@ public final class AnswerExtractor {
     return spans.isEmpty() ? stripDelimiters(phrase) : null;
   }
 
+  /** Whether {@code pos} lies in one of {@code spans} (sorted, disjoint): binary search. */
   private static boolean insideSpan(List<int[]> spans, int pos) {
-    for (int[] s : spans) {
-      if (pos >= s[0] && pos < s[3]) {
+    int lo = 0;
+    int hi = spans.size() - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      int[] s = spans.get(mid);
+      if (pos < s[0]) {
+        hi = mid - 1;
+      } else if (pos >= s[3]) {
+        lo = mid + 1;
+      } else {
         return true;
       }
     }
@@ -465,7 +449,8 @@ public final class AnswerExtractor {
 
   // ---------------------------------------------------------------- weak anchors and fallbacks
 
-  private static Extraction weakAnchor(String text) {
+  /** "answer is X" or a bold **X**, whichever comes last; its position goes to {@code position[0]}. */
+  private static Extraction weakAnchor(String text, int[] position) {
     Extraction best = null;
     int bestPos = -1;
     Matcher m = WEAK_ANCHOR.matcher(text);
@@ -481,6 +466,7 @@ public final class AnswerExtractor {
       if (answer != null && !answer.isBlank()) {
         best = new Extraction(answer, Source.ANSWER_IS);
         bestPos = anchor;
+        position[0] = anchor;
       }
     }
     Matcher b = BOLD.matcher(text);
@@ -504,6 +490,7 @@ public final class AnswerExtractor {
       String answer = answerFromPhrase(bold);
       if (answer != null && !answer.isBlank()) {
         best = new Extraction(answer, Source.BOLD);
+        position[0] = boldPos;
       }
     }
     return best;
@@ -530,6 +517,49 @@ public final class AnswerExtractor {
     }
     // A worded answer such as "Evelyn" or "The midpoints form a regular hexagon".
     return new Extraction(stripDelimiters(text), Source.BARE);
+  }
+
+  /**
+   * For a long response without anchors: the last number or math span, taken only from a
+   * concluding sentence ("Therefore, the probability is 2/3.") among the last three sentences.
+   * A number in the middle of ongoing reasoning is not an answer.
+   */
+  static Extraction concludingNumber(String text, int[] position) {
+    List<int[]> sentences = sentences(text);
+    int checked = 0;
+    for (int k = sentences.size() - 1; k >= 0 && checked < 3; k--, checked++) {
+      String sentence = text.substring(sentences.get(k)[0], sentences.get(k)[1]);
+      Extraction e = lastNumberOrSpan(sentence);
+      if (e != null) {
+        // The cue may sit in the sentence that introduces a displayed result ("The result is:").
+        String context = k > 0 ? text.substring(sentences.get(k - 1)[0], sentences.get(k)[1]) : sentence;
+        position[0] = sentences.get(k)[0];
+        return CONCLUSION.matcher(context).find() ? e : null;
+      }
+    }
+    return null;
+  }
+
+  /** Sentence bounds: split at ". ", "! ", "? " and line breaks outside math. */
+  private static List<int[]> sentences(String text) {
+    List<int[]> out = new ArrayList<>();
+    List<int[]> spans = mathSpans(text);
+    int start = 0;
+    int n = text.length();
+    for (int i = 0; i < n; i++) {
+      char c = text.charAt(i);
+      boolean end = c == '\n' || ((c == '.' || c == '!' || c == '?') && (i + 1 == n || Character.isWhitespace(text.charAt(i + 1))));
+      if (end && !insideSpan(spans, i)) {
+        if (i + 1 > start && !text.substring(start, i + 1).isBlank()) {
+          out.add(new int[] {start, i + 1});
+        }
+        start = i + 1;
+      }
+    }
+    if (start < n && !text.substring(start).isBlank()) {
+      out.add(new int[] {start, n});
+    }
+    return out;
   }
 
   /** Text that ends like a finished sentence or formula, not cut off mid-word. */

@@ -172,6 +172,9 @@ final class Latex {
     return b.toString();
   }
 
+  /** "√51" means the root of 51, not LaTeX's one-digit argument (√5 times 1). */
+  private static final Pattern ROOT_OF_NUMBER = Pattern.compile("√\\s*(\\d+(?:\\.\\d+)?)");
+
   private static String unicode(String s) {
     boolean any = false;
     for (int i = 0; i < s.length() && !any; i++) {
@@ -180,6 +183,7 @@ final class Latex {
     if (!any) {
       return s;
     }
+    s = ROOT_OF_NUMBER.matcher(s).replaceAll("\\\\sqrt{$1}");
     return s.replace('−', '-').replace('–', '-').replace("×", "\\times ").replace("÷", "\\div ")
         .replace("·", "\\cdot ").replace("⋅", "\\cdot ").replace("≤", "\\le ").replace("≥", "\\ge ")
         .replace("≠", "\\ne ").replace("≈", "\\approx ").replace("∞", "\\infty ").replace("π", "\\pi ")

@@ -10,8 +10,9 @@ import java.util.regex.Pattern;
  * else the last explicit "answer is/Answer: X" or standalone "(X)" in its final text.
  */
 public final class MultipleChoiceVerifier implements Verifier {
+  /** "C", "(C) 17", "C) 17", "C. 17", "Option C"; not "I am sure" or "A good idea". */
   private static final Pattern LEADING_CHOICE = Pattern.compile(
-      "^(?:(?:option|choice|answer)\\s*[:\\-]?\\s*)?\\(?([A-J])\\)?(?:$|[\\s.:),]|\\\\)", Pattern.CASE_INSENSITIVE);
+      "^(?:(?:option|choice|answer)\\s*[:\\-]?\\s*)?(?:\\(([A-J])\\)|([A-J])(?:[.:)]|$))", Pattern.CASE_INSENSITIVE);
   private static final Pattern ANSWER_CHOICE = Pattern.compile(
       "(?i)answer(?:\\s+is)?\\s*[:\\-]?\\s*\\**\\s*\\(?([A-J])\\)?(?![A-Za-z])");
   private static final Pattern PAREN_CHOICE = Pattern.compile("\\(([A-J])\\)");
@@ -42,7 +43,8 @@ public final class MultipleChoiceVerifier implements Verifier {
         .replace("$", "").replace("*", "").strip();
     Matcher m = LEADING_CHOICE.matcher(s);
     if (m.find()) {
-      return Optional.of(Character.toUpperCase(m.group(1).charAt(0)));
+      String letter = m.group(1) != null ? m.group(1) : m.group(2);
+      return Optional.of(Character.toUpperCase(letter.charAt(0)));
     }
     return Optional.empty();
   }

@@ -232,7 +232,8 @@ class MathVerifierTest {
     long ms = (System.nanoTime() - t0) / 1_000_000;
     assertFalse(v.correct());
     assertEquals(Verification.TIMEOUT, v.reason());
-    assertTrue(ms < 1000, "took " + ms + " ms with a 50 ms limit");
+    // Unbounded, this sum takes ~25 s here; the margin absorbs a loaded 2-core machine.
+    assertTrue(ms < 5000, "took " + ms + " ms with a 50 ms limit");
   }
 
   @Test

@@ -1,14 +1,79 @@
 package dev.retort.pipelines.cli;
 
+import dev.retort.core.config.RetortConfig;
+import dev.retort.pipelines.run.EmbeddedPipeline;
+import dev.retort.pipelines.run.Pipeline;
+import dev.retort.pipelines.run.PipelineContext;
+import dev.retort.pipelines.run.PipelineSettings;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** Placeholder until the stage lands: says so and fails, never pretends. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the whole pipeline from a config file.")
+/**
+ * {@code retort run CONFIG}: every stage, in order, skipping those already complete for this
+ * config. Ends with {@code RESULT e2e ...}.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = {"Run the whole pipeline: prompts, teacher, generate, filter, base, student(s), rl, eval.",
+        "A rerun skips completed stages; --from STAGE reruns from that stage on."})
 public final class RunCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "CONFIG", description = "HOCON config file, e.g. conf/local.conf")
+  Path config;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config value (repeatable).")
+  List<String> sets = new ArrayList<>();
+
+  @Option(names = "--from", paramLabel = "STAGE", description = "Rerun this stage and every stage after it.")
+  String from;
+
   @Override
-  public Integer call() {
-    System.err.println("retort run: this stage is not built yet");
-    return 1;
+  public Integer call() throws Exception {
+    RetortConfig cfg = RetortConfig.load(config, sets);
+    cfg.checkSections(EmbeddedPipeline.SECTIONS);
+    PipelineSettings settings = PipelineSettings.from(cfg);
+    Pipeline pipeline = EmbeddedPipeline.build(settings);
+    PipelineContext ctx = new PipelineContext(cfg);
+    System.err.println("retort run: config " + config + " (hash " + cfg.hash().substring(0, 12) + ")");
+    System.err.println(cfg.render(EmbeddedPipeline.SECTIONS.toArray(String[]::new)));
+    System.err.println("retort run: stages " + String.join(" -> ", pipeline.stageNames()) + "; output " + ctx.layout().root());
+    Map<String, Map<String, Object>> results = pipeline.run(ctx, from);
+    // The JVM's own start counts: wall_s is what the user waited for, less the launcher's build.
+    double wall = (System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime()) / 1000.0;
+    System.out.println(resultLine(results, wall));
+    return 0;
+  }
+
+  static String resultLine(Map<String, Map<String, Object>> results, double wallSeconds) {
+    Map<String, Object> ev = results.getOrDefault("eval", Map.of());
+    Double teacher = num(ev.get("teacher_acc"));
+    Double student = num(ev.get("student_acc"));
+    Double unfiltered = num(ev.get("student-unfiltered_acc"));
+    StringBuilder b = new StringBuilder("RESULT e2e");
+    append(b, "teacher_acc", teacher);
+    append(b, "student_acc", student);
+    append(b, "student_unfiltered_acc", unfiltered);
+    append(b, "student_over_teacher", teacher != null && student != null && teacher > 0 ? student / teacher : null);
+    append(b, "filter_gain", student != null && unfiltered != null ? student - unfiltered : null);
+    append(b, "rl_student_acc", num(ev.get("rl-student_acc")));
+    append(b, "base_acc", num(ev.get("base_acc")));
+    b.append(" wall_s=").append(String.format(Locale.ROOT, "%.1f", wallSeconds));
+    return b.toString();
+  }
+
+  private static void append(StringBuilder b, String key, Double v) {
+    if (v != null) {
+      b.append(' ').append(key).append('=').append(String.format(Locale.ROOT, "%.4f", v));
+    }
+  }
+
+  private static Double num(Object o) {
+    return o instanceof Number n ? n.doubleValue() : null;
   }
 }

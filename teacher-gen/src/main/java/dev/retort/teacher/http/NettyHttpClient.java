@@ -11,11 +11,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -29,7 +26,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.AttributeKey;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.URI;
@@ -71,8 +67,7 @@ final class NettyHttpClient implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicLong staleRetries = new java.util.concurrent.atomic.AtomicLong();
 
   NettyHttpClient(int ioThreads, Duration connectTimeout, String threadPrefix) {
-    this.group = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory(threadPrefix, true),
-        NioIoHandler.newFactory());
+    this.group = Transports.group(ioThreads, threadPrefix);
     this.connectTimeoutMs = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
   }
 
@@ -243,7 +238,7 @@ final class NettyHttpClient implements AutoCloseable {
       SslContext sslContext = tls ? ssl() : null;
       this.bootstrap = new Bootstrap()
           .group(group)
-          .channel(NioSocketChannel.class)
+          .channel(Transports.socket())
           .remoteAddress(uri.getHost(), port)
           .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs)
           .option(ChannelOption.TCP_NODELAY, true)

@@ -10,6 +10,15 @@ import java.util.List;
 public interface CompletionBackend extends AutoCloseable {
   List<Completion> generate(List<CompletionRequest> batch) throws Exception;
 
+  /**
+   * True for backends that are cheap and thread-safe (the scripted one): the server then calls
+   * {@link #generate} on the connection's own thread and skips the batcher, whose thread hand-offs
+   * would only add latency. Model backends keep the default (false).
+   */
+  default boolean inline() {
+    return false;
+  }
+
   @Override
   default void close() {}
 }

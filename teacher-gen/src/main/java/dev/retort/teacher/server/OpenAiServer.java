@@ -7,6 +7,7 @@ import dev.retort.core.data.Completions;
 import dev.retort.core.data.SamplingParams;
 import dev.retort.core.io.Json;
 import dev.retort.teacher.ChatMessage;
+import dev.retort.teacher.http.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.Unpooled;
@@ -16,13 +17,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -34,7 +32,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -104,13 +101,12 @@ public final class OpenAiServer implements AutoCloseable {
     this.backend = backend;
     this.batcher = new Batcher(backend, options.maxBatch(), options.batchWait(), "retort-server-batcher");
     this.faults = new Random(options.faultSeed() != 0 ? options.faultSeed() : ThreadLocalRandom.current().nextLong());
-    this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("retort-server-accept", true), NioIoHandler.newFactory());
-    this.workers = new MultiThreadIoEventLoopGroup(options.ioThreads(), new DefaultThreadFactory("retort-server-io", true),
-        NioIoHandler.newFactory());
+    this.boss = Transports.group(1, "retort-server-accept");
+    this.workers = Transports.group(options.ioThreads(), "retort-server-io");
     try {
       this.serverChannel = new ServerBootstrap()
           .group(boss, workers)
-          .channel(NioServerSocketChannel.class)
+          .channel(Transports.serverSocket())
           .option(ChannelOption.SO_BACKLOG, 4096)
           .option(ChannelOption.SO_REUSEADDR, true)
           .childOption(ChannelOption.TCP_NODELAY, true)
@@ -335,7 +331,16 @@ public final class OpenAiServer implements AutoCloseable {
       Long seed = p.seed == null ? null : p.seed + i;
       samples.add(new CompletionRequest(p.messages, new SamplingParams(p.temperature, p.topP, p.topK, p.maxTokens, seed), p.stop));
     }
-    CompletableFuture<List<Completion>> f = batcher.submitAll(samples);
+    CompletableFuture<List<Completion>> f;
+    if (backend.inline()) {
+      try {
+        f = CompletableFuture.completedFuture(backend.generate(samples));
+      } catch (Exception e) {
+        f = CompletableFuture.failedFuture(e);
+      }
+    } else {
+      f = batcher.submitAll(samples);
+    }
     f.whenComplete((out, err) -> {
       if (err != null) {
         Throwable c = err.getCause() != null ? err.getCause() : err;

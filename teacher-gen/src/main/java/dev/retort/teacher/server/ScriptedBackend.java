@@ -33,6 +33,12 @@ public final class ScriptedBackend implements CompletionBackend {
     this.script = script;
   }
 
+  /** The script is a pure function: no batching needed, any thread may call it. */
+  @Override
+  public boolean inline() {
+    return true;
+  }
+
   @Override
   public List<Completion> generate(List<CompletionRequest> batch) {
     List<Completion> out = new ArrayList<>(batch.size());

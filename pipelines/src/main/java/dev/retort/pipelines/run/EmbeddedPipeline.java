@@ -1,0 +1,322 @@
+package dev.retort.pipelines.run;
+
+import dev.retort.core.config.RetortConfig;
+import dev.retort.core.data.Prompt;
+import dev.retort.core.data.SftExample;
+import dev.retort.core.data.Trace;
+import dev.retort.core.datasets.Arith;
+import dev.retort.core.datasets.ArithSettings;
+import dev.retort.core.datasets.PromptReaders;
+import dev.retort.core.io.Codecs;
+import dev.retort.core.io.ParquetIO;
+import dev.retort.core.run.Provenance;
+import dev.retort.core.run.StageOutput;
+import dev.retort.eval.EvalJob;
+import dev.retort.eval.ModelResult;
+import dev.retort.eval.report.ReportTable;
+import dev.retort.filter.job.FilterJob;
+import dev.retort.filter.job.FilterResult;
+import dev.retort.teacher.generate.GenerateJob;
+import dev.retort.teacher.generate.GenerateResult;
+import dev.retort.train.SftData;
+import dev.retort.train.SftTrainer;
+import dev.retort.train.TrainResult;
+import dev.retort.train.TrainSettings;
+import dev.retort.train.grpo.BaseData;
+import dev.retort.train.grpo.GrpoResult;
+import dev.retort.train.grpo.GrpoSettings;
+import dev.retort.train.grpo.GrpoTrainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The embedded default's stages, in order: arith prompts, teacher bootstrap (cached by config
+ * hash), teacher-gen through K local {@code retort serve} processes, filter, the answers-only
+ * base, the distilled student, the unfiltered ablation, the RL arm, and eval with the report.
+ * Every stage calls the same stage code as its own CLI command; only the wiring is here.
+ */
+public final class EmbeddedPipeline {
+  public static final List<String> SECTIONS = List.of("run", "arith", "teacher", "generate", "filter", "train",
+      "grpo", "eval", "pipeline", "train-teacher", "train-student", "train-base", "rl");
+
+  private EmbeddedPipeline() {}
+
+  public static Pipeline build(PipelineSettings p) {
+    List<Stage> stages = new ArrayList<>();
+    stages.add(stage("prompts", List.of("run", "arith", "pipeline"), EmbeddedPipeline::prompts));
+    stages.add(stage("teacher", List.of("train-teacher"), EmbeddedPipeline::teacher));
+    stages.add(stage("generate", List.of("teacher", "generate"), EmbeddedPipeline::generate));
+    stages.add(stage("filter", List.of("filter"), EmbeddedPipeline::filter));
+    if (p.studentInit() == PipelineSettings.StudentInit.BASE || p.rlArm()) {
+      stages.add(stage("base", List.of("train-base"), EmbeddedPipeline::base));
+    }
+    stages.add(stage("student", List.of("train-student"), ctx -> student(ctx, "student", ctx.layout().sft())));
+    if (p.unfilteredAblation()) {
+      stages.add(stage("student-unfiltered", List.of("train-student"), EmbeddedPipeline::unfiltered));
+    }
+    if (p.rlArm()) {
+      stages.add(stage("rl", List.of("rl", "grpo"), EmbeddedPipeline::rl));
+    }
+    stages.add(stage("eval", List.of("eval"), EmbeddedPipeline::eval));
+    return new Pipeline(stages);
+  }
+
+  interface Body {
+    Map<String, Object> run(PipelineContext ctx) throws Exception;
+  }
+
+  private static Stage stage(String name, List<String> sections, Body body) {
+    return new Stage() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public List<String> configSections() {
+        return sections;
+      }
+
+      @Override
+      public Map<String, Object> run(PipelineContext ctx) throws Exception {
+        return body.run(ctx);
+      }
+    };
+  }
+
+  private static PipelineSettings settings(PipelineContext ctx) {
+    return PipelineSettings.from(ctx.config());
+  }
+
+  private static Path data(PipelineContext ctx) {
+    return ctx.layout().root().resolve("data");
+  }
+
+  // ---- prompts: disjoint arith problems for the teacher's bootstrap and for distillation.
+  static Map<String, Object> prompts(PipelineContext ctx) {
+    PipelineSettings p = settings(ctx);
+    ArithSettings a = ArithSettings.from(ctx.config());
+    List<Prompt> train = Arith.generate(a.spec(), ctx.run().seed(), p.bootstrapSize() + p.distillSize(), Arith.Split.TRAIN);
+    Path dir = data(ctx);
+    PromptReaders.writeParquet(dir.resolve("bootstrap.parquet"), train.subList(0, p.bootstrapSize()));
+    PromptReaders.writeParquet(dir.resolve("distill.parquet"), train.subList(p.bootstrapSize(), train.size()));
+    return Map.of("bootstrap_prompts", p.bootstrapSize(), "distill_prompts", p.distillSize());
+  }
+
+  // ---- teacher: trained on reference solutions, cached across runs by its config hash.
+  static Map<String, Object> teacher(PipelineContext ctx) {
+    PipelineSettings p = settings(ctx);
+    List<Prompt> bootstrap = ParquetIO.read(data(ctx).resolve("bootstrap.parquet"), Codecs.PROMPT);
+    String hash = ctx.config().hash("arith", "train-teacher", "pipeline").substring(0, 16) + "-" + ctx.run().seed();
+    Path dir = Path.of(p.teacherCache()).resolve("teacher-" + hash);
+    Path sft = data(ctx).resolve("teacher-sft");
+    SftData.write(sft, SftData.fromPrompts(bootstrap, p.template()));
+    TrainResult r = SftTrainer.run(TrainSettings.from(ctx.config(), "train-teacher"), sft, dir);
+    Map<String, Object> out = trainResult(r);
+    out.put("checkpoint", dir.toAbsolutePath().toString());
+    return out;
+  }
+
+  static Path teacherDir(PipelineContext ctx) {
+    return Path.of((String) ctx.result("teacher", "checkpoint"));
+  }
+
+  // ---- generate: K local servers, the same HTTP path as a production teacher pool.
+  static Map<String, Object> generate(PipelineContext ctx) throws Exception {
+    PipelineSettings p = settings(ctx);
+    Path logs = ctx.layout().root().resolve("logs");
+    try (ServerPool pool = ServerPool.start(p.teacherServers(),
+        List.of("--model", teacherDir(ctx).toString(), "--served-model-name", "teacher",
+            "--max-batch", Integer.toString(p.serveMaxBatch())),
+        logs, Duration.ofMinutes(3))) {
+      List<String> eps = pool.endpoints().stream().map(u -> u.endsWith("/v1") ? u : u + "/v1").toList();
+      RetortConfig cfg = ctx.config().with(
+          "teacher.endpoints=" + dev.retort.core.io.Json.toJson(eps),
+          "teacher.model=teacher",
+          "generate.prompts=" + dev.retort.core.io.Json.toJson(data(ctx).resolve("distill.parquet").toString()),
+          "generate.template=" + dev.retort.core.io.Json.toJson(p.template()));
+      GenerateResult r = GenerateJob.run(cfg, spark(cfg));
+      if (r.errors() > 0) {
+        throw new IllegalStateException("generate: " + r.errors() + " samples failed after retries (see traces/errors); rerun to retry them");
+      }
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("traces", r.succeeded());
+      out.put("completion_tokens", r.completionTokens());
+      out.put("seconds", r.seconds());
+      return out;
+    }
+  }
+
+  private static SparkSession spark(RetortConfig cfg) {
+    return GenerateJob.session(cfg.raw().getString("generate.spark-master"));
+  }
+
+  // ---- filter
+  static Map<String, Object> filter(PipelineContext ctx) {
+    PipelineSettings p = settings(ctx);
+    RetortConfig cfg = ctx.config().with("filter.prompt-template=" + dev.retort.core.io.Json.toJson(p.template()));
+    FilterResult r = FilterJob.run(spark(cfg), cfg, ctx.layout().traces(), ctx.layout().filtered());
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("traces", r.traces());
+    out.put("accepted", r.accepted());
+    out.put("rejected", r.rejected());
+    out.put("accept_rate", r.traces() == 0 ? 0.0 : (double) r.accepted() / r.traces());
+    return out;
+  }
+
+  // ---- base: answers only, no worked reasoning: the shared starting point of both arms.
+  static Map<String, Object> base(PipelineContext ctx) {
+    PipelineSettings p = settings(ctx);
+    List<Prompt> prompts = ParquetIO.read(data(ctx).resolve("bootstrap.parquet"), Codecs.PROMPT);
+    Path sft = data(ctx).resolve("base-sft");
+    SftData.write(sft, BaseData.answersOnly(prompts, p.template()));
+    Path dir = ctx.layout().model("base");
+    return trainResult(SftTrainer.run(TrainSettings.from(ctx.config(), "train-base"), sft, dir));
+  }
+
+  private static RetortConfig studentConfig(PipelineContext ctx) {
+    PipelineSettings p = settings(ctx);
+    if (p.studentInit() == PipelineSettings.StudentInit.BASE) {
+      return ctx.config().with("train-student.init-from="
+          + dev.retort.core.io.Json.toJson(ctx.layout().model("base").toAbsolutePath().toString()));
+    }
+    return ctx.config();
+  }
+
+  static Map<String, Object> student(PipelineContext ctx, String name, Path sft) {
+    TrainSettings s = TrainSettings.from(studentConfig(ctx), "train-student");
+    return trainResult(SftTrainer.run(s, sft, ctx.layout().model(name)));
+  }
+
+  // ---- the ablation: every successful trace, unverified and unfiltered.
+  static Map<String, Object> unfiltered(PipelineContext ctx) {
+    PipelineSettings p = settings(ctx);
+    List<SftExample> all = new ArrayList<>();
+    for (Trace t : ParquetIO.read(ctx.layout().traces(), Codecs.TRACE)) {
+      if (!t.failed()) {
+        all.add(SftExample.of(t.promptId(), t.sampleIndex(), t.source(), p.render(t.problem()), t.reasoning(), t.answer()));
+      }
+    }
+    Path sft = data(ctx).resolve("sft-unfiltered");
+    SftData.write(sft, all);
+    Map<String, Object> out = student(ctx, "student-unfiltered", sft);
+    out.put("examples", all.size());
+    return out;
+  }
+
+  // ---- the RL arm: GRPO from the same base with the verifier's reward.
+  static Map<String, Object> rl(PipelineContext ctx) {
+    PipelineSettings p = settings(ctx);
+    RetortConfig cfg = ctx.config().with(
+        "rl.init-from=" + dev.retort.core.io.Json.toJson(ctx.layout().model("base").toAbsolutePath().toString()),
+        "rl.prompt-template=" + dev.retort.core.io.Json.toJson(p.template()));
+    GrpoSettings s = GrpoSettings.from(cfg, "rl");
+    List<Prompt> prompts = ParquetIO.read(data(ctx).resolve("distill.parquet"), Codecs.PROMPT);
+    GrpoResult r = GrpoTrainer.run(s, prompts, ctx.layout().model("rl-student"));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("steps", r.steps());
+    out.put("reward_first", r.meanRewardFirst());
+    out.put("reward_last", r.meanRewardLast());
+    out.put("tokens", r.tokensSampled() + r.tokensTrained());
+    out.put("flops", r.flops());
+    out.put("seconds", r.wallSeconds());
+    return out;
+  }
+
+  // ---- eval: every model on the held-out arith split, then the report.
+  static Map<String, Object> eval(PipelineContext ctx) {
+    PipelineSettings p = settings(ctx);
+    List<String> models = new ArrayList<>();
+    models.add(model("teacher", teacherDir(ctx), "teacher"));
+    models.add(model("student", ctx.layout().model("student"), "distilled"));
+    if (ctx.results().containsKey("student-unfiltered")) {
+      models.add(model("student-unfiltered", ctx.layout().model("student-unfiltered"), "ablation"));
+    }
+    if (ctx.results().containsKey("rl")) {
+      models.add(model("rl-student", ctx.layout().model("rl-student"), "rl"));
+    }
+    if (ctx.results().containsKey("base")) {
+      models.add(model("base", ctx.layout().model("base"), "base"));
+    }
+    Map<String, String> curves = new LinkedHashMap<>();
+    curves.put("teacher", teacherDir(ctx).resolve("metrics.jsonl").toString());
+    for (String m : List.of("student", "student-unfiltered", "base", "rl-student")) {
+      Path f = ctx.layout().model(m).resolve("metrics.jsonl");
+      if (Files.isRegularFile(f)) {
+        curves.put(m, f.toString());
+      }
+    }
+    RetortConfig cfg = ctx.config().with(
+        "eval.models=[" + String.join(",", models) + "]",
+        "eval.training-metrics=" + dev.retort.core.io.Json.toJson(curves));
+    List<ReportTable> extras = new ArrayList<>();
+    extras.add(ReportTable.ofMaps("Compute budget per arm", budgetRows(ctx)));
+    Object filterStats = ctx.results().get("filter");
+    if (filterStats instanceof Map<?, ?> fs) {
+      Map<String, Object> pairs = new LinkedHashMap<>();
+      fs.forEach((k, v) -> pairs.put(k.toString(), v));
+      extras.add(ReportTable.ofPairs("Filter", pairs));
+    }
+    EvalJob.Result r = EvalJob.run(cfg, extras);
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (ModelResult m : r.results()) {
+      if (m.benchmark().equals("arith") && m.metrics() != null) {
+        out.put(m.model() + "_acc", m.metrics().pass(1).mean());
+      }
+    }
+    out.put("report", r.reportHtml().toString());
+    if (!r.ok()) {
+      throw new IllegalStateException("eval incomplete: " + String.join("; ", r.failures()));
+    }
+    return out;
+  }
+
+  private static String model(String name, Path dir, String role) {
+    return "{name=" + name + ", checkpoint=" + dev.retort.core.io.Json.toJson(dir.toAbsolutePath().toString()) + ", role=" + role + "}";
+  }
+
+  private static List<Map<String, Object>> budgetRows(PipelineContext ctx) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (String stage : List.of("teacher", "base", "student", "student-unfiltered", "rl")) {
+      Map<String, Object> r = ctx.results().get(stage);
+      if (r == null) {
+        continue;
+      }
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("model", stage.equals("rl") ? "rl-student" : stage);
+      row.put("tokens", r.get("tokens"));
+      row.put("flops", r.get("flops") instanceof Number n ? String.format("%.3g", n.doubleValue()) : "");
+      row.put("seconds", r.get("seconds"));
+      row.put("params", r.getOrDefault("params", ""));
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  static Map<String, Object> trainResult(TrainResult r) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("final_loss", r.finalLoss());
+    out.put("steps", r.steps());
+    out.put("tokens", r.tokens());
+    out.put("params", r.parameterCount());
+    out.put("flops", r.flops());
+    out.put("seconds", r.wallSeconds());
+    return out;
+  }
+
+  /** Provenance for the run folder as a whole. */
+  static void writeRunProvenance(PipelineContext ctx) {
+    Provenance.of("run", ctx.config().hash(), ctx.config().resolved(), ctx.run().seed(), Map.of(), Map.of())
+        .write(ctx.layout().root());
+  }
+
+  static boolean done(Path dir) {
+    return StageOutput.isComplete(dir, null);
+  }
+}

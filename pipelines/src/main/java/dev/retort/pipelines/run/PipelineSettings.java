@@ -1,0 +1,31 @@
+package dev.retort.pipelines.run;
+
+import dev.retort.core.config.RetortConfig;
+
+/**
+ * The {@code pipeline} section: how {@code retort run} strings the stages together on the embedded
+ * default. See pipelines/src/main/resources/retort-defaults.conf for each key.
+ */
+public record PipelineSettings(int teacherServers, int serveMaxBatch, int bootstrapSize, int distillSize,
+    String template, StudentInit studentInit, boolean unfilteredAblation, boolean rlArm, String teacherCache) {
+  public static final String SECTION = "pipeline";
+
+  public enum StudentInit { BASE, SCRATCH }
+
+  public PipelineSettings {
+    if (teacherServers < 1) {
+      throw new IllegalArgumentException("pipeline.teacher-servers must be >= 1");
+    }
+    if (!template.contains("{problem}")) {
+      throw new IllegalArgumentException("pipeline.template must contain {problem}");
+    }
+  }
+
+  public static PipelineSettings from(RetortConfig config) {
+    return config.section(SECTION, PipelineSettings.class);
+  }
+
+  public String render(String problem) {
+    return template.replace("{problem}", problem);
+  }
+}

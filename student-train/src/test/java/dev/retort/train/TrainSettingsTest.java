@@ -1,0 +1,51 @@
+package dev.retort.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.retort.core.config.ConfigError;
+import dev.retort.core.config.RetortConfig;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TrainSettingsTest {
+  @Test
+  void bindsFromAnySectionWithInheritance() {
+    RetortConfig c = RetortConfig.fromString("pipeline.student = ${train} { lr = 5e-4, model.hidden-size = 64 }\n"
+        + "pipeline.teacher = ${train} { init-from = \"/ckpt/teacher\" }", "test.conf");
+    TrainSettings student = TrainSettings.from(c, "pipeline.student");
+    TrainSettings teacher = TrainSettings.from(c, "pipeline.teacher");
+    TrainSettings train = TrainSettings.from(c);
+    assertEquals(5e-4, student.lr());
+    assertEquals(64, student.model().hiddenSize());
+    assertEquals(train.epochs(), student.epochs());
+    assertEquals(Path.of("/ckpt/teacher"), teacher.initFrom().orElseThrow());
+    assertTrue(train.initFrom().isEmpty());
+    assertNotEquals(train.weightsHash(), student.weightsHash());
+    // Logging and checkpoint cadence do not change the weights' identity.
+    assertEquals(train.weightsHash(), TrainSettings.defaults("log-every=3", "checkpoint-every=7", "threads=1").weightsHash());
+  }
+
+  @Test
+  void errorsNameTheKey() {
+    ConfigError unknown = assertThrows(ConfigError.class, () -> TrainSettings.defaults("learning-rate=1"));
+    assertTrue(unknown.getMessage().contains("train.learning-rate"), unknown.getMessage());
+    ConfigError bad = assertThrows(ConfigError.class, () -> TrainSettings.defaults("epochs=0"));
+    assertTrue(bad.getMessage().contains("epochs") && bad.getMessage().contains("train"), bad.getMessage());
+    ConfigError dev = assertThrows(ConfigError.class, () -> TrainSettings.defaults("devices=tpu"));
+    assertTrue(dev.getMessage().contains("devices"), dev.getMessage());
+    ConfigError ctx = assertThrows(ConfigError.class, () -> TrainSettings.defaults("seq-len=4096"));
+    assertTrue(ctx.getMessage().contains("max-position-embeddings"), ctx.getMessage());
+  }
+
+  @Test
+  void devicesParse() {
+    assertEquals(List.of(0, 1), DeviceSpec.parse("gpu:0,1").gpus());
+    assertEquals(3, DeviceSpec.parse("cpu:3").cpuReplicas());
+    assertTrue(DeviceSpec.parse("auto").auto());
+    assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("gpu:0,0"));
+  }
+}
