@@ -50,7 +50,12 @@ public record Benchmark(String name, String source, String identity, EvalSetting
    * arith held-out (TEST) split of the {@code arith} section with seed {@code run.seed}.
    */
   public static Benchmark load(EvalSettings.BenchmarkSpec spec, EvalSettings.Protocol defaults, RetortConfig config) {
-    EvalSettings.Protocol protocol = spec.protocol(defaults);
+    EvalSettings.Protocol protocol;
+    try {
+      protocol = spec.protocol(defaults);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("benchmark '" + spec.name() + "': " + e.getMessage(), e);
+    }
     String source = spec.source();
     List<Prompt> all;
     String identity;

@@ -3,6 +3,7 @@ package dev.retort.eval;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import dev.retort.core.config.RetortConfig;
 import dev.retort.core.run.Provenance;
 import dev.retort.model.ChatTemplate;
 import dev.retort.model.Checkpoint;
@@ -13,11 +14,13 @@ import dev.retort.model.SamplingOptions;
 import dev.retort.model.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * A local HF-layout checkpoint run through the model module's batched KV-cache {@link Sampler}.
@@ -71,9 +74,25 @@ public final class CheckpointModel implements ModelUnderTest {
     this.stopIds = List.copyOf(stops);
   }
 
-  /** The checkpoint's content identity (folder name and a hash of its weights and configs), without loading it. */
+  /**
+   * The checkpoint's content identity without loading it: folder name and a hash of the files a
+   * load reads (top level only: a trainer's {@code checkpoints/} resume states below it change
+   * while training and are not the model).
+   */
   public static String identityOf(Path dir) {
-    return "checkpoint:" + dir.toAbsolutePath().normalize().getFileName() + "@" + Provenance.identityOf(dir);
+    StringBuilder b = new StringBuilder();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+        String name = f.getFileName().toString();
+        if (name.endsWith(".safetensors") || name.endsWith(".json")) {
+          b.append(name).append('=').append(Provenance.identityOf(f)).append('\n');
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read checkpoint " + dir + ": " + e.getMessage(), e);
+    }
+    return "checkpoint:" + dir.toAbsolutePath().normalize().getFileName() + "@sha256:"
+        + RetortConfig.sha256(b.toString()).substring(0, 32);
   }
 
   @Override

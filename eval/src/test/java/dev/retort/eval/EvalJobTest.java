@@ -13,7 +13,6 @@ import dev.retort.core.io.Codecs;
 import dev.retort.core.io.ParquetIO;
 import dev.retort.core.run.Provenance;
 import dev.retort.eval.report.ReportTable;
-import dev.retort.eval.report.ReportWriter;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -139,6 +138,16 @@ class EvalJobTest {
     List<ModelResult> onDisk = EvalResults.read(runDir.resolve("eval"), List.of("distilled", "base"), true);
     assertEquals(4, onDisk.size());
     assertEquals(r.results().get(0).metrics(), onDisk.get(0).metrics());
+  }
+
+  @Test
+  void checkpointIdentityFollowsWeightsNotResumeStates() throws Exception {
+    Path ckpt = TinyModels.checkpoint(tmp.resolve("ckpt/identity"), 3);
+    String id = CheckpointModel.identityOf(ckpt);
+    Files.createDirectories(ckpt.resolve("checkpoints/step-10"));
+    Files.writeString(ckpt.resolve("checkpoints/step-10/state.json"), "{}");
+    assertEquals(id, CheckpointModel.identityOf(ckpt), "a trainer's resume states are not the model");
+    assertFalse(id.equals(CheckpointModel.identityOf(distilled)), "other weights, other identity");
   }
 
   @Test

@@ -58,7 +58,7 @@ public final class QualityFilters {
         if (t.reasoning() == null) {
           return Optional.empty();
         }
-        double share = Repetition.repeatedShare(Tokens.tokenHashes(t.reasoning()), n);
+        double share = Repetition.repeatedShare(Tokens.cachedTokenHashes(t.reasoning()), n);
         return share > s.maxRepeatedShare() ? Optional.of(Reasons.REPETITION) : Optional.empty();
       });
     }

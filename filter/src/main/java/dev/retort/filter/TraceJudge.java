@@ -176,7 +176,7 @@ public final class TraceJudge {
   }
 
   private static long[] completionTokens(Trace t) {
-    long[] r = Tokens.tokenHashes(t.reasoning());
+    long[] r = Tokens.cachedTokenHashes(t.reasoning());
     long[] a = Tokens.tokenHashes(t.answer());
     long[] all = java.util.Arrays.copyOf(r, r.length + a.length);
     System.arraycopy(a, 0, all, r.length, a.length);

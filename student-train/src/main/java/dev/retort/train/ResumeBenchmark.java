@@ -35,8 +35,8 @@ public final class ResumeBenchmark {
 
   public record Result(double maxParamDiff, int steps, long killedAfterStep, long resumedFromStep, double seconds) {
     public String resultLine() {
-      return String.format(Locale.ROOT, "RESULT train-resume max_param_diff=%.3g steps=%d killed_after_step=%d resumed_from_step=%d",
-          maxParamDiff, steps, killedAfterStep, resumedFromStep);
+      return String.format(Locale.ROOT, "RESULT train-resume max_param_diff=%s steps=%d killed_after_step=%d resumed_from_step=%d",
+          (float) maxParamDiff, steps, killedAfterStep, resumedFromStep);
     }
   }
 

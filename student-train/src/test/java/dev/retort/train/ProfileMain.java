@@ -36,6 +36,10 @@ final class ProfileMain {
       for (int it = 0; it < 14; it++) {
         List<int[]> r = ds.step(0, it).get(0);
         PackedBatch b = PackedBatch.of(store, r, seq);
+        boolean prof = it == 5 && System.getProperty("profile") != null;
+        if (prof) {
+          JniUtils.startProfile(false, true, false);
+        }
         long t0 = System.nanoTime();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector(); NDManager m = model.manager().newSubManager()) {
           NDArray l = SftLoss.loss(model, b, m, 1000);
@@ -50,6 +54,9 @@ final class ProfileMain {
         long t2 = System.nanoTime();
         opt.step(1e-3, 1.0);
         long t3 = System.nanoTime();
+        if (prof) {
+          JniUtils.stopProfile(System.getProperty("profile"));
+        }
         if (it >= 4) {
           fb += t1 - t0; nrm += t2 - t1; op += t3 - t2; toks += (long) rows * seq;
         }

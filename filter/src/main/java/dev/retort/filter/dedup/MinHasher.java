@@ -87,28 +87,29 @@ public final class MinHasher {
 
   private static void densify(long[] sig) {
     int k = sig.length;
-    boolean any = false;
-    for (long v : sig) {
-      if (v != EMPTY) {
-        any = true;
+    int start = -1;
+    for (int i = k - 1; i >= 0; i--) {
+      if (sig[i] != EMPTY) {
+        start = i;
         break;
       }
     }
-    if (!any) {
+    if (start < 0) {
       return;
     }
-    // Each empty bin copies its next non-empty neighbour around the ring; the offset per step keeps
-    // borrowed values from equalling the neighbour's own.
-    long[] src = sig.clone();
-    for (int i = 0; i < k; i++) {
-      if (src[i] == EMPTY) {
-        int j = i;
-        int steps = 0;
-        do {
-          j = (j + 1) % k;
-          steps++;
-        } while (src[j] == EMPTY);
-        sig[i] = src[j] + (long) steps * 0x100000000L;
+    // Each empty bin takes its next non-empty neighbour around the ring (walking backwards keeps
+    // that neighbour at hand); the offset per step keeps borrowed values from equalling the
+    // neighbour's own.
+    long val = sig[start];
+    long dist = 0;
+    for (int step = 1; step < k; step++) {
+      int i = (start - step + k) % k;
+      if (sig[i] != EMPTY) {
+        val = sig[i];
+        dist = 0;
+      } else {
+        dist++;
+        sig[i] = val + dist * 0x100000000L;
       }
     }
   }

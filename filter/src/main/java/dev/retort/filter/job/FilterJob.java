@@ -3,6 +3,8 @@ package dev.retort.filter.job;
 import static org.apache.spark.sql.functions.col;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.config.RunSettings;
 import dev.retort.core.data.Verdict;
@@ -281,21 +283,14 @@ public final class FilterJob {
   }
 
   private static FilterResult skipped(Path output, String hash, long t0) {
-    Map<String, Object> stats;
-    try {
-      stats = Json.MAPPER.readValue(output.resolve(StageOutput.STATS).toFile(), new TypeReference<Map<String, Object>>() {});
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + output.resolve(StageOutput.STATS) + ": " + e.getMessage(), e);
-    }
-    long traces = num(stats, "traces");
-    long accepted = num(stats, "accepted");
-    long prompts = stats.get("pass_rate") instanceof Map<?, ?> pr && pr.get("prompts") instanceof Number n ? n.longValue() : 0;
-    return new FilterResult(output, true, traces, accepted, traces - accepted, num(stats, "malformed"), prompts, hash,
-        (System.nanoTime() - t0) / 1e9, stats);
-  }
-
-  private static long num(Map<String, Object> m, String k) {
-    return m.get(k) instanceof Number n ? n.longValue() : 0;
+    JsonNode stats = Json.read(output.resolve(StageOutput.STATS));
+    long traces = stats.path("traces").asLong();
+    long accepted = stats.path("accepted").asLong();
+    // A plain mapper: Json.MAPPER registers every module on the classpath, and with Spark there
+    // that includes Scala's, which turns nested objects into Scala maps.
+    Map<String, Object> map = new ObjectMapper().convertValue(stats, new TypeReference<Map<String, Object>>() {});
+    return new FilterResult(output, true, traces, accepted, traces - accepted, stats.path("malformed").asLong(),
+        stats.path("pass_rate").path("prompts").asLong(), hash, (System.nanoTime() - t0) / 1e9, map);
   }
 
   /** Puts the completed {@code tmp} folder in place of {@code out}: two renames, then the old copy goes. */

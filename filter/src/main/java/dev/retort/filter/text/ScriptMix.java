@@ -10,6 +10,8 @@ package dev.retort.filter.text;
  * language switch.
  */
 public final class ScriptMix {
+  private static final Character.UnicodeScript[] SCRIPTS = Character.UnicodeScript.values();
+
   private ScriptMix() {}
 
   /** The script most letters of {@code text} belong to; LATIN when it has no letters. */
@@ -17,7 +19,7 @@ public final class ScriptMix {
     if (text == null || text.isEmpty()) {
       return Character.UnicodeScript.LATIN;
     }
-    int[] counts = new int[Character.UnicodeScript.values().length];
+    int[] counts = null;
     int latin = 0;
     boolean other = false;
     for (int i = 0; i < text.length(); ) {
@@ -31,21 +33,24 @@ public final class ScriptMix {
       }
       Character.UnicodeScript sc = scriptOfLetter(cp);
       if (sc != null) {
+        if (counts == null) {
+          counts = new int[SCRIPTS.length];
+        }
         counts[sc.ordinal()]++;
         other = true;
       }
     }
-    counts[Character.UnicodeScript.LATIN.ordinal()] += latin;
     if (!other) {
       return Character.UnicodeScript.LATIN;
     }
+    counts[Character.UnicodeScript.LATIN.ordinal()] += latin;
     int best = Character.UnicodeScript.LATIN.ordinal();
     for (int i = 0; i < counts.length; i++) {
       if (counts[i] > counts[best]) {
         best = i;
       }
     }
-    return Character.UnicodeScript.values()[best];
+    return SCRIPTS[best];
   }
 
   /** Share of the counted letters of {@code text} that are not in {@code expected}; 0 for no letters. */
@@ -55,18 +60,22 @@ public final class ScriptMix {
     }
     long letters = 0;
     long foreign = 0;
-    for (int i = 0; i < text.length(); ) {
-      int cp = text.codePointAt(i);
-      i += Character.charCount(cp);
-      if (cp < 0x80) {
+    boolean latinForeign = expected != Character.UnicodeScript.LATIN;
+    for (int i = 0, n = text.length(); i < n; i++) {
+      char c = text.charAt(i);
+      if (c < 0x80) {
         // ASCII fast path: the bulk of every English trace.
-        if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') {
+        if ((char) ((c | 0x20) - 'a') < 26) {
           letters++;
-          if (expected != Character.UnicodeScript.LATIN) {
+          if (latinForeign) {
             foreign++;
           }
         }
         continue;
+      }
+      int cp = Character.isHighSurrogate(c) && i + 1 < n ? text.codePointAt(i) : c;
+      if (cp > 0xFFFF) {
+        i++;
       }
       Character.UnicodeScript sc = scriptOfLetter(cp);
       if (sc != null) {

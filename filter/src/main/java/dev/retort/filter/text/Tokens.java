@@ -62,6 +62,25 @@ public final class Tokens {
     return String.join(" ", words(text));
   }
 
+  /** The last text tokenized by {@link #cachedTokenHashes} on this thread, by identity, and its tokens. */
+  private static final ThreadLocal<Object[]> LAST = ThreadLocal.withInitial(() -> new Object[2]);
+
+  /**
+   * As {@link #tokenHashes}, remembering the last text of the calling thread (by identity): the
+   * repetition filter and trace dedup both tokenize the same reasoning string, one right after the
+   * other. The returned array is shared: callers must not modify it.
+   */
+  public static long[] cachedTokenHashes(String text) {
+    Object[] last = LAST.get();
+    if (last[0] == text && text != null) {
+      return (long[]) last[1];
+    }
+    long[] t = tokenHashes(text);
+    last[0] = text;
+    last[1] = t;
+    return t;
+  }
+
   /** One 64-bit hash per normalized token, in order; equal to hashing each of {@link #words}. */
   public static long[] tokenHashes(String text) {
     if (text == null || text.isEmpty()) {
@@ -176,12 +195,13 @@ public final class Tokens {
     return windowHash(t, 0, t.length);
   }
 
+  /** A hash of {@code n} tokens from {@code from}: a polynomial over the (already mixed) token hashes, mixed once. */
   public static long windowHash(long[] tokens, int from, int n) {
-    long h = 0x9E3779B97F4A7C15L ^ n;
+    long h = 0;
     for (int i = from; i < from + n; i++) {
-      h = mix(h * 31 + tokens[i]);
+      h = h * ROLL + tokens[i];
     }
-    return h;
+    return mix(h ^ ((long) n << 32) ^ 0x5bd1e995L);
   }
 
   /** MurmurHash3's 64-bit finalizer: spreads every input bit over the whole output. */

@@ -224,7 +224,7 @@ class FilterJobTest {
     Map<String, Long> reasonCounts = new TreeMap<>();
     rejected.forEach(v -> v.reasons().forEach(x -> reasonCounts.merge(x, 1L, Long::sum)));
     Map<String, Long> fromStats = new TreeMap<>();
-    stats.get("by_reason").fields().forEachRemaining(e -> fromStats.put(e.getKey(), e.getValue().get("traces").asLong()));
+    stats.get("by_reason").properties().forEach(e -> fromStats.put(e.getKey(), e.getValue().get("traces").asLong()));
     assertEquals(reasonCounts, fromStats);
     assertEquals((double) accepted.size() / r.traces(), stats.get("accept_rate").asDouble(), 1e-12);
     assertEquals(wellFormed.size(), stats.get("by_source").get("unit").get("traces").asLong());
@@ -248,6 +248,9 @@ class FilterJobTest {
     FilterResult again = FilterJob.run(SharedSpark.get(), config, input, out);
     assertTrue(again.skipped());
     assertEquals(r.accepted(), again.accepted());
+    assertEquals(r.prompts(), again.prompts());
+    assertEquals(r.malformed(), again.malformed());
+    assertTrue(again.stats().get("pass_rate") instanceof Map<?, ?>, "stats come back as plain Java maps");
     assertEquals(stamp, Files.getLastModifiedTime(out.resolve("_SUCCESS")).toMillis());
 
     // Another config: rewritten in place, no temporaries left beside it.

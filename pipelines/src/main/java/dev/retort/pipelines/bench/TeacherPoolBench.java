@@ -44,7 +44,9 @@ public final class TeacherPoolBench implements Callable<Integer> {
   @Option(names = "--requests", defaultValue = "0", description = "Measured requests (default: 8 x concurrency).")
   int requests;
 
-  @Option(names = "--warmup-requests", defaultValue = "0", description = "Warm-up requests (default: 2 x concurrency).")
+  @Option(names = "--warmup-requests", defaultValue = "0",
+      description = "Warm-up requests (default: max(16 x concurrency, 30000): C2 needs tens of thousands of requests"
+          + " before the client's CPU per request settles).")
   int warmup;
 
   @Option(names = "--io-threads", defaultValue = "1", description = "Client event-loop threads (default: ${DEFAULT-VALUE}).")
@@ -56,7 +58,7 @@ public final class TeacherPoolBench implements Callable<Integer> {
       throw new IllegalArgumentException("--servers, --latency-ms, --concurrency and --io-threads must be >= 1");
     }
     int measured = requests > 0 ? requests : 8 * concurrency;
-    int warm = warmup > 0 ? warmup : 2 * concurrency;
+    int warm = warmup > 0 ? warmup : Math.max(16 * concurrency, 30_000);
     List<Prompt> prompts = Arith.generate(Arith.Spec.defaults(), 1, 500, Arith.Split.TRAIN);
     try (MockPool pool = MockPool.start(servers, List.of("--latency-ms", Long.toString(latencyMs)));
         HttpTeacherPool client = HttpTeacherPool.builder().setEndpoints(pool.urls()).setModel("retort")
@@ -68,8 +70,10 @@ public final class TeacherPoolBench implements Callable<Integer> {
       System.out.printf("teacher-pool: %d servers at %d ms, %d in flight, %d warm-up + %d measured requests%n",
           servers, latencyMs, concurrency, warm, measured);
       Phase w = phase(client, prompts, warm);
+      long serverCpu0 = pool.cpuNanos();
       System.out.printf("warm-up: %.0f requests/s, %d errors%n", w.rate(), w.errors);
       Phase m = phase(client, prompts, measured);
+      long serverCpu = pool.cpuNanos() - serverCpu0;
       double capacity = concurrency * 1000.0 / latencyMs;
       double utilization = m.rate() / capacity;
       double cpuUs = m.cpuNanos / 1000.0 / measured;
@@ -78,6 +82,11 @@ public final class TeacherPoolBench implements Callable<Integer> {
           + " client CPU %.2f s (%.0f us/request, %.2f cores); errors %d, retries %d%n",
           measured, m.seconds(), m.rate(), capacity, m.meanLatencyMs(), m.cpuNanos / 1e9, cpuUs,
           m.cpuNanos / 1e9 / m.seconds(), m.errors, st.retries());
+      System.out.printf("client CPU split: event loop %.2f s (%.0f us/request), submitting thread %.2f s, GC pauses %.2f s,"
+          + " rest (JIT, GC workers) %.2f s%n", m.ioCpuNanos / 1e9, m.ioCpuNanos / 1000.0 / measured, m.callerCpuNanos / 1e9,
+          m.gcMs / 1e3, (m.cpuNanos - m.ioCpuNanos - m.callerCpuNanos) / 1e9);
+      System.out.printf("mock servers: CPU %.2f s (%.0f us/request); transport %s%n", serverCpu / 1e9,
+          serverCpu / 1000.0 / measured, dev.retort.teacher.http.Transports.name());
       System.out.printf("RESULT teacher-pool utilization=%.3f requests_per_s=%.0f client_cpu_us_per_request=%.1f"
           + " capacity_per_s=%.0f concurrency=%d servers=%d latency_ms=%d requests=%d errors=%d%n",
           utilization, m.rate(), cpuUs, capacity, concurrency, servers, latencyMs, measured, m.errors);
@@ -85,7 +94,8 @@ public final class TeacherPoolBench implements Callable<Integer> {
     }
   }
 
-  private record Phase(long nanos, long cpuNanos, long errors, long latencySumMs, long n) {
+  private record Phase(long nanos, long cpuNanos, long ioCpuNanos, long callerCpuNanos, long gcMs, long errors,
+      long latencySumMs, long n) {
     double seconds() {
       return nanos / 1e9;
     }
@@ -106,6 +116,10 @@ public final class TeacherPoolBench implements Callable<Integer> {
     LongAdder errors = new LongAdder();
     LongAdder latency = new LongAdder();
     long cpu0 = os.getProcessCpuTime();
+    long io0 = ioThreadsCpu();
+    long gc0 = gcMillis();
+    java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    long caller0 = mx.getCurrentThreadCpuTime();
     long t0 = System.nanoTime();
     List<CompletableFuture<TeacherResponse>> fs = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -124,6 +138,28 @@ public final class TeacherPoolBench implements Callable<Integer> {
     CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).handle((v, e) -> null).get(1, TimeUnit.HOURS);
     long t1 = System.nanoTime();
     long cpu1 = os.getProcessCpuTime();
-    return new Phase(t1 - t0, cpu1 - cpu0, errors.sum(), latency.sum(), n);
+    return new Phase(t1 - t0, cpu1 - cpu0, ioThreadsCpu() - io0, mx.getCurrentThreadCpuTime() - caller0,
+        gcMillis() - gc0, errors.sum(), latency.sum(), n);
+  }
+
+  private static long gcMillis() {
+    long ms = 0;
+    for (java.lang.management.GarbageCollectorMXBean g : ManagementFactory.getGarbageCollectorMXBeans()) {
+      ms += Math.max(0, g.getCollectionTime());
+    }
+    return ms;
+  }
+
+  /** CPU time of the client's event-loop threads (ThreadMXBean), to split the process total. */
+  private static long ioThreadsCpu() {
+    java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (java.lang.management.ThreadInfo ti : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (ti != null && ti.getThreadName().startsWith("retort-teacher-io")) {
+        long c = mx.getThreadCpuTime(ti.getThreadId());
+        sum += Math.max(0, c);
+      }
+    }
+    return sum;
   }
 }

@@ -57,8 +57,10 @@ public final class EvalCommand implements Callable<Integer> {
       return b.append(" no complete problem (").append(m.samples()).append('/').append(m.expected()).append(" samples)").toString();
     }
     MetricsSummary s = m.metrics();
-    b.append(String.format(Locale.ROOT, " pass@1=%.4f maj@%d=%.4f pass@%d=%.4f", s.pass(1).mean(), m.k(), s.maj(m.k()).mean(),
-        m.k(), s.pass(m.k()).mean()));
+    b.append(String.format(Locale.ROOT, " pass@1=%.4f maj@%d=%.4f", s.pass(1).mean(), m.k(), s.maj(m.k()).mean()));
+    if (m.k() > 1) {
+      b.append(String.format(Locale.ROOT, " pass@%d=%.4f", m.k(), s.pass(m.k()).mean()));
+    }
     if (s.meanTokens() != null) {
       b.append(String.format(Locale.ROOT, " mean_tokens=%.1f", s.meanTokens().mean()));
     }

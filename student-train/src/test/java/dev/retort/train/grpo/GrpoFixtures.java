@@ -72,9 +72,9 @@ final class GrpoFixtures {
   /** The architecture of the tiny students (about 30k parameters with the char vocabulary). */
   static TrainSettings tinySft(String... more) {
     String[] base = {
-      "model.hidden-size=" + Integer.getInteger("toy.hidden", 32), "model.num-layers=2", "model.num-heads=4", "model.num-kv-heads=2",
-      "model.intermediate-size=" + 2 * Integer.getInteger("toy.hidden", 32), "model.max-position-embeddings=256", "seq-len=64", "batch-size=8",
-      "epochs=1000", "warmup-steps=2", "lr=" + System.getProperty("toy.lr", "3e-3"), "log-every=50", "threads=1", "checkpoint-every=0", "devices=cpu"
+      "model.hidden-size=32", "model.num-layers=2", "model.num-heads=4", "model.num-kv-heads=2",
+      "model.intermediate-size=64", "model.max-position-embeddings=256", "seq-len=64", "batch-size=8",
+      "epochs=1000", "warmup-steps=2", "lr=1e-2", "log-every=50", "threads=1", "checkpoint-every=0", "devices=cpu"
     };
     String[] all = new String[base.length + more.length];
     System.arraycopy(base, 0, all, 0, base.length);
@@ -111,8 +111,8 @@ final class GrpoFixtures {
   /** GRPO settings for the toy task from {@code init}; overrides are "key=value" under grpo. */
   static GrpoSettings toyGrpo(Path init, String... more) {
     String[] base = {
-      "init-from=\"" + init + "\"", "prompt-template=\"" + TEMPLATE + "\"", "steps=12", "prompts-per-step=5",
-      "group-size=8", "max-new-tokens=40", "lr=3e-3", "warmup-steps=1", "threads=1", "log-every=4",
+      "init-from=\"" + init + "\"", "prompt-template=\"" + TEMPLATE + "\"", "steps=15", "prompts-per-step=5",
+      "group-size=8", "max-new-tokens=40", "lr=1e-3", "warmup-steps=1", "threads=1", "log-every=4",
       "checkpoint-every=0", "micro-batch=40"
     };
     String[] all = new String[base.length + more.length];

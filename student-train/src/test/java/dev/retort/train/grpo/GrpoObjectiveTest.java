@@ -35,6 +35,7 @@ class GrpoObjectiveTest {
 
   @BeforeEach
   void setUp() {
+    Engine.getInstance(); // loads the native library before JniUtils is used
     JniUtils.setGradMode(false);
     root = NDManager.newBaseManager();
   }

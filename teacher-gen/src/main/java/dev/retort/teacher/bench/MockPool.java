@@ -48,6 +48,11 @@ public final class MockPool implements AutoCloseable {
     return urls;
   }
 
+  /** CPU time the server process has used so far (nanoseconds; -1 when the OS does not say). */
+  public long cpuNanos() {
+    return process.toHandle().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
+  }
+
   @Override
   public void close() {
     try {

@@ -72,6 +72,9 @@ public final class HttpTeacherPool implements TeacherClient {
   private int inFlight;
   private int rotation;
   private boolean closed;
+  private boolean pumpScheduled;
+  /** Dispatch runs on this event loop: connection pool, timers and writes need no thread hand-off there. */
+  private final io.netty.channel.EventLoop loop;
 
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong attempts = new AtomicLong();
@@ -95,6 +98,7 @@ public final class HttpTeacherPool implements TeacherClient {
       eps.add(new Endpoint(e));
     }
     this.endpoints = List.copyOf(eps);
+    this.loop = http.group().next();
   }
 
   public static Builder builder() {
@@ -121,8 +125,18 @@ public final class HttpTeacherPool implements TeacherClient {
         return job.result;
       }
       queue.add(job);
+      if (pumpScheduled) {
+        return job.result; // a dispatch is already on its way to the loop; it will take this job too
+      }
+      pumpScheduled = true;
     }
-    pump();
+    // Callers (Spark task threads) only encode and enqueue; one task on the event loop dispatches
+    // everything queued since, so thousands of submits cost a handful of thread hand-offs.
+    try {
+      loop.execute(this::pump);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      pump();
+    }
     return job.result;
   }
 
@@ -176,6 +190,7 @@ public final class HttpTeacherPool implements TeacherClient {
     List<Job> jobs = null;
     List<Endpoint> targets = null;
     synchronized (lock) {
+      pumpScheduled = false;
       while (!closed && !queue.isEmpty() && inFlight < maxInFlight) {
         Endpoint e = pick();
         if (e == null) {

@@ -62,7 +62,9 @@ final class NettyHttpClient implements AutoCloseable {
 
   private final EventLoopGroup group;
   private final int connectTimeoutMs;
-  private final Map<String, HostPool> pools = new ConcurrentHashMap<>();
+  /** Connection pools by scheme://host:port, and a cache of the pool of each request URI. */
+  private final Map<String, HostPool> hostPools = new ConcurrentHashMap<>();
+  private final Map<URI, HostPool> pools = new ConcurrentHashMap<>();
   private volatile SslContext ssl;
   private final java.util.concurrent.atomic.AtomicLong staleRetries = new java.util.concurrent.atomic.AtomicLong();
 
@@ -84,20 +86,24 @@ final class NettyHttpClient implements AutoCloseable {
 
   private void attempt(URI uri, HttpMethod method, byte[] body, Map<String, String> headers, Duration timeout,
       boolean fresh, CompletableFuture<HttpResult> out) {
-    HostPool pool = pools.computeIfAbsent(key(uri), k -> new HostPool(uri));
-    Channel idle = fresh ? null : pool.pollIdle();
+    HostPool pool = pools.get(uri);
+    if (pool == null) {
+      pool = pools.computeIfAbsent(uri, u -> hostPools.computeIfAbsent(key(u), k -> new HostPool(u)));
+    }
+    HostPool hp = pool;
+    Channel idle = fresh ? null : hp.pollIdle();
     if (idle != null) {
       Long since = idle.attr(IDLE_SINCE).get();
       boolean staleSuspect = since != null && System.nanoTime() - since >= STALE_AFTER_IDLE_NANOS;
-      exchange(pool, idle, staleSuspect, uri, method, body, headers, timeout, out);
+      exchange(hp, idle, staleSuspect, uri, method, body, headers, timeout, out);
       return;
     }
-    ChannelFuture cf = pool.bootstrap.connect();
+    ChannelFuture cf = hp.bootstrap.connect();
     cf.addListener(f -> {
       if (f.isSuccess()) {
-        exchange(pool, cf.channel(), false, uri, method, body, headers, timeout, out);
+        exchange(hp, cf.channel(), false, uri, method, body, headers, timeout, out);
       } else {
-        out.completeExceptionally(new ConnectionFailure("connect to " + pool.hostPort + " failed: " + message(f.cause()),
+        out.completeExceptionally(new ConnectionFailure("connect to " + hp.hostPort + " failed: " + message(f.cause()),
             false, false, f.cause()));
       }
     });
@@ -160,7 +166,7 @@ final class NettyHttpClient implements AutoCloseable {
 
   @Override
   public void close() {
-    for (HostPool p : pools.values()) {
+    for (HostPool p : hostPools.values()) {
       Channel c;
       while ((c = p.idle.poll()) != null) {
         c.close();

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  */
 public final class ScriptedBackend implements CompletionBackend {
   private static final Pattern START = Pattern.compile("has (\\d+) ");
+  private static final Pattern SPACE = Pattern.compile("\\s+");
   private static final Pattern STEP = Pattern.compile("Then \\w+ (gets (\\d+) more|gives away (\\d+)|multiplies them by (\\d+))");
 
   private final Function<CompletionRequest, Completion> script;
@@ -76,7 +77,7 @@ public final class ScriptedBackend implements CompletionBackend {
     }
     String ans = "The answer is \\boxed{" + value + "}.";
     int promptTokens = count(user);
-    String[] rw = reasoning.split("\\s+");
+    String[] rw = SPACE.split(reasoning);
     int ansTokens = count(ans);
     if (rw.length + ansTokens > s.maxTokens()) {
       int keep = Math.min(rw.length, s.maxTokens());
@@ -130,9 +131,18 @@ public final class ScriptedBackend implements CompletionBackend {
     return text.substring(0, cut);
   }
 
+  /** Whitespace-separated words: the scripted backend's tokens. */
   private static int count(String s) {
-    String t = s.strip();
-    return t.isEmpty() ? 0 : t.split("\\s+").length;
+    int n = 0;
+    boolean in = false;
+    for (int i = 0; i < s.length(); i++) {
+      boolean ws = Character.isWhitespace(s.charAt(i));
+      if (!ws && !in) {
+        n++;
+      }
+      in = !ws;
+    }
+    return n;
   }
 
   static long fnv(String s) {
