@@ -44,7 +44,13 @@ final class JudgePartition implements MapPartitionsFunction<Row, PartitionReport
     return List.of(run(rows, part)).iterator();
   }
 
+  private long judgeNanos;
+  private long writeNanos;
+
   PartitionReport run(Iterator<Row> rows, int part) {
+    long start = System.nanoTime();
+    judgeNanos = 0;
+    writeNanos = 0;
     String name = String.format("part-%05d.parquet", part);
     Path out = Path.of(outDir);
     TraceJudge judge = new TraceJudge(settings);
@@ -87,7 +93,7 @@ final class JudgePartition implements MapPartitionsFunction<Row, PartitionReport
         Json.writeLines(out.resolve(FilterJob.PROMPT_STATS).resolve(String.format("part-%05d.jsonl", part)), promptRows);
       }
       ok = true;
-      return new PartitionReport(stats, sft.rows());
+      return new PartitionReport(stats, sft.rows(), judgeNanos, writeNanos, System.nanoTime() - start);
     } finally {
       if (!ok) {
         accepted.abort();
@@ -107,7 +113,10 @@ final class JudgePartition implements MapPartitionsFunction<Row, PartitionReport
     List<String> promptReasonsOf = reasons.getOrDefault(id, List.of());
     int correct = 0;
     int kept = 0;
-    for (Verdict v : judge.judge(group, promptReasonsOf)) {
+    long t0 = System.nanoTime();
+    List<Verdict> verdicts = judge.judge(group, promptReasonsOf);
+    long t1 = System.nanoTime();
+    for (Verdict v : verdicts) {
       if (v.accepted()) {
         accepted.write(v);
         sft.write(SftView.of(v.trace(), settings));
@@ -120,6 +129,8 @@ final class JudgePartition implements MapPartitionsFunction<Row, PartitionReport
       }
       stats.add(v, false);
     }
+    judgeNanos += t1 - t0;
+    writeNanos += System.nanoTime() - t1;
     stats.addPrompt(group.size(), correct, kept);
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("prompt_id", id);

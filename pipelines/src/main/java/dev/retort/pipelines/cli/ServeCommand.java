@@ -1,14 +1,121 @@
 package dev.retort.pipelines.cli;
 
+import dev.retort.teacher.djl.DjlBackend;
+import dev.retort.teacher.http.ApiKeys;
+import dev.retort.teacher.server.CompletionBackend;
+import dev.retort.teacher.server.OpenAiServer;
+import dev.retort.teacher.server.ReasoningFormat;
+import dev.retort.teacher.server.ScriptedBackend;
+import dev.retort.teacher.server.ServerOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** Placeholder until the stage lands: says so and fails, never pretends. */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve a local checkpoint over an OpenAI-compatible HTTP API.")
+/**
+ * {@code retort serve --model DIR --port P}: an OpenAI-compatible server (/v1/chat/completions,
+ * /v1/models, /health) for a local checkpoint, batching concurrent requests into one Sampler call,
+ * so the embedded default teacher is reached over the same HTTP path as a production pool. Prints
+ * {@code listening on http://HOST:PORT} once bound (port 0 picks a free one) and serves until
+ * killed. {@code --mock} serves the deterministic scripted backend instead of a model (tests and
+ * benchmarks; no GPU, no checkpoint). The fault options exist for tests of clients.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = {"Serve a local checkpoint over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/models, /health).",
+        "Prints 'listening on http://127.0.0.1:PORT' when ready."})
 public final class ServeCommand implements Callable<Integer> {
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Source source;
+
+  static final class Source {
+    @Option(names = "--model", paramLabel = "DIR", description = "HF-layout checkpoint folder (config.json, model.safetensors, tokenizer.json).")
+    Path model;
+
+    @Option(names = "--mock", description = "Serve the deterministic scripted backend (for tests and benchmarks, not a model).")
+    boolean mock;
+  }
+
+  @Option(names = "--port", defaultValue = "8000", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to bind (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--served-model-name", description = "Model id of /v1/models and requests (default: the checkpoint folder's name, or 'mock').")
+  String servedModelName;
+
+  @Option(names = "--max-batch", defaultValue = "16", description = "Most samples per Sampler call (default: ${DEFAULT-VALUE}).")
+  int maxBatch;
+
+  @Option(names = "--batch-wait-ms", defaultValue = "5", description = "How long to gather a batch after its first request (default: ${DEFAULT-VALUE}).")
+  long batchWaitMs;
+
+  @Option(names = "--device", defaultValue = "auto", description = "auto (GPU 0 if present, else CPU), cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+  String device;
+
+  @Option(names = "--api-key-env", paramLabel = "VAR", description = "Require this environment variable's value as bearer token.")
+  String apiKeyEnv;
+
+  @Option(names = "--api-key-file", paramLabel = "FILE", description = "Require this file's content as bearer token.")
+  Path apiKeyFile;
+
+  @Option(names = "--reasoning-format", defaultValue = "reasoning-content",
+      description = "Where answers carry the reasoning: reasoning-content (default), reasoning, think-tags, think-no-open.")
+  String reasoningFormat;
+
+  @Option(names = "--error-rate", defaultValue = "0", description = "Fault injection: share of requests answered 500/503/429.")
+  double errorRate;
+
+  @Option(names = "--drop-rate", defaultValue = "0", description = "Fault injection: share of connections closed without an answer.")
+  double dropRate;
+
+  @Option(names = "--hang-rate", defaultValue = "0", description = "Fault injection: share of requests never answered (closed after --hang-ms).")
+  double hangRate;
+
+  @Option(names = "--hang-ms", defaultValue = "60000", description = "How long a hung request holds its connection (default: ${DEFAULT-VALUE}).")
+  long hangMs;
+
+  @Option(names = "--latency-ms", defaultValue = "0", description = "Fault injection: latency added to every answer.")
+  long latencyMs;
+
   @Override
-  public Integer call() {
-    System.err.println("retort serve: this stage is not built yet");
-    return 1;
+  public Integer call() throws Exception {
+    Optional<String> token = ApiKeys.resolve(Optional.ofNullable(apiKeyEnv), Optional.ofNullable(apiKeyFile));
+    ReasoningFormat format;
+    try {
+      format = ReasoningFormat.valueOf(reasoningFormat.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--reasoning-format must be reasoning-content, reasoning, think-tags or think-no-open");
+    }
+    CompletionBackend backend;
+    String name;
+    if (source.mock) {
+      backend = new ScriptedBackend();
+      name = servedModelName != null ? servedModelName : "mock";
+    } else {
+      DjlBackend djl = DjlBackend.load(source.model, DjlBackend.localDevice(device));
+      backend = djl;
+      name = servedModelName != null ? servedModelName : djl.name();
+    }
+    ServerOptions options = ServerOptions.builder()
+        .host(host).port(port).servedModelName(name).maxBatch(maxBatch).batchWait(Duration.ofMillis(batchWaitMs))
+        .bearerToken(token.orElse(null)).reasoningFormat(format)
+        .errorRate(errorRate).dropRate(dropRate).hangRate(hangRate).hangTime(Duration.ofMillis(hangMs))
+        .latency(Duration.ofMillis(latencyMs)).build();
+    OpenAiServer server = OpenAiServer.start(backend, options);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }, "retort-serve-stop"));
+    String h = host.contains(":") ? "[" + host + "]" : host;
+    System.out.println("listening on http://" + h + ":" + server.port());
+    System.out.flush();
+    stopped.await();
+    return 0;
   }
 }

@@ -112,6 +112,15 @@ public final class DjlBackend implements CompletionBackend {
     return Device.cpu();
   }
 
+  /** For a server outside Spark: auto means GPU 0 when the engine sees a GPU, else CPU. */
+  public static Device localDevice(String setting) {
+    String s = setting == null ? "auto" : setting.trim().toLowerCase(Locale.ROOT);
+    if (s.equals("auto")) {
+      return ai.djl.engine.Engine.getInstance().getGpuCount() > 0 ? Device.gpu(0) : Device.cpu();
+    }
+    return device(s, List.of());
+  }
+
   /** The checkpoint folder's name: the teacher id of in-process generations. */
   public String name() {
     return name;

@@ -23,7 +23,7 @@ import java.util.Optional;
  * @param sparkMaster Spark master when the job creates the session (local[2] embedded)
  * @param maxPromptChars prompts with a longer problem are rejected as oversize
  * @param limit use only the first N prompts (0 = all)
- * @param output run folder to write prompts/ and traces/ into (default: the run layout's folder)
+ * @param output traces folder (default: the run layout's traces/; prompts/ is written only then)
  * @param overwrite when traces/ was made with a different config: true deletes it, false fails
  * @param progressInterval how often progress is logged
  * @param stop extra stop strings sent with every request

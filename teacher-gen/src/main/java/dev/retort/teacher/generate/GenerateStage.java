@@ -44,13 +44,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class GenerateStage {
   public static final String STAGE = "generate";
+  /** The stage name in the provenance of the prompts/ copy this stage writes. */
+  public static final String PROMPTS_STAGE = "generate-prompts";
   private static final Logger LOG = LoggerFactory.getLogger(GenerateStage.class);
 
   private final RetortConfig config;
   private final RunSettings run;
   private final GenerateSettings gen;
   private final TeacherSettings teacher;
-  private final Path runDir;
   private final Path traces;
   private final Path promptsDir;
   private final Path input;
@@ -65,10 +66,11 @@ public final class GenerateStage {
     this.run = RunSettings.from(config);
     this.gen = GenerateSettings.from(config);
     this.teacher = TeacherSettings.from(config);
-    RunLayout layout = gen.output().map(RunLayout::new).orElse(run.layout());
-    this.runDir = layout.root();
-    this.traces = layout.traces();
-    this.promptsDir = layout.prompts();
+    RunLayout layout = run.layout();
+    this.traces = gen.output().orElse(layout.traces());
+    // A copy of the prompts used goes to the run's prompts/ only in the run layout: next to a
+    // folder the user named, a "prompts" sibling could be anybody's.
+    this.promptsDir = gen.output().isPresent() ? null : layout.prompts();
     PromptSet set;
     if (gen.arith()) {
       ArithSettings a = ArithSettings.from(config);
@@ -126,10 +128,6 @@ public final class GenerateStage {
 
   public Path traces() {
     return traces;
-  }
-
-  public Path runDir() {
-    return runDir;
   }
 
   public List<Prompt> prompts() {
@@ -225,13 +223,20 @@ public final class GenerateStage {
   }
 
   private void writePrompts() {
+    if (promptsDir == null) {
+      return;
+    }
     if (input != null && input.toAbsolutePath().normalize().startsWith(promptsDir.toAbsolutePath().normalize())) {
       return; // the input already is this run's prompts/
     }
     if (StageOutput.isComplete(promptsDir, promptsHash)) {
       return;
     }
-    StageOutput.deleteTree(promptsDir);
+    if (StageOutput.isComplete(promptsDir, null) && !PROMPTS_STAGE.equals(producer(promptsDir))) {
+      LOG.info("{} was written by another stage; leaving it as it is", promptsDir);
+      return;
+    }
+    StageOutput.invalidate(promptsDir);
     PromptReaders.writeParquet(promptsDir.resolve("prompts.parquet"), prompts);
     Map<String, String> inputs = Map.of("prompts", input == null ? "arith:" + config.hash(ArithSettings.SECTION, "run")
         : Provenance.identityOf(input));
@@ -239,7 +244,15 @@ public final class GenerateStage {
     Map<String, Object> stats = new LinkedHashMap<>();
     stats.put("prompts", prompts.size());
     stats.put("rejects", rejects.size());
-    StageOutput.complete(promptsDir, Provenance.of("prompts", promptsHash, cfg, run.seed(), inputs, Map.of()), stats);
+    StageOutput.complete(promptsDir, Provenance.of(PROMPTS_STAGE, promptsHash, cfg, run.seed(), inputs, Map.of()), stats);
+  }
+
+  private static String producer(Path dir) {
+    try {
+      return Provenance.read(dir).stage();
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /**
