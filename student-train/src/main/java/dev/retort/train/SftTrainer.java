@@ -129,12 +129,13 @@ public final class SftTrainer {
       Path cache = outDir.resolve(TOKEN_CACHE);
       TokenStore store = TokenStore.build(data, encoder, settings.seqLen(), cache);
       SftDataset dataset = new SftDataset(store, settings.seqLen(), settings.batchSize(), settings.gradAccum(),
-          settings.seed(), settings.epochs());
+          settings.seed(), settings.epochs(), settings.batching());
       long planned = dataset.totalSteps();
       long total = settings.maxSteps() > 0 ? Math.min(settings.maxSteps(), planned) : planned;
-      LOG.info("data: {} samples, {} tokens ({} trained on), {} packed rows of {} in epoch 1 ({}% padding), "
+      LOG.info("data: {} samples, {} tokens ({} trained on); epoch 1: {} {} rows of mean length {} ({}% padding); "
               + "{} steps ({} planned for {} epochs)", store.size(), store.totalTokens(), store.lossTokens(),
-          dataset.rows(0).size(), settings.seqLen(), Math.round(dataset.paddingFraction(0) * 1000) / 10.0, total,
+          dataset.rows(0).size(), settings.batching().name().toLowerCase(java.util.Locale.ROOT),
+          Math.round(dataset.meanRowLength(0)), Math.round(dataset.paddingFraction(0) * 1000) / 10.0, total,
           planned, settings.epochs());
 
       Transformer model = StudentModel.create(settings, config, root);
@@ -256,21 +257,21 @@ public final class SftTrainer {
       while (!finished && step < total) {
         int[] pos = data.position(step);
         int epoch = pos[0];
-        List<List<int[]>> micro = data.step(epoch, pos[1]);
+        List<SftDataset.MicroBatch> micro = data.step(epoch, pos[1]);
         long lossTokens = 0;
-        for (List<int[]> mb : micro) {
-          lossTokens += PackedBatch.lossTokens(data.samples(), mb);
+        for (SftDataset.MicroBatch mb : micro) {
+          lossTokens += PackedBatch.lossTokens(data.samples(), mb.rows());
         }
         double loss = 0;
         long stepTokens = 0;
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-          for (List<int[]> mb : micro) {
-            List<List<int[]>> parts = dp.split(mb);
+          for (SftDataset.MicroBatch mb : micro) {
+            List<List<int[]>> parts = dp.split(mb.rows());
             for (int r = 0; r < parts.size(); r++) {
               if (parts.get(r).isEmpty()) {
                 continue;
               }
-              PackedBatch b = PackedBatch.of(data.samples(), parts.get(r), data.seqLen());
+              PackedBatch b = PackedBatch.of(data.samples(), parts.get(r), mb.length());
               stepTokens += b.realTokens();
               try (NDManager m = dp.replica(r).manager().newSubManager()) {
                 NDArray l = SftLoss.loss(dp.replica(r), b, m, Math.max(1, lossTokens));
@@ -319,7 +320,9 @@ public final class SftTrainer {
       checkpoint(); // the final state: a rerun after a crash while saving only saves again
       double elapsed = elapsedBefore + (System.nanoTime() - sessionStartNanos) / 1e9;
       long params = dp.master().numParameters();
-      double flops = dp.master().config().trainingFlopsPerToken(data.seqLen()) * tokens;
+      // Attention FLOPs at the span the model actually attends over: seq-len when packed, the
+      // mean padded sample length when grouped.
+      double flops = dp.master().config().trainingFlopsPerToken((int) Math.round(data.meanRowLength(0))) * tokens;
       return new TrainResult(meanRecent(), step, tokens, elapsed, params, flops);
     }
 
@@ -389,6 +392,7 @@ public final class SftTrainer {
     stats.put("sample_tokens", store.totalTokens());
     stats.put("completion_tokens", store.lossTokens());
     stats.put("padding_fraction", loop.data.paddingFraction(0));
+    stats.put("mean_row_length", loop.data.meanRowLength(0));
     stats.put("devices", loop.dp.devices().stream().map(Object::toString).toList());
     Map<String, String> inputs = new LinkedHashMap<>();
     inputs.put("data", dataId);

@@ -8,6 +8,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import dev.retort.core.data.Completions;
 import dev.retort.core.data.Prompt;
 import dev.retort.core.datasets.Arith;
+import dev.retort.core.io.Json;
 import dev.retort.core.run.StageOutput;
 import dev.retort.model.ModelConfig;
 import java.io.IOException;
@@ -21,8 +22,8 @@ import java.util.function.Consumer;
 
 /**
  * {@code retort bench train}: SFT throughput of a student on arith SFT data, and its model FLOP
- * utilization (MFU): model FLOP/s ({@code 3 x forward FLOPs per token at seq-len x tokens/s}, i.e.
- * 6N plus attention) over the best matmul FLOP/s of the same engine on the same device, measured in
+ * utilization (MFU): model FLOP/s ({@code 3 x forward FLOPs per token x tokens/s}, i.e.
+ * 6N plus attention over the rows' mean length) over the best matmul FLOP/s of the same engine on the same device, measured in
  * the same process (square fp32 matmuls of a few sizes, best of several, before and after training).
  * Tokens are real (non-padding) tokens; timing skips the first steps (warm-up).
  */
@@ -95,10 +96,12 @@ public final class TrainBenchmark {
     double peakAfter = matmulPeak(device, log);
     double peak = Math.max(peakBefore, peakAfter);
     double tps = tokens[0] / ((t1[0] - t0[0]) / 1e9);
-    double perToken = readConfig(out).trainingFlopsPerToken(s.seqLen());
+    // Attention is counted over the span actually computed: the mean row length (seq-len when packed).
+    int span = (int) Math.round(Json.read(out.resolve(StageOutput.STATS)).path("mean_row_length").asDouble(s.seqLen()));
+    double perToken = readConfig(out).trainingFlopsPerToken(span);
     double modelFlops = perToken * tps;
-    log.accept(String.format(Locale.ROOT, "student: %d parameters, %.1f MFLOP per trained token; %d measured steps, %d tokens, %.1f tokens/s",
-        r.parameterCount(), perToken / 1e6, o.steps(), tokens[0], tps));
+    log.accept(String.format(Locale.ROOT, "student: %d parameters, %.1f MFLOP per trained token (attention span %d); %d measured steps, %d tokens, %.1f tokens/s",
+        r.parameterCount(), perToken / 1e6, span, o.steps(), tokens[0], tps));
     if (!o.keep() && o.work() == null) {
       StageOutput.deleteTree(dir);
     }

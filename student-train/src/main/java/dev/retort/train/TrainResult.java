@@ -8,7 +8,7 @@ package dev.retort.train;
  * @param tokens non-padding tokens trained on
  * @param wallSeconds training time (resumes included; data preparation and saving excluded)
  * @param parameterCount model parameters
- * @param flops model training FLOPs: tokens x 3 x forward FLOPs per token at seq-len (6N plus attention)
+ * @param flops model training FLOPs: tokens x 3 x forward FLOPs per token (6N plus attention over the mean row length)
  */
 public record TrainResult(double finalLoss, long steps, long tokens, double wallSeconds, long parameterCount,
     double flops) {

@@ -22,8 +22,11 @@ import java.util.Set;
  * @param data an SFT Parquet folder overriding the caller's
  * @param epochs passes over the data
  * @param maxSteps optimizer steps at most (0: epochs decide)
- * @param batchSize packed rows per micro-batch (split across devices)
+ * @param batchSize rows per micro-batch when packed; with grouped batching, micro-batches hold at most
+ *     batch-size x seq-len tokens (split across devices either way)
  * @param seqLen tokens per packed row; also the longest sample allowed
+ * @param batching "packed" (several samples per row, segment ids) or "grouped" (one sample per row,
+ *     similar lengths per micro-batch, padded to the longest)
  * @param gradAccum micro-batches per optimizer step
  * @param lr peak learning rate
  * @param minLrRatio the cosine decay's floor as a fraction of {@code lr}
@@ -47,6 +50,7 @@ public record TrainSettings(
     int maxSteps,
     int batchSize,
     int seqLen,
+    SftDataset.Batching batching,
     int gradAccum,
     double lr,
     double minLrRatio,
@@ -155,7 +159,7 @@ public record TrainSettings(
 
   public TrainSettings withDataOverride(Path dataDir) {
     return new TrainSettings(initFrom, model, Optional.ofNullable(dataDir), epochs, maxSteps, batchSize, seqLen,
-        gradAccum, lr, minLrRatio, warmupSteps, weightDecay, beta1, beta2, eps, clipNorm, seed, checkpointEvery,
+        batching, gradAccum, lr, minLrRatio, warmupSteps, weightDecay, beta1, beta2, eps, clipNorm, seed, checkpointEvery,
         keepCheckpoints, earlyStop, logEvery, threads, devices, saveDtype);
   }
 

@@ -63,6 +63,61 @@ class PackingTest {
     assertTrue(fill > 0.9, "fill " + fill);
   }
 
+  @Test
+  void groupedBatchesHoldEverySampleOnceWithinTheTokenBudget() {
+    SplittableRandom r = new SplittableRandom(2);
+    int[] len = new int[400];
+    for (int i = 0; i < len.length; i++) {
+      len[i] = 20 + r.nextInt(300);
+    }
+    Samples s = new Samples() {
+      @Override
+      public int size() {
+        return len.length;
+      }
+
+      @Override
+      public int length(int sample) {
+        return len[sample];
+      }
+
+      @Override
+      public int promptLength(int sample) {
+        return 10;
+      }
+
+      @Override
+      public void copyTokens(int sample, int[] dst, int at) {
+        throw new UnsupportedOperationException();
+      }
+    };
+    SftDataset a = new SftDataset(s, 512, 4, 1, 9, 2, SftDataset.Batching.GROUPED);
+    SftDataset b = new SftDataset(s, 512, 4, 1, 9, 2, SftDataset.Batching.GROUPED);
+    int[] seen = new int[len.length];
+    for (SftDataset.MicroBatch mb : a.microBatches(0)) {
+      assertTrue((long) mb.rows().size() * mb.length() <= 4 * 512);
+      for (int[] row : mb.rows()) {
+        assertEquals(1, row.length);
+        assertTrue(len[row[0]] <= mb.length());
+        seen[row[0]]++;
+      }
+    }
+    for (int c : seen) {
+      assertEquals(1, c);
+    }
+    assertTrue(a.paddingFraction(0) < 0.1, "padding " + a.paddingFraction(0));
+    assertTrue(a.meanRowLength(0) < 400, "mean row length " + a.meanRowLength(0));
+    for (int e = 0; e < 2; e++) {
+      assertEquals(a.microBatchesInEpoch(e), b.microBatchesInEpoch(e));
+      for (int i = 0; i < a.microBatchesInEpoch(e); i++) {
+        assertEquals(a.microBatches(e).get(i).length(), b.microBatches(e).get(i).length());
+        assertArrayEquals(a.microBatches(e).get(i).rows().get(0), b.microBatches(e).get(i).rows().get(0));
+      }
+    }
+    assertFalse(a.microBatches(0).get(0).rows().get(0)[0] == a.microBatches(1).get(0).rows().get(0)[0]
+        && a.microBatches(0).get(1).rows().get(0)[0] == a.microBatches(1).get(1).rows().get(0)[0]);
+  }
+
   /** The logits of a sample are the same packed with others or alone: no attention across samples. */
   @Test
   void packedSamplesDoNotAttendToEachOther() throws Exception {

@@ -19,6 +19,7 @@ final class ProfileMain {
     int hidden = Integer.parseInt(a[0]), layers = Integer.parseInt(a[1]), heads = Integer.parseInt(a[2]);
     int inter = Integer.parseInt(a[3]), rows = Integer.parseInt(a[4]), seq = Integer.parseInt(a[5]);
     int threads = Integer.parseInt(a[6]);
+    SftDataset.Batching batching = a.length > 7 ? SftDataset.Batching.valueOf(a[7]) : SftDataset.Batching.PACKED;
     SftTrainer.configureThreads(threads);
     JniUtils.setGradMode(false);
     Path tmp = Files.createTempDirectory("prof");
@@ -28,14 +29,14 @@ final class ProfileMain {
     try (Tokenizer tok = StudentModel.tokenizer(s, tmp); NDManager root = NDManager.newBaseManager()) {
       ModelConfig cfg = StudentModel.config(s, tok);
       TokenStore store = TokenStore.build(data, new SftEncoder(tok, ChatTemplate.QWEN), seq, tmp.resolve("t.bin"));
-      SftDataset ds = new SftDataset(store, seq, rows, 1, 1, 1);
+      SftDataset ds = new SftDataset(store, seq, rows, 1, 1, 1, batching);
       Transformer model = StudentModel.create(s, cfg, root);
       AdamW opt = new AdamW(model.weights(), 0.9, 0.95, 1e-8, 0.1, AdamW::matricesOnly);
       System.out.println("params " + model.numParameters());
       long fb = 0, op = 0, nrm = 0, toks = 0;
       for (int it = 0; it < 14; it++) {
-        List<int[]> r = ds.step(0, it).get(0);
-        PackedBatch b = PackedBatch.of(store, r, seq);
+        SftDataset.MicroBatch mbt = ds.step(0, it).get(0);
+        PackedBatch b = PackedBatch.of(store, mbt.rows(), mbt.length());
         boolean prof = it == 5 && System.getProperty("profile") != null;
         if (prof) {
           JniUtils.startProfile(false, true, false);
@@ -58,7 +59,7 @@ final class ProfileMain {
           JniUtils.stopProfile(System.getProperty("profile"));
         }
         if (it >= 4) {
-          fb += t1 - t0; nrm += t2 - t1; op += t3 - t2; toks += (long) rows * seq;
+          fb += t1 - t0; nrm += t2 - t1; op += t3 - t2; toks += b.realTokens();
         }
       }
       System.out.printf("fwd+bwd %.1f ms, norm %.1f ms, adam %.1f ms per step; %.0f tok/s (padded)%n", fb / 10e6, nrm / 10e6, op / 10e6,

@@ -208,6 +208,27 @@ class HttpTeacherPoolTest {
   }
 
   @Test
+  void closeCompletesEveryPendingRequest() throws Exception {
+    try (StubServer s = new StubServer(Reply.status(503))) {
+      HttpTeacherPool p = pool(s.url()).optMaxRetries(50).optBackoff(Duration.ofSeconds(5), Duration.ofSeconds(5))
+          .optMaxInFlight(1, 1).optEjection(1000, Duration.ofSeconds(1)).build();
+      List<CompletableFuture<TeacherResponse>> fs = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        fs.add(p.complete(TeacherRequest.of("t" + i, "x", SAMPLING)));
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (s.chatCalls.get() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(10); // some in backoff, some queued
+      }
+      p.close();
+      for (CompletableFuture<TeacherResponse> f : fs) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("closed"), e.getCause().getMessage());
+      }
+    }
+  }
+
+  @Test
   void apiKeyFromFileIsSentButNeverShown() throws Exception {
     String secret = "sk-test-" + System.nanoTime();
     Path keyFile = dir.resolve("key");

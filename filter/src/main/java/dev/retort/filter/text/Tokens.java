@@ -62,23 +62,37 @@ public final class Tokens {
     return String.join(" ", words(text));
   }
 
-  /** The last text tokenized by {@link #cachedTokenHashes} on this thread, by identity, and its tokens. */
-  private static final ThreadLocal<Object[]> LAST = ThreadLocal.withInitial(() -> new Object[2]);
+  /** Texts recently tokenized by {@link #cachedTokenHashes} on this thread, by identity, and their tokens. */
+  private static final ThreadLocal<Object[]> RECENT = ThreadLocal.withInitial(() -> new Object[2 * 16]);
 
   /**
-   * As {@link #tokenHashes}, remembering the last text of the calling thread (by identity): the
-   * repetition filter and trace dedup both tokenize the same reasoning string, one right after the
-   * other. The returned array is shared: callers must not modify it.
+   * As {@link #tokenHashes}, remembering the last 16 texts of the calling thread (by identity): the
+   * quality filters and trace dedup tokenize the same reasoning strings of one prompt group. The
+   * returned array is shared: callers must not modify it.
    */
   public static long[] cachedTokenHashes(String text) {
-    Object[] last = LAST.get();
-    if (last[0] == text && text != null) {
-      return (long[]) last[1];
+    if (text == null) {
+      return new long[0];
+    }
+    Object[] recent = RECENT.get();
+    int slot = (System.identityHashCode(text) & 15) * 2;
+    if (recent[slot] == text) {
+      return (long[]) recent[slot + 1];
     }
     long[] t = tokenHashes(text);
-    last[0] = text;
-    last[1] = t;
+    recent[slot] = text;
+    recent[slot + 1] = t;
     return t;
+  }
+
+  /** Whether every character is ASCII (then it is Latin script, and NFKC and case folding are trivial). */
+  public static boolean isAscii(String text) {
+    for (int i = 0, n = text.length(); i < n; i++) {
+      if (text.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** One 64-bit hash per normalized token, in order; equal to hashing each of {@link #words}. */
@@ -219,9 +233,29 @@ public final class Tokens {
   }
 
   private static String normalize(String text) {
-    // NFKC is a no-op (and cheap to check) for plain ASCII, which most traces are.
-    String s = Normalizer.isNormalized(text, Normalizer.Form.NFKC) ? text : Normalizer.normalize(text, Normalizer.Form.NFKC);
+    String s = needsNfkc(text) ? Normalizer.normalize(text, Normalizer.Form.NFKC) : text;
     return s.toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * Whether NFKC could change a token of this text: compatibility characters (full-width forms,
+   * ligatures, superscripts, letterlike and CJK compatibility symbols), combining marks and
+   * supplementary characters (math alphanumerics). Everything else (ASCII, precomposed Latin,
+   * Cyrillic, CJK ideographs, kana) is already stable. Checked by ranges because
+   * {@link Normalizer#isNormalized} was the most expensive step of the filter on mixed-script text.
+   */
+  static boolean needsNfkc(String text) {
+    for (int i = 0, n = text.length(); i < n; i++) {
+      char c = text.charAt(i);
+      if (c < 0xA0) {
+        continue;
+      }
+      if (c <= 0xBF || c >= 0x0300 && c <= 0x036F || c >= 0x2000 && c <= 0x2BFF || c >= 0x3000 && c <= 0x33FF
+          || c >= 0xF900 || Character.isSurrogate(c) || c >= 0x1100 && c <= 0x11FF) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static boolean isSingleCharWord(int cp) {

@@ -69,6 +69,8 @@ public final class HttpTeacherPool implements TeacherClient {
 
   private final Object lock = new Object();
   private final ArrayDeque<Job> queue = new ArrayDeque<>();
+  /** Jobs waiting out a backoff; close() fails them, since their timers die with the event loop. */
+  private final java.util.Set<Job> backingOff = new java.util.HashSet<>();
   private int inFlight;
   private int rotation;
   private boolean closed;
@@ -176,7 +178,9 @@ public final class HttpTeacherPool implements TeacherClient {
       }
       closed = true;
       pending = new ArrayList<>(queue);
+      pending.addAll(backingOff);
       queue.clear();
+      backingOff.clear();
     }
     for (Job j : pending) {
       j.result.completeExceptionally(new TeacherException("teacher client closed", 0, j.attempts, null));
@@ -301,11 +305,13 @@ public final class HttpTeacherPool implements TeacherClient {
       retries.incrementAndGet();
       long delay = backoff.delayMs(job.attempts, o.retryAfter);
       LOG.debug("request {} attempt {} failed ({}); retrying in {} ms", job.request.id(), job.attempts, o.reason, delay);
+      synchronized (lock) {
+        backingOff.add(job);
+      }
       schedule(() -> {
         synchronized (lock) {
-          if (closed) {
-            job.result.completeExceptionally(new TeacherException("teacher client closed", 0, job.attempts, null));
-            return;
+          if (!backingOff.remove(job)) {
+            return; // close() failed it already
           }
           queue.add(job);
         }

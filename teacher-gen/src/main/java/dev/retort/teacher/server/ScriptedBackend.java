@@ -68,7 +68,7 @@ public final class ScriptedBackend implements CompletionBackend {
           + (slip ? "\nHmm, I will round that to " + value + "." : "\nSo the total is " + value + ".");
     } else {
       value = Math.floorMod(h, 100);
-      int words = 8 + (int) Math.floorMod(h >>> 16, 24);
+      int words = 8 + Math.floorMod(h >>> 16, 24);
       StringBuilder b = new StringBuilder("Let me think about this problem.");
       for (int i = 0; i < words; i++) {
         b.append(' ').append("step").append(i + 1);

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.data.Prompt;
 import dev.retort.core.data.Trace;
+import dev.retort.core.io.Json;
 import dev.retort.core.run.StageOutput;
 import dev.retort.teacher.server.OpenAiServer;
 import dev.retort.teacher.server.ScriptedBackend;
@@ -67,6 +68,22 @@ class GenerateJobTest {
       assertEquals(keys(st), seen);
       assertTrue(StageOutput.isComplete(st.traces(), st.identity()));
       assertTrue(GenerateJob.run(cfg, spark).skipped());
+    }
+  }
+
+  @Test
+  void inProcessDjlTeacherOnExecutors() throws Exception {
+    Path ck = dev.retort.teacher.djl.DjlBackendTest.tinyCheckpoint(work.resolve("ck"));
+    RetortConfig cfg = RetortConfig.defaults("run.work-dir=" + work, "run.run-id=djl", "teacher.backend=djl",
+        "teacher.djl.checkpoint=" + Json.toJson(ck.toString()), "teacher.model=tiny", "teacher.djl.device=cpu",
+        "generate.limit=4", "generate.samples-per-prompt=2", "generate.shards=2", "generate.max-tokens=8");
+    GenerateResult r = GenerateJob.run(cfg, SharedSpark.get());
+    assertEquals(8, r.succeeded());
+    GenerateStage st = GenerateStage.prepare(cfg);
+    assertExactlyOnce(st.traces(), keys(st));
+    for (Trace t : mainRows(st.traces())) {
+      assertEquals("tiny", t.teacherId());
+      assertTrue(t.completionTokens() >= 1 && t.completionTokens() <= 8, "tokens " + t.completionTokens());
     }
   }
 

@@ -1,0 +1,112 @@
+package dev.retort.teacher.djl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.retort.core.data.SamplingParams;
+import dev.retort.model.ChatTemplate;
+import dev.retort.model.CharTokenizer;
+import dev.retort.model.Checkpoint;
+import dev.retort.model.ModelConfig;
+import dev.retort.model.Tokenizer;
+import dev.retort.model.Transformer;
+import dev.retort.teacher.Choice;
+import dev.retort.teacher.TeacherRequest;
+import dev.retort.teacher.TeacherResponse;
+import dev.retort.teacher.http.HttpTeacherPool;
+import dev.retort.teacher.server.OpenAiServer;
+import dev.retort.teacher.server.ServerOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A tiny random checkpoint served over HTTP and loaded in-process: both paths give the same samples. */
+public class DjlBackendTest {
+  static {
+    System.setProperty("ai.djl.pytorch.num_threads", "2");
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+  }
+
+  @TempDir static Path dir;
+  static Path checkpoint;
+
+  /** Writes a 2-layer Qwen2-style checkpoint with the project's character-level tokenizer. */
+  public static Path tinyCheckpoint(Path root) throws Exception {
+    Path ck = root.resolve("tiny-teacher");
+    Path tokDir = root.resolve("tok");
+    java.nio.file.Files.createDirectories(tokDir);
+    CharTokenizer.write(tokDir.resolve("tokenizer.json"));
+    try (Tokenizer tok = Tokenizer.load(tokDir); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+      ModelConfig cfg = new ModelConfig("qwen2", tok.vocabSize(), 32, 64, 2, 4, 2, 8, 512, 1e-6, 10000.0, null, true,
+          false, false, null, List.of(tok.requireTokenId(ChatTemplate.IM_END)), null);
+      Transformer t = Transformer.create(cfg, 3, m);
+      Checkpoint.save(t, cfg, ck, DataType.FLOAT32, tok);
+    }
+    return ck;
+  }
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    checkpoint = tinyCheckpoint(dir);
+  }
+
+  private static List<TeacherResponse> ask(dev.retort.teacher.TeacherClient c, int n) throws Exception {
+    List<CompletableFuture<TeacherResponse>> fs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      fs.add(c.complete(TeacherRequest.of("q" + i, "What is " + i + "+1?", new SamplingParams(0.8, 0.95, 0, 12, 100L + i))));
+    }
+    List<TeacherResponse> out = new ArrayList<>();
+    for (CompletableFuture<TeacherResponse> f : fs) {
+      out.add(f.get(60, TimeUnit.SECONDS));
+    }
+    return out;
+  }
+
+  @Test
+  void servedAndInProcessTeachersAgreeSampleForSample() throws Exception {
+    List<TeacherResponse> viaHttp;
+    try (OpenAiServer s = OpenAiServer.start(DjlBackend.load(checkpoint, Device.cpu()),
+        ServerOptions.builder().servedModelName("tiny").maxBatch(8).batchWait(Duration.ofMillis(20)).build());
+        HttpTeacherPool c = HttpTeacherPool.builder().setEndpoints(List.of(s.url())).setModel("tiny")
+            .optRequestTimeout(Duration.ofSeconds(60)).build()) {
+      viaHttp = ask(c, 6);
+      assertTrue(s.batcher().largestBatch() > 1, "concurrent requests shared a Sampler call");
+    }
+    List<TeacherResponse> local;
+    try (LocalTeacher t = new LocalTeacher(DjlBackend.load(checkpoint, Device.cpu()), "tiny", 2, Duration.ofMillis(1))) {
+      local = ask(t, 6);
+    }
+    int promptTokens;
+    try (Tokenizer tok = Tokenizer.load(checkpoint)) {
+      promptTokens = tok.encode(ChatTemplate.QWEN.prompt("What is 0+1?")).length;
+    }
+    assertEquals(promptTokens, viaHttp.get(0).promptTokens());
+    for (int i = 0; i < 6; i++) {
+      Choice h = viaHttp.get(i).choices().get(0);
+      Choice l = local.get(i).choices().get(0);
+      // Same seed, same text, whatever the batch it landed in (batches of up to 8 vs 2 here).
+      assertEquals(l.reasoning() + "|" + l.answer(), h.reasoning() + "|" + h.answer(), "sample " + i);
+      assertTrue(h.completionTokens() >= 1 && h.completionTokens() <= 12);
+      assertTrue(List.of("stop", "length").contains(h.finishReason()));
+    }
+    assertNotEquals(viaHttp.get(0).choices().get(0).answer(), viaHttp.get(1).choices().get(0).answer());
+  }
+
+  @Test
+  void deviceSettings() {
+    assertEquals(Device.cpu(), DjlBackend.device("auto", List.of()));
+    assertEquals(Device.gpu(1), DjlBackend.device("auto", List.of("1")));
+    assertEquals(Device.gpu(2), DjlBackend.device("gpu:2", List.of("0")));
+    assertEquals(Device.cpu(), DjlBackend.device("cpu", List.of("0")));
+  }
+}
