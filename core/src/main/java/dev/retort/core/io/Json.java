@@ -17,12 +17,13 @@ import java.util.List;
 
 /** One shared Jackson mapper, JSONL reading with per-line errors, and atomic JSON writes. */
 public final class Json {
+  // No findAndRegisterModules(): Spark puts jackson-module-scala on the classpath, which would
+  // make untyped reads return Scala collections.
   public static final ObjectMapper MAPPER = new ObjectMapper()
-      .findAndRegisterModules()
       .enable(SerializationFeature.INDENT_OUTPUT)
       .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
   /** Compact writer for JSONL lines and HTTP bodies. */
-  public static final ObjectMapper COMPACT = new ObjectMapper().findAndRegisterModules();
+  public static final ObjectMapper COMPACT = new ObjectMapper();
 
   private Json() {}
 

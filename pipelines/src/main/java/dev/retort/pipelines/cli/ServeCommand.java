@@ -84,7 +84,8 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Optional<String> token = ApiKeys.resolve(Optional.ofNullable(apiKeyEnv), Optional.ofNullable(apiKeyFile));
+    Optional<String> token = ApiKeys.resolve(Optional.ofNullable(apiKeyEnv), Optional.ofNullable(apiKeyFile),
+        "--api-key-env", "--api-key-file");
     ReasoningFormat format;
     try {
       format = ReasoningFormat.valueOf(reasoningFormat.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_'));

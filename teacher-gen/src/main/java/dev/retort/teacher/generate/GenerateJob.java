@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.SparkConf;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -84,13 +85,20 @@ public final class GenerateJob {
     return run(config, spark, GenerateStage.prepare(config));
   }
 
-  /** The session a standalone run uses: master from config, no UI, Spark logging at WARN. */
+  /**
+   * The session a standalone run uses: master from config and no UI, unless spark-submit already
+   * set them (a cluster's master must win over the embedded default); Spark logging at WARN.
+   */
   public static SparkSession session(String master) {
-    SparkSession s = SparkSession.builder()
-        .appName("retort-generate")
-        .master(master)
-        .config("spark.ui.enabled", "false")
-        .getOrCreate();
+    SparkConf submitted = new SparkConf();
+    SparkSession.Builder b = SparkSession.builder().appName("retort-generate");
+    if (!submitted.contains("spark.master")) {
+      b.master(master);
+    }
+    if (!submitted.contains("spark.ui.enabled")) {
+      b.config("spark.ui.enabled", "false");
+    }
+    SparkSession s = b.getOrCreate();
     s.sparkContext().setLogLevel("WARN");
     return s;
   }

@@ -22,33 +22,39 @@ public final class ApiKeys {
    *     source, never the value)
    */
   public static Optional<String> resolve(Optional<String> envName, Optional<Path> file) {
-    return resolve(envName, file, System.getenv());
+    return resolve(envName, file, "teacher.api-key-env", "teacher.api-key-file", System.getenv());
   }
 
-  static Optional<String> resolve(Optional<String> envName, Optional<Path> file, Map<String, String> env) {
+  /** The same, naming the sources as the caller's user knows them (e.g. --api-key-env). */
+  public static Optional<String> resolve(Optional<String> envName, Optional<Path> file, String envLabel, String fileLabel) {
+    return resolve(envName, file, envLabel, fileLabel, System.getenv());
+  }
+
+  static Optional<String> resolve(Optional<String> envName, Optional<Path> file, String envLabel, String fileLabel,
+      Map<String, String> env) {
     if (envName.isPresent() && !envName.get().isBlank()) {
       String v = env.get(envName.get());
       if (v != null && !v.isBlank()) {
         return Optional.of(v.strip());
       }
       if (file.isEmpty()) {
-        throw new IllegalArgumentException("teacher.api-key-env names environment variable " + envName.get()
+        throw new IllegalArgumentException(envLabel + " names environment variable " + envName.get()
             + ", which is not set or empty");
       }
     }
     if (file.isPresent()) {
       Path f = file.get();
       if (!Files.isRegularFile(f)) {
-        throw new IllegalArgumentException("teacher.api-key-file: no such file " + f);
+        throw new IllegalArgumentException(fileLabel + ": no such file " + f);
       }
       try {
         String v = Files.readString(f, StandardCharsets.UTF_8).strip();
         if (v.isEmpty()) {
-          throw new IllegalArgumentException("teacher.api-key-file: " + f + " is empty");
+          throw new IllegalArgumentException(fileLabel + ": " + f + " is empty");
         }
         return Optional.of(v);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot read teacher.api-key-file " + f + ": " + e.getMessage(), e);
+        throw new UncheckedIOException("cannot read " + fileLabel + " " + f + ": " + e.getMessage(), e);
       }
     }
     return Optional.empty();
