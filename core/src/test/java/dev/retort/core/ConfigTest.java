@@ -92,6 +92,15 @@ class ConfigTest {
   }
 
   @Test
+  void renderedSectionsParseBackToTheSameValues() throws Exception {
+    Path f = write("sample { label = x, count = 1, rate = 0.5, on = true, inner { name = a, sizes = [1, 2] } }\n");
+    RetortConfig c = RetortConfig.load(f, List.of());
+    RetortConfig back = RetortConfig.fromString(c.render("sample", "run"), "rendered");
+    assertEquals(c.section("sample", Sample.class), back.section("sample", Sample.class));
+    assertEquals(c.hash("sample", "run"), back.hash("sample", "run"));
+  }
+
+  @Test
   void missingFileIsAConfigError() {
     ConfigError e = assertThrows(ConfigError.class, () -> RetortConfig.load(dir.resolve("nope.conf"), List.of()));
     assertTrue(e.getMessage().contains("nope.conf"));

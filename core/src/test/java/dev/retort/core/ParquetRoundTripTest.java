@@ -34,6 +34,11 @@ class ParquetRoundTripTest {
     Files.writeString(sub.resolve("_SUCCESS"), "x");
     Files.writeString(sub.resolve(".part-1.parquet.tmp-1"), "partial");
     assertEquals(rows, ParquetIO.read(sub, codec));
+    // Side folders (errors/, rejects/) are not data of the folder; partition folders (k=v) are.
+    ParquetIO.write(sub.resolve("errors").resolve("e.parquet"), codec, rows);
+    assertEquals(rows, ParquetIO.read(sub, codec));
+    ParquetIO.write(sub.resolve("day=1").resolve("p.parquet"), codec, rows);
+    assertEquals(2 * rows.size(), ParquetIO.read(sub, codec).size());
   }
 
   static Trace trace(String id, int i, String error) {

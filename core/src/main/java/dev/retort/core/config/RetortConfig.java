@@ -155,13 +155,14 @@ public final class RetortConfig {
     if (paths.length == 0) {
       return config.root().render(ConfigRenderOptions.concise().setFormatted(true).setJson(false));
     }
-    StringBuilder b = new StringBuilder();
+    Config out = ConfigFactory.empty();
     for (String p : paths) {
       if (config.hasPath(p)) {
-        b.append(p).append(' ').append(config.getValue(p).render(ConfigRenderOptions.concise().setFormatted(true).setJson(false))).append('\n');
+        out = out.withValue(p, config.getValue(p));
       }
     }
-    return b.toString();
+    // Rendered from a Config (not a bare value) so the text parses back as HOCON.
+    return out.root().render(ConfigRenderOptions.concise().setFormatted(true).setJson(false));
   }
 
   public static String sha256(String s) {

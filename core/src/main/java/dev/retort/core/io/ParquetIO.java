@@ -101,7 +101,11 @@ public final class ParquetIO {
     }
   }
 
-  /** The Parquet data files of a folder, recursively, sorted; a plain file is returned as is. */
+  /**
+   * The Parquet data files of a folder, sorted: its own {@code *.parquet} files plus those of
+   * Hive-style partition folders ({@code key=value}). Side folders such as {@code errors/} and
+   * {@code rejects/} are not data of the folder and are not read. A plain file is returned as is.
+   */
   public static List<Path> files(Path fileOrDir) {
     if (Files.isRegularFile(fileOrDir)) {
       return List.of(fileOrDir);
@@ -109,13 +113,25 @@ public final class ParquetIO {
     if (!Files.isDirectory(fileOrDir)) {
       return List.of();
     }
-    try (Stream<Path> s = Files.walk(fileOrDir)) {
-      return s.filter(Files::isRegularFile)
-          .filter(p -> p.getFileName().toString().endsWith(".parquet"))
-          .filter(p -> !p.getFileName().toString().startsWith("."))
-          .filter(p -> !p.getFileName().toString().startsWith("_"))
-          .sorted()
-          .toList();
+    List<Path> out = new ArrayList<>();
+    collect(fileOrDir, out);
+    out.sort(null);
+    return out;
+  }
+
+  private static void collect(Path dir, List<Path> out) {
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.toList()) {
+        String name = p.getFileName().toString();
+        if (name.startsWith(".") || name.startsWith("_")) {
+          continue;
+        }
+        if (Files.isDirectory(p) && name.contains("=")) {
+          collect(p, out);
+        } else if (Files.isRegularFile(p) && name.endsWith(".parquet")) {
+          out.add(p);
+        }
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

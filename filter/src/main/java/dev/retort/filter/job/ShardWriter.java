@@ -6,6 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
@@ -14,6 +17,7 @@ import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalOutputFile;
+import org.apache.avro.util.Utf8;
 
 /**
  * One Parquet shard written row by row (core's ParquetIO takes a whole Iterable, and a task writes
@@ -43,11 +47,45 @@ final class ShardWriter<T> implements AutoCloseable {
       if (writer == null) {
         open();
       }
-      writer.write(codec.encode(row));
+      writer.write(utf8(codec.encode(row)));
       rows++;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Replaces the record's Java strings by Avro Utf8 in place. parquet-avro turns a String into a
+   * ByteBuffer-backed Binary through a CharsetEncoder, and every later step (dictionary hashing,
+   * statistics, page writes) is slower on those; a Utf8 is one intrinsic String.getBytes and an
+   * array-backed Binary. This halved the write time of trace-sized rows.
+   */
+  static GenericRecord utf8(GenericRecord r) {
+    for (Schema.Field f : r.getSchema().getFields()) {
+      Object v = r.get(f.pos());
+      Object u = utf8Value(v);
+      if (u != v) {
+        r.put(f.pos(), u);
+      }
+    }
+    return r;
+  }
+
+  private static Object utf8Value(Object v) {
+    if (v instanceof String s) {
+      return new Utf8(s);
+    }
+    if (v instanceof GenericRecord g) {
+      return utf8(g);
+    }
+    if (v instanceof List<?> list) {
+      List<Object> out = new ArrayList<>(list.size());
+      for (Object o : list) {
+        out.add(utf8Value(o));
+      }
+      return out;
+    }
+    return v;
   }
 
   long rows() {

@@ -33,7 +33,7 @@ public final class FilterBench implements Callable<Integer> {
   @Option(names = "--shards", defaultValue = "8", description = "Input Parquet files (default ${DEFAULT-VALUE}).")
   int shards;
 
-  @Option(names = "--reps", defaultValue = "3", description = "Measured runs per arm after one warm-up (default ${DEFAULT-VALUE}).")
+  @Option(names = "--reps", defaultValue = "5", description = "Measured runs per arm after one warm-up (default ${DEFAULT-VALUE}).")
   int reps;
 
   @Option(names = "--work", paramLabel = "DIR", description = "Scratch folder (default: a temporary folder).")
