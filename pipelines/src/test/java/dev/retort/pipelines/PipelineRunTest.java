@@ -1,0 +1,111 @@
+package dev.retort.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.retort.core.io.Codecs;
+import dev.retort.core.io.ParquetIO;
+import dev.retort.core.run.StageOutput;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real pipeline (servers as child JVMs, Spark local, DJL training, eval and report) on a tiny
+ * configuration, then a rerun that must skip every stage, then --from that reruns the tail.
+ */
+class PipelineRunTest {
+  @TempDir Path dir;
+
+  private String[] args(String... extra) {
+    List<String> a = new ArrayList<>(List.of("run", Path.of("..", "conf", "local.conf").toString(),
+        "--set", "run.work-dir=" + dir.resolve("work"),
+        "--set", "run.run-id=tiny",
+        "--set", "pipeline.teacher-cache=" + dir.resolve("cache"),
+        "--set", "pipeline.teacher-servers=1",
+        "--set", "pipeline.bootstrap-size=24",
+        "--set", "pipeline.distill-size=6",
+        "--set", "arith.test-size=4",
+        "--set", "generate.samples-per-prompt=2",
+        "--set", "generate.max-tokens=120",
+        "--set", "generate.shards=2",
+        // An untrained teacher is never right: keep traces anyway so every stage has input.
+        "--set", "filter.require-correct=false",
+        "--set", "filter.min-reasoning-chars=0",
+        "--set", "filter.max-mixed-script-share=1.0",
+        "--set", "filter.max-repeated-share=1.0",
+        "--set", "filter.dedup-traces=false",
+        "--set", "rl.steps=1", "--set", "rl.prompts-per-step=2", "--set", "rl.group-size=2", "--set", "rl.max-new-tokens=8",
+        "--set", "eval.benchmarks=[{name=arith, file=arith, template=plain, k=1, max-tokens=16}]"));
+    for (String m : List.of("train-teacher", "train-student", "train-base")) {
+      a.addAll(List.of("--set", m + ".model.hidden-size=32", "--set", m + ".model.num-layers=1", "--set", m + ".model.num-heads=2",
+          "--set", m + ".model.num-kv-heads=1", "--set", m + ".model.intermediate-size=64", "--set", m + ".epochs=1",
+          "--set", m + ".batch-size=4", "--set", m + ".seq-len=256", "--set", m + ".threads=1"));
+    }
+    // Enough epochs for the tiny teacher to learn the output format on its few examples, so its
+    // completions end with a stop token instead of being cut off (which the filter rejects).
+    a.addAll(List.of("--set", "train-teacher.epochs=40", "--set", "train-teacher.lr=3e-3", "--set", "train-teacher.warmup-steps=5"));
+    a.addAll(List.of(extra));
+    return a.toArray(String[]::new);
+  }
+
+  private String runCapturing(String... args) {
+    PrintStream old = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = RetortCli.execute(args);
+    } finally {
+      System.setOut(old);
+    }
+    String out = buf.toString(StandardCharsets.UTF_8);
+    System.out.print(out);
+    assertEquals(0, code, "retort run failed; output:\n" + out);
+    return out;
+  }
+
+  @Test
+  void runsEveryStageThenSkipsThemOnRerun() throws Exception {
+    String first = runCapturing(args());
+    assertTrue(first.contains("RESULT e2e teacher_acc="), first);
+    assertTrue(first.contains("rl_student_acc=") && first.contains("base_acc=") && first.contains("filter_gain="), first);
+    Path run = dir.resolve("work").resolve("tiny");
+    assertEquals(12, ParquetIO.read(run.resolve("traces"), Codecs.TRACE).size(), "6 prompts x 2 samples, exactly once");
+    assertTrue(StageOutput.isComplete(run.resolve("filtered"), null));
+    for (String m : List.of("student", "student-unfiltered", "base", "rl-student")) {
+      assertTrue(Files.isRegularFile(run.resolve("models").resolve(m).resolve("config.json")), m);
+      assertTrue(Files.isRegularFile(run.resolve("models").resolve(m).resolve("provenance.json")), m);
+    }
+    assertTrue(Files.isRegularFile(run.resolve("report").resolve("index.html")));
+    String html = Files.readString(run.resolve("report").resolve("index.html"));
+    for (String m : List.of("teacher", "student", "student-unfiltered", "rl-student", "base")) {
+      assertTrue(html.contains(m), "report shows " + m);
+    }
+
+    long before = Files.getLastModifiedTime(run.resolve("models").resolve("student").resolve("config.json")).toMillis();
+    long t0 = System.nanoTime();
+    String second = runCapturing(args());
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    assertTrue(second.contains("RESULT e2e"), second);
+    assertEquals(before, Files.getLastModifiedTime(run.resolve("models").resolve("student").resolve("config.json")).toMillis(),
+        "a rerun skips completed stages");
+    assertTrue(seconds < 20, "a rerun of completed stages takes seconds, took " + seconds);
+
+    runCapturing(args("--from", "eval"));
+    assertEquals(before, Files.getLastModifiedTime(run.resolve("models").resolve("student").resolve("config.json")).toMillis(),
+        "--from eval leaves earlier stages alone");
+  }
+
+  @Test
+  void unknownStageAndUnknownSectionAreUsageErrors() {
+    assertEquals(2, RetortCli.execute(args("--from", "nope")));
+    assertEquals(2, RetortCli.execute(args("--set", "pipelin.teacher-servers=2")));
+  }
+}
