@@ -19,7 +19,7 @@ import java.util.Map;
  * tokens_per_s, elapsed_s. On resume, lines past the checkpoint's step (written by the killed
  * process after its last checkpoint) are dropped first, so the file reads as one uninterrupted run.
  */
-public final class MetricsJsonl implements TrainingListener {
+public final class MetricsJsonl implements TrainingListener, AutoCloseable {
   public static final String FILE = "metrics.jsonl";
   private final Path file;
   private BufferedWriter out;
@@ -77,7 +77,9 @@ public final class MetricsJsonl implements TrainingListener {
     close();
   }
 
-  void close() {
+  /** Closes the file (also called by the trainer when training fails). */
+  @Override
+  public void close() {
     try {
       if (out != null) {
         out.close();

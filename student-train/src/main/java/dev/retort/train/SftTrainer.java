@@ -150,7 +150,12 @@ public final class SftTrainer {
         LOG.info("model: {} parameters ({}), {} on {} with {} threads; data prepared in {} s", model.numParameters(),
             settings.initFrom().map(p -> "from " + p).orElse("random init"), config.modelType(), devices, threads,
             String.format("%.1f", (System.nanoTime() - prepStart) / 1e9));
-        TrainResult result = loop.train();
+        TrainResult result;
+        try {
+          result = loop.train();
+        } finally {
+          closeQuietly(loop.listeners);
+        }
         save(settings, model, config, tok, outDir, result, runHash, data, dataId, initId, loop, store);
         for (TrainingListener l : loop.listeners) {
           l.onTrainEnd(result);
@@ -163,6 +168,15 @@ public final class SftTrainer {
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
+    }
+  }
+
+  /** Listeners that hold files (metrics) release them even when training fails. */
+  private static void closeQuietly(List<TrainingListener> listeners) {
+    for (TrainingListener l : listeners) {
+      if (l instanceof MetricsJsonl m) {
+        m.close();
+      }
     }
   }
 
@@ -180,18 +194,9 @@ public final class SftTrainer {
     return l;
   }
 
-  /**
-   * Sets PyTorch's intra-op threads (0: all cores). Before the engine starts this goes through
-   * DJL's system property; afterwards through at::set_num_threads.
-   */
+  /** Sets PyTorch's intra-op threads (0: all cores) and a passive OpenMP wait policy; see {@link TorchThreads}. */
   public static int configureThreads(int threads) {
-    int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-    if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
-      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
-    }
-    Engine.getInstance();
-    JniUtils.setNumThreads(n);
-    return n;
+    return TorchThreads.configure(threads);
   }
 
   /** The training loop and its state; one instance per run. */

@@ -97,6 +97,8 @@ public final class FilterJob {
         .appName("retort-filter")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", Integer.toString(s.partitions()))
+        // The trace schema's plan string is longer than Spark's default limit; the warning is noise.
+        .config("spark.sql.debug.maxToStringFields", "100")
         .getOrCreate();
   }
 
