@@ -31,6 +31,9 @@ final class GrpoFixtures {
 
   private GrpoFixtures() {}
 
+  /** Touching this class applies the thread settings above (call before the engine starts). */
+  static void init() {}
+
   /** "Repeat the digit": prompt "Repeat 7." with answer 7, one prompt per digit. */
   static List<Prompt> repeatDigit() {
     List<Prompt> out = new ArrayList<>();

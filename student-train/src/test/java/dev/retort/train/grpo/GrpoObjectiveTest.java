@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 /** The objective on a tiny random model: gradient direction, KL, clipping, batching. */
 class GrpoObjectiveTest {
   static {
-    GrpoFixtures.TEMPLATE.length(); // thread settings before the engine starts
+    GrpoFixtures.init(); // thread settings before the engine starts
   }
 
   private static final ModelConfig CONFIG = ModelConfig.of("qwen2", 24, 32, 64, 2, 4, 2, true);

@@ -129,7 +129,7 @@ class GrpoTrainerTest {
     assertTrue(rows.get(2).get("kl").asDouble() > 0, "the policy moved away from the reference");
     assertTrue(rows.stream().anyMatch(n -> n.get("clip_frac").asDouble() > 0),
         "later updates on a batch see ratios outside the clip range");
-    assertEquals("frozen", Provenance.read(out).models().containsKey("reference") ? "frozen" : "none");
+    assertTrue(Provenance.read(out).models().containsKey("reference"), "the KL reference is recorded");
     assertTrue(r.flops() > 0);
   }
 
