@@ -71,8 +71,11 @@ public record TrainSettings(
 
   public static final String SECTION = "train";
 
-  /** Keys that change how a run is observed or stored, not the weights it produces. */
-  static final Set<String> NOT_HASHED = Set.of("checkpoint-every", "keep-checkpoints", "log-every", "threads");
+  /**
+   * Keys that change how a run is observed or stored, not the weights it produces ("data" is a
+   * path: the trainer hashes the data's content instead).
+   */
+  static final Set<String> NOT_HASHED = Set.of("checkpoint-every", "keep-checkpoints", "log-every", "threads", "data");
 
   /**
    * Architecture of a randomly initialized model (Hugging Face config.json names in kebab case).
