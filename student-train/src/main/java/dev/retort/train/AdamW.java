@@ -108,6 +108,13 @@ public final class AdamW implements AutoCloseable {
     }
   }
 
+  /** Zeroes the gradients without an update (a skipped step). */
+  public void zeroGradients() {
+    for (NDArray p : params.values()) {
+      JniUtils.zeroGrad((PtNDArray) p);
+    }
+  }
+
   /** Updates done so far (the t of the bias corrections). */
   public long steps() {
     return steps;

@@ -11,6 +11,14 @@ import dev.retort.model.Transformer;
  * the normalizer set to the completion tokens of the whole optimizer step (all micro-batches, all
  * devices), the summed gradients are exactly those of the per-token mean over the step, however
  * the step is split.
+ *
+ * <p>No {@code NDArray.mul(Number)} (or add/div/sub with a Java number) on tensors that require
+ * gradients: DJL 0.35.1's PyTorch engine turns the number into a 0-d tensor over a direct
+ * ByteBuffer (from_blob, no copy) and closes it right after the op, while autograd keeps that
+ * tensor for the backward pass; once the GC frees the buffer, the backward reads freed memory and
+ * the gradient comes out scaled by garbage (seen as sporadic huge, infinite or NaN gradient norms
+ * that a rerun of the same step does not reproduce). Scalars go into arrays that outlive the
+ * backward pass, or, as here, into the data.
  */
 public final class SftLoss {
   private SftLoss() {}
@@ -22,10 +30,17 @@ public final class SftLoss {
     NDArray positions = m.create(b.positions(), shape);
     NDArray segments = m.create(b.segments(), shape);
     NDArray targets = m.create(b.targets(), shape).expandDims(2);
-    NDArray weights = m.create(b.weights(), shape);
+    // The normalizer is folded into the weights here, in Java: NDArray.mul(Number) on a tensor that
+    // requires grad is unsafe in DJL 0.35.1 (see the class comment).
+    float[] w = b.weights().clone();
+    float scale = (float) (-1.0 / normalizer);
+    for (int i = 0; i < w.length; i++) {
+      w[i] *= scale;
+    }
+    NDArray weights = m.create(w, shape);
     NDArray logits = model.forward(tokens, positions, segments);
     NDArray picked = logits.logSoftmax(2).gather(targets, 2).squeeze(2);
-    return picked.mul(weights).sum().mul((float) (-1.0 / normalizer));
+    return picked.mul(weights).sum();
   }
 
   /** Per-position log-probabilities of the targets [rows, seqLen] (no gradient; tests and eval). */

@@ -213,6 +213,7 @@ public final class SftTrainer {
     final LrSchedule schedule;
     final Deque<Double> recent = new ArrayDeque<>();
     long step;
+    long skipped;
     long tokens;
     double elapsedBefore;
     double sessionStartNanos;
@@ -243,6 +244,7 @@ public final class SftTrainer {
       finished = st.finished();
       stopReason = st.stopReason();
       recent.addAll(st.recentLosses());
+      skipped = ((Number) st.extra().getOrDefault("skipped_steps", 0)).longValue();
       for (TrainingListener l : listeners) {
         if (l.stateKey() != null && st.listeners().containsKey(l.stateKey())) {
           l.restoreState(st.listeners().get(l.stateKey()));
@@ -292,8 +294,16 @@ public final class SftTrainer {
           norm = GradClip.globalNorm(opt.gradients(m).values());
         }
         double lr = schedule.lr(step);
-        opt.step(lr, GradClip.scale(norm, s.clipNorm()));
-        dp.broadcast();
+        if (Double.isFinite(norm)) {
+          opt.step(lr, GradClip.scale(norm, s.clipNorm()));
+          dp.broadcast();
+        } else {
+          // One bad batch must not poison the weights and moments (a NaN would spread to all of
+          // them): skip the update, as loss scalers do, and keep going on the next batch.
+          opt.zeroGradients();
+          skipped++;
+          LOG.warn("step {}: gradient norm is {}, update skipped ({} so far)", step + 1, norm, skipped);
+        }
         step++;
         tokens += stepTokens;
         sessionTokens += stepTokens;
@@ -358,7 +368,7 @@ public final class SftTrainer {
       double elapsed = elapsedBefore + (System.nanoTime() - sessionStartNanos) / 1e9;
       boolean done = finished || stopReason != null;
       TrainState st = new TrainState(step, opt.steps(), tokens, elapsed, runHash, new ArrayList<>(recent), done,
-          stopReason, ls, Map.of());
+          stopReason, ls, Map.of("skipped_steps", skipped));
       lastCheckpoint = checkpoints.save(st, dp.master(), opt);
       return lastCheckpoint;
     }
@@ -393,6 +403,7 @@ public final class SftTrainer {
     stats.put("tokens_per_s", result.tokensPerSecond());
     stats.put("planned_steps", loop.total);
     stats.put("stop_reason", loop.stopReason);
+    stats.put("skipped_steps", loop.skipped);
     stats.put("samples", store.size());
     stats.put("sample_tokens", store.totalTokens());
     stats.put("completion_tokens", store.lossTokens());

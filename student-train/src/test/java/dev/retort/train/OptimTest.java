@@ -46,7 +46,7 @@ class OptimTest {
    */
   @Test
   void adamwMatchesTheReferenceUpdate() {
-    JniUtils.setGradMode(false);
+    TestData.engine();
     try (NDManager m = NDManager.newBaseManager()) {
       float[] w0 = {0.5f, -1.0f, 2.0f, 0.25f, -0.75f, 1.5f};
       float[] b0 = {0.1f, -0.2f};

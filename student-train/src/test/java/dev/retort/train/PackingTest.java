@@ -123,7 +123,7 @@ class PackingTest {
   void packedSamplesDoNotAttendToEachOther() throws Exception {
     Path f = tmp.resolve("tokenizer.json");
     CharTokenizer.write(f);
-    JniUtils.setGradMode(false);
+    TestData.engine();
     try (Tokenizer tok = Tokenizer.load(f); NDManager m = NDManager.newBaseManager()) {
       SftEncoder enc = new SftEncoder(tok, ChatTemplate.QWEN);
       List<SftExample> ex = TestData.examples(3, 21);

@@ -13,7 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Manual timing of the pieces of a step (not a test). args: hidden layers heads inter rows seqLen threads */
+/**
+ * Manual timing of the pieces of one SFT step on arith data (not a test): forward+backward, the
+ * gradient norm and the AdamW update; with {@code -Dprofile=FILE} step 5 is also recorded with
+ * PyTorch's profiler (chrome trace JSON). Arguments: hidden layers heads intermediate rows seqLen
+ * threads [PACKED|GROUPED], e.g. {@code 128 4 4 384 16 512 2 GROUPED}. Run with the test classpath.
+ */
 final class ProfileMain {
   public static void main(String[] a) throws Exception {
     int hidden = Integer.parseInt(a[0]), layers = Integer.parseInt(a[1]), heads = Integer.parseInt(a[2]);

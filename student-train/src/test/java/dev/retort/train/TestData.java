@@ -19,6 +19,12 @@ final class TestData {
 
   private TestData() {}
 
+  /** Starts the engine (JniUtils calls fail before it is loaded) with grad mode off on this thread. */
+  static void engine() {
+    ai.djl.engine.Engine.getInstance();
+    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+  }
+
   static List<Prompt> prompts(int n, long seed) {
     return Arith.generate(Arith.Spec.defaults(), seed, n, Arith.Split.TRAIN);
   }
