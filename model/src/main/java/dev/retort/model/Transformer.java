@@ -461,7 +461,11 @@ public final class Transformer extends AbstractBlock {
     int kvHeads = config.numKeyValueHeads();
     int rep = config.numAttentionHeads() / kvHeads;
     int hd = config.headDim();
-    NDArray scores = q.reshape(b, kvHeads, rep * t, hd).matMul(k.transpose(0, 1, 3, 2)).mul(scale);
+    // The scale is an NDArray owned by q's manager, not a Java float: DJL 0.35.1 turns a float
+    // operand into a scalar tensor whose handle it frees right after the op, while autograd still
+    // reads it in backward (garbage gradients once the GC reclaims it; see GradientUnderGcTest).
+    NDArray scores = q.reshape(b, kvHeads, rep * t, hd).matMul(k.transpose(0, 1, 3, 2))
+        .mul(q.getManager().create(scale));
     NDArray probs = scores.reshape(b, kvHeads, rep, t, s).add(bias).softmax(4);
     return probs.reshape(b, kvHeads, rep * t, s).matMul(v)
         .reshape(b, config.numAttentionHeads(), t, hd);

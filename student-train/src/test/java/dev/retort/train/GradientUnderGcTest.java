@@ -18,7 +18,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 class GradientUnderGcTest {
   @TempDir Path tmp;
 
-  @Disabled("model: Transformer.attention uses NDArray.mul(float) inside the autograd graph (DJL from_blob scalar freed by GC)")
   @Test
   void gradientsAreTheSameUnderGcChurn() throws Exception {
     Path f = tmp.resolve("tokenizer.json");

@@ -48,7 +48,7 @@ final class GrpoObjective {
     NDArray logits = model.forward(tokens, m.create(b.positions(), shape), m.create(b.segments(), shape));
     NDArray head = logits.get(new NDIndex().addAllDim().addSliceDim(0, b.len() - 1));
     if (temperature != 1.0) {
-      head = head.div((float) temperature);
+      head = head.div(head.getManager().create((float) temperature)); // NDArray operand: see Transformer.attention
     }
     NDArray next = tokens.get(new NDIndex().addAllDim().addSliceDim(1, b.len())).expandDims(2);
     return head.logSoftmax(2).gather(next, 2).squeeze(2);
@@ -87,7 +87,7 @@ final class GrpoObjective {
       NDArray d = refLogp.sub(logp).mul(mask).clip(-MAX_LOG_RATIO, MAX_LOG_RATIO);
       NDArray k3 = d.exp().sub(d).sub(1f);
       if (klCoef > 0) {
-        perToken = perToken.add(k3.mul((float) klCoef));
+        perToken = perToken.add(k3.mul(k3.getManager().create((float) klCoef)));
       }
       klSum = k3.stopGradient().mul(mask).sum();
     }
