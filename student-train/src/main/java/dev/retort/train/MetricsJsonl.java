@@ -30,14 +30,23 @@ public final class MetricsJsonl implements TrainingListener, AutoCloseable {
 
   @Override
   public void onTrainBegin(TrainInfo info) {
+    out = openResumed(file, info.startStep());
+  }
+
+  /**
+   * Opens a step-keyed JSONL file for appending after a resume from {@code startStep}: lines past
+   * that step (written by a killed process after its last checkpoint) and torn lines are dropped
+   * first. Shared by the SFT and GRPO metrics listeners.
+   */
+  public static BufferedWriter openResumed(Path file, long startStep) {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       List<String> keep = new ArrayList<>();
-      if (info.startStep() > 0 && Files.isRegularFile(file)) {
+      if (startStep > 0 && Files.isRegularFile(file)) {
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
           try {
             JsonNode n = Json.COMPACT.readTree(line);
-            if (n != null && n.path("step").asLong(Long.MAX_VALUE) <= info.startStep()) {
+            if (n != null && n.path("step").asLong(Long.MAX_VALUE) <= startStep) {
               keep.add(line);
             }
           } catch (IOException e) {
@@ -46,7 +55,7 @@ public final class MetricsJsonl implements TrainingListener, AutoCloseable {
         }
       }
       Files.write(file, keep, StandardCharsets.UTF_8);
-      out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+      return Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
     }

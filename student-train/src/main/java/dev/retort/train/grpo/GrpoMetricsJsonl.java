@@ -1,18 +1,12 @@
 package dev.retort.train.grpo;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.retort.core.io.Json;
 import dev.retort.train.TrainControl;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -32,26 +26,7 @@ public final class GrpoMetricsJsonl implements GrpoListener {
 
   @Override
   public void onTrainBegin(GrpoInfo info) {
-    try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      List<String> keep = new ArrayList<>();
-      if (info.startStep() > 0 && Files.isRegularFile(file)) {
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-          try {
-            JsonNode n = Json.COMPACT.readTree(line);
-            if (n != null && n.path("step").asLong(Long.MAX_VALUE) <= info.startStep()) {
-              keep.add(line);
-            }
-          } catch (IOException e) {
-            // a line cut short by the kill: dropped
-          }
-        }
-      }
-      Files.write(file, keep, StandardCharsets.UTF_8);
-      out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
-    }
+    out = dev.retort.train.MetricsJsonl.openResumed(file, info.startStep());
   }
 
   /** The JSON object of one step; NaN values (no KL without a reference) become null. */
