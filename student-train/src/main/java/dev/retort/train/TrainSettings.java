@@ -13,10 +13,13 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * One SFT run's settings, bound strictly from any config section ({@code train} by default; the
- * pipeline binds {@code pipeline.student}, {@code pipeline.teacher}, ... to the same record).
+ * One training run's settings, bound strictly from any config section ({@code train} by default;
+ * the pipeline binds {@code train-student}, {@code train-teacher}, ... to the same record).
  * Defaults live in student-train's {@code retort-defaults.conf} under {@code train}.
  *
+ * @param method which trainer {@code retort train} runs: {@link Method#SFT} with everything below,
+ *     or {@link Method#GRPO}, whose settings are a {@code GrpoSettings} section of their own (the
+ *     other keys here then do not apply)
  * @param initFrom a Hugging Face checkpoint folder to fine-tune; when present {@code model} is ignored
  * @param model the architecture of a randomly initialized student
  * @param data an SFT Parquet folder overriding the caller's
@@ -43,6 +46,7 @@ import java.util.Set;
  * @param saveDtype dtype of the saved weights, "float32" or "bfloat16"
  */
 public record TrainSettings(
+    Method method,
     Optional<Path> initFrom,
     ModelSpec model,
     Optional<Path> data,
@@ -75,7 +79,17 @@ public record TrainSettings(
    * Keys that change how a run is observed or stored, not the weights it produces ("data" is a
    * path: the trainer hashes the data's content instead).
    */
-  static final Set<String> NOT_HASHED = Set.of("checkpoint-every", "keep-checkpoints", "log-every", "threads", "data");
+  static final Set<String> NOT_HASHED = Set.of("checkpoint-every", "keep-checkpoints", "log-every", "threads", "data", "method");
+  // "method" too: SFT weights are only ever made with method = sft, so the key tells no two SFT
+  // runs apart, and leaving it out keeps checkpoints made before the key existed resumable.
+
+  /** The trainer of a run. */
+  public enum Method {
+    /** Supervised fine-tuning on SFT rows ({@code SftTrainer}). */
+    SFT,
+    /** GRPO with verifier rewards on prompts ({@code dev.retort.train.grpo.GrpoTrainer}). */
+    GRPO
+  }
 
   /**
    * Architecture of a randomly initialized model (Hugging Face config.json names in kebab case).
@@ -161,7 +175,7 @@ public record TrainSettings(
   }
 
   public TrainSettings withDataOverride(Path dataDir) {
-    return new TrainSettings(initFrom, model, Optional.ofNullable(dataDir), epochs, maxSteps, batchSize, seqLen,
+    return new TrainSettings(method, initFrom, model, Optional.ofNullable(dataDir), epochs, maxSteps, batchSize, seqLen,
         batching, gradAccum, lr, minLrRatio, warmupSteps, weightDecay, beta1, beta2, eps, clipNorm, seed, checkpointEvery,
         keepCheckpoints, earlyStop, logEvery, threads, devices, saveDtype);
   }

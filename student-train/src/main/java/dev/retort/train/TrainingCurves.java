@@ -17,59 +17,89 @@ import org.jfree.chart.plot.XYPlot;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
-/** Loss and learning-rate curves (PNG, jfreechart) from a run's metrics.jsonl. */
+/**
+ * Per-step curves of a run (PNG, jfreechart) from its metrics.jsonl: the SFT trainer's and the
+ * GRPO trainer's {@code loss.png} and {@code lr.png} ({@link #write}), and any other chart of
+ * metrics keys ({@link #plot}, e.g. GRPO's reward.png). Both trainers' metrics lines carry
+ * {@code step}, {@code loss} and {@code lr}, so one reader serves both.
+ */
 public final class TrainingCurves {
   public static final String LOSS_PNG = "loss.png";
   public static final String LR_PNG = "lr.png";
+  private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728)};
+
+  /**
+   * One line of a chart.
+   *
+   * @param label legend entry (shown when a chart has more than one curve)
+   * @param key metrics.jsonl key plotted against {@code step}; rows where it is missing or not
+   *     finite are left out
+   */
+  public record Curve(String label, String key) {}
 
   private TrainingCurves() {}
 
   /** Writes {@code loss.png} and {@code lr.png} into {@code dir}; returns false when there are no rows. */
   public static boolean write(Path metricsJsonl, Path dir, String title) {
-    if (!Files.isRegularFile(metricsJsonl)) {
+    List<JsonNode> rows = rows(metricsJsonl);
+    if (rows.isEmpty()) {
       return false;
     }
-    List<JsonNode> rows = MetricsJsonl.read(metricsJsonl);
-    if (rows.isEmpty()) {
+    plot(rows, dir.resolve(LOSS_PNG), title + ": training loss", "loss (nats per completion token)", List.of(new Curve("loss", "loss")));
+    plot(rows, dir.resolve(LR_PNG), title + ": learning rate", "learning rate", List.of(new Curve("lr", "lr")));
+    return true;
+  }
+
+  /**
+   * Writes one chart of {@code curves} over steps into {@code png} (atomically: a reader never
+   * sees half a file); false, and no file, when none of the curves has a point.
+   */
+  public static boolean plot(Path metricsJsonl, Path png, String title, String yLabel, List<Curve> curves) {
+    return plot(rows(metricsJsonl), png, title, yLabel, curves);
+  }
+
+  /** The well-formed rows of a metrics file (none when it is absent); a torn last line is skipped. */
+  private static List<JsonNode> rows(Path metricsJsonl) {
+    return Files.isRegularFile(metricsJsonl) ? MetricsJsonl.read(metricsJsonl) : List.of();
+  }
+
+  private static boolean plot(List<JsonNode> rows, Path png, String title, String yLabel, List<Curve> curves) {
+    XYSeriesCollection data = new XYSeriesCollection();
+    boolean any = false;
+    for (Curve c : curves) {
+      XYSeries s = new XYSeries(c.label());
+      for (JsonNode r : rows) {
+        double v = r.path(c.key()).asDouble(Double.NaN);
+        if (Double.isFinite(v)) {
+          s.add(r.path("step").asLong(), v);
+        }
+      }
+      any |= !s.isEmpty();
+      data.addSeries(s);
+    }
+    if (!any) {
       return false;
     }
     if (System.getProperty("java.awt.headless") == null) {
       System.setProperty("java.awt.headless", "true"); // no display on servers
     }
-    XYSeries loss = new XYSeries("loss");
-    XYSeries lr = new XYSeries("lr");
-    for (JsonNode r : rows) {
-      long step = r.path("step").asLong();
-      double l = r.path("loss").asDouble(Double.NaN);
-      if (Double.isFinite(l)) {
-        loss.add(step, l);
-      }
-      lr.add(step, r.path("lr").asDouble());
-    }
-    png(chart(title + ": training loss", "loss (nats per completion token)", loss), dir.resolve(LOSS_PNG));
-    png(chart(title + ": learning rate", "learning rate", lr), dir.resolve(LR_PNG));
-    return true;
-  }
-
-  private static JFreeChart chart(String title, String yLabel, XYSeries series) {
-    JFreeChart c = ChartFactory.createXYLineChart(title, "step", yLabel, new XYSeriesCollection(series),
-        PlotOrientation.VERTICAL, false, false, false);
-    XYPlot plot = c.getXYPlot();
+    JFreeChart chart = ChartFactory.createXYLineChart(title, "step", yLabel, data, PlotOrientation.VERTICAL,
+        curves.size() > 1, false, false);
+    XYPlot plot = chart.getXYPlot();
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-    plot.getRenderer().setSeriesPaint(0, new Color(0x1f77b4));
-    plot.getRenderer().setSeriesStroke(0, new BasicStroke(1.5f));
-    return c;
-  }
-
-  private static void png(JFreeChart chart, Path file) {
-    try {
-      Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-      ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 800, 450);
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    for (int i = 0; i < curves.size(); i++) {
+      plot.getRenderer().setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+      plot.getRenderer().setSeriesStroke(i, new BasicStroke(1.5f));
     }
+    try {
+      Path tmp = png.resolveSibling("." + png.getFileName() + ".tmp");
+      ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 800, 450);
+      Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + png + ": " + e.getMessage(), e);
+    }
+    return true;
   }
 }

@@ -42,6 +42,17 @@ class TrainSettingsTest {
   }
 
   @Test
+  void methodDefaultsToSftAndDoesNotChangeTheWeightsIdentity() {
+    assertEquals(TrainSettings.Method.SFT, TrainSettings.defaults().method());
+    TrainSettings grpo = TrainSettings.defaults("method=grpo");
+    assertEquals(TrainSettings.Method.GRPO, grpo.method());
+    // SFT checkpoints made before the key existed keep their identity (and stay resumable).
+    assertEquals(TrainSettings.defaults().weightsHash(), grpo.weightsHash());
+    ConfigError bad = assertThrows(ConfigError.class, () -> TrainSettings.defaults("method=ppo"));
+    assertTrue(bad.getMessage().contains("train.method") && bad.getMessage().contains("[sft, grpo]"), bad.getMessage());
+  }
+
+  @Test
   void devicesParse() {
     assertEquals(List.of(0, 1), DeviceSpec.parse("gpu:0,1").gpus());
     assertEquals(3, DeviceSpec.parse("cpu:3").cpuReplicas());

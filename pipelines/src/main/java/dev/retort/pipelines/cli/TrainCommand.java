@@ -1,7 +1,10 @@
 package dev.retort.pipelines.cli;
 
+import dev.retort.core.config.ConfigError;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.config.RunSettings;
+import dev.retort.core.datasets.PromptReaders;
+import dev.retort.core.datasets.PromptSet;
 import dev.retort.core.io.Json;
 import dev.retort.core.run.RunLayout;
 import dev.retort.train.SftTrainer;
@@ -11,6 +14,11 @@ import dev.retort.train.TrainResult;
 import dev.retort.train.TrainSettings;
 import dev.retort.train.TrainingListener;
 import dev.retort.train.TrlHandoff;
+import dev.retort.train.grpo.GrpoListener;
+import dev.retort.train.grpo.GrpoResult;
+import dev.retort.train.grpo.GrpoSettings;
+import dev.retort.train.grpo.GrpoStepMetrics;
+import dev.retort.train.grpo.GrpoTrainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,33 +29,49 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code retort train [--config FILE] [--set k=v]... [--data DIR] [--out DIR] [--section train]}:
- * SFT of a student with DJL (fp32, every GPU of one node or the CPU). Reads
- * {@code <work-dir>/<run-id>/filtered/sft} and writes {@code .../models/student} unless told
- * otherwise; a rerun with the same config and data does nothing, an interrupted one resumes.
- * {@code --handoff trl} writes an accelerate + TRL launch folder instead of training.
+ * {@code retort train [--config FILE] [--set k=v]... [--data PATH] [--out DIR] [--section train]}:
+ * trains a student with DJL (fp32, every GPU of one node or the CPU) by the section's
+ * {@code method}:
+ * <ul>
+ *   <li>{@code sft} (default): SFT on {@code <work-dir>/<run-id>/filtered/sft}, into
+ *       {@code .../models/student};
+ *   <li>{@code grpo}: GRPO with verifier rewards on prompts with reference answers (Parquet or
+ *       JSONL, any layout {@link PromptReaders} reads; default {@code <work-dir>/<run-id>/prompts}),
+ *       into {@code .../models/rl-student}, with the settings of the {@code grpo} section
+ *       ({@code --grpo-section}). The starting policy is {@code grpo.init-from}, else the train
+ *       section's {@code init-from}.
+ * </ul>
+ * Both write the same layout (HF checkpoint, provenance.json, stats.json, metrics.jsonl, PNGs,
+ * _SUCCESS); a rerun with the same config and data does nothing, an interrupted one resumes.
+ * {@code --handoff trl} (SFT only) writes an accelerate + TRL launch folder instead of training.
  * Prints a JSON summary on stdout.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = {"Train a student by SFT with DJL (resumable; fp32; one node).",
-        "Writes a Hugging Face checkpoint plus provenance.json, stats.json, metrics.jsonl, loss.png, lr.png, _SUCCESS.",
-        "--handoff trl writes launch.sh, accelerate_fsdp.yaml and train_trl.py for TRL instead."})
+    description = {"Train a student with DJL (resumable; fp32; one node): SFT, or GRPO with train.method = grpo.",
+        "Writes a Hugging Face checkpoint plus provenance.json, stats.json, metrics.jsonl, loss.png, lr.png"
+            + " (GRPO: reward.png too), _SUCCESS.",
+        "--handoff trl writes launch.sh, accelerate_fsdp.yaml and train_trl.py for TRL instead (SFT only)."})
 public final class TrainCommand implements Callable<Integer> {
-  @Option(names = "--config", paramLabel = "FILE", description = "HOCON config (sections run, train); defaults when absent.")
+  @Option(names = "--config", paramLabel = "FILE", description = "HOCON config (sections run, train, and grpo for GRPO); defaults when absent.")
   Path config;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config value (repeatable), e.g. train.lr=5e-4.")
   List<String> overrides = new ArrayList<>();
 
   @Option(names = "--section", defaultValue = TrainSettings.SECTION, paramLabel = "PATH",
-      description = "Config section with the training settings (default ${DEFAULT-VALUE}), e.g. pipeline.student.")
+      description = "Config section with the training settings (default ${DEFAULT-VALUE}), e.g. train-student.")
   String section;
 
-  @Option(names = "--data", paramLabel = "DIR", description = "SFT Parquet folder (default: <run.work-dir>/<run.run-id>/filtered/sft).")
+  @Option(names = "--grpo-section", defaultValue = GrpoSettings.SECTION, paramLabel = "PATH",
+      description = "With method = grpo: config section with the GRPO settings (default ${DEFAULT-VALUE}), e.g. rl.")
+  String grpoSection;
+
+  @Option(names = "--data", paramLabel = "PATH", description = "SFT Parquet folder (default: <run.work-dir>/<run.run-id>/filtered/sft);"
+      + " with method = grpo, prompts with reference answers, Parquet folder or file or JSONL (default: <run.work-dir>/<run.run-id>/prompts).")
   Path data;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: <run.work-dir>/<run.run-id>/models/student,"
-      + " or .../models/student-trl-handoff with --handoff).")
+      + " .../models/rl-student with method = grpo, or .../models/student-trl-handoff with --handoff).")
   Path out;
 
   @Option(names = "--handoff", paramLabel = "TRAINER", description = "Write launch files for an external trainer instead of training: trl.")
@@ -61,6 +85,12 @@ public final class TrainCommand implements Callable<Integer> {
     RetortConfig cfg = RetortConfig.load(config, overrides);
     RunLayout layout = RunSettings.from(cfg).layout();
     TrainSettings settings = TrainSettings.from(cfg, section);
+    if (settings.method() == TrainSettings.Method.GRPO) {
+      if (handoff != null) {
+        throw new IllegalArgumentException("--handoff writes an SFT launch folder; " + section + ".method is grpo");
+      }
+      return grpo(cfg, settings, layout);
+    }
     Path dataDir = data != null ? data : layout.sft();
     Map<String, Object> summary = new LinkedHashMap<>();
     if (handoff != null) {
@@ -78,6 +108,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path outDir = out != null ? out : layout.model("student");
     List<TrainingListener> extra = new ArrayList<>();
     if (haltAfterStep > 0) {
+      // Halt (not exit): like a kill, no shutdown hooks, no final save; tests of resume use it.
       extra.add(new TrainingListener() {
         @Override
         public void onStep(StepMetrics m, TrainControl control) {
@@ -96,6 +127,57 @@ public final class TrainCommand implements Callable<Integer> {
     summary.put("tokens_per_s", Math.round(r.tokensPerSecond() * 10) / 10.0);
     summary.put("wall_s", Math.round(r.wallSeconds() * 100) / 100.0);
     summary.put("parameters", r.parameterCount());
+    summary.put("flops", r.flops());
+    System.out.println(Json.toJson(summary));
+    return 0;
+  }
+
+  /**
+   * {@code method = grpo}: GRPO settings from their own section (its defaults resource underneath),
+   * prompts from {@code --data}, and the trainer's own output layout and provenance.
+   */
+  private Integer grpo(RetortConfig cfg, TrainSettings train, RunLayout layout) {
+    // One starting point for both methods: a train section's init-from serves GRPO too, unless
+    // the GRPO section names its own.
+    if (!cfg.raw().hasPath(grpoSection + ".init-from")) {
+      if (train.initFrom().isEmpty()) {
+        throw new ConfigError(grpoSection + ".init-from", cfg.origin(),
+            "GRPO needs a starting checkpoint (set " + grpoSection + ".init-from or " + section + ".init-from)");
+      }
+      cfg = cfg.with(grpoSection + ".init-from=" + Json.toJson(train.initFrom().get().toString()));
+    }
+    GrpoSettings settings = GrpoSettings.from(cfg, grpoSection);
+    Path promptsPath = data != null ? data : layout.prompts();
+    PromptSet prompts = PromptReaders.read(promptsPath);
+    if (!prompts.rejects().isEmpty()) {
+      System.err.println("retort train: " + prompts.rejects().size() + " malformed prompt rows in " + promptsPath
+          + " skipped, e.g. " + prompts.rejects().get(0));
+    }
+    Path outDir = out != null ? out : layout.model("rl-student");
+    List<GrpoListener> extra = new ArrayList<>();
+    if (haltAfterStep > 0) {
+      extra.add(new GrpoListener() {
+        @Override
+        public void onStep(GrpoStepMetrics m, TrainControl control) {
+          if (m.step() >= haltAfterStep) {
+            System.err.println("retort train: halting after step " + m.step() + " (--halt-after-step)");
+            Runtime.getRuntime().halt(137);
+          }
+        }
+      });
+    }
+    GrpoResult r = GrpoTrainer.run(settings, prompts.prompts(), outDir, extra.toArray(GrpoListener[]::new));
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("output", outDir.toAbsolutePath().toString());
+    summary.put("method", "grpo");
+    summary.put("steps", r.steps());
+    summary.put("reward_first", r.meanRewardFirst());
+    summary.put("reward_last", r.meanRewardLast());
+    summary.put("accuracy_first", r.accuracyFirst());
+    summary.put("accuracy_last", r.accuracyLast());
+    summary.put("tokens_sampled", r.tokensSampled());
+    summary.put("tokens_trained", r.tokensTrained());
+    summary.put("wall_s", Math.round(r.wallSeconds() * 100) / 100.0);
     summary.put("flops", r.flops());
     System.out.println(Json.toJson(summary));
     return 0;
