@@ -107,5 +107,18 @@ class PipelineRunTest {
   void unknownStageAndUnknownSectionAreUsageErrors() {
     assertEquals(2, RetortCli.execute(args("--from", "nope")));
     assertEquals(2, RetortCli.execute(args("--set", "pipelin.teacher-servers=2")));
+    assertEquals(2, RetortCli.execute(args("--until", "nope")));
+    // A late stage's mistake fails before the first stage runs.
+    assertEquals(2, RetortCli.execute(args("--set", "run.run-id=grpo-student", "--set", "train-student.method=grpo")));
+    assertTrue(Files.notExists(dir.resolve("work").resolve("grpo-student").resolve(".pipeline").resolve("prompts.json")));
+  }
+
+  @Test
+  void untilStopsAfterTheNamedStage() throws Exception {
+    String out = runCapturing(args("--set", "run.run-id=until", "--until", "prompts"));
+    Path marks = dir.resolve("work").resolve("until").resolve(".pipeline");
+    assertTrue(Files.isRegularFile(marks.resolve("prompts.json")));
+    assertTrue(Files.notExists(marks.resolve("teacher.json")), "no stage after --until runs");
+    assertTrue(out.contains("RESULT e2e"), out);
   }
 }

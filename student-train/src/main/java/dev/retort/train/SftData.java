@@ -62,6 +62,38 @@ public final class SftData {
     return file;
   }
 
+  /**
+   * The identity of an SFT folder by its rows, in file and row order: what a run's resume and
+   * skip decisions key on. Parquet bytes are no good for that: parquet-java writes a column's
+   * encodings from a hash set, so the same rows written by two JVMs differ in the footer, and a
+   * pipeline that rewrites its SFT view would never resume or reuse a finished model.
+   */
+  public static String identity(Path dirOrFile) {
+    java.security.MessageDigest md;
+    try {
+      md = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    long[] rows = {0};
+    ParquetIO.forEach(dirOrFile, Codecs.SFT, e -> {
+      rows[0]++;
+      for (String field : new String[] {e.promptId(), Integer.toString(e.sampleIndex()), e.source(), e.prompt(),
+          e.reasoning(), e.answer(), e.completion()}) {
+        byte[] b = field == null ? new byte[] {(byte) 0xff} : field.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        md.update(Integer.toString(b.length).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        md.update((byte) ':');
+        md.update(b);
+      }
+      if (e.messages() != null) {
+        for (SftExample.Message m : e.messages()) {
+          md.update((m.role() + "\u0000" + m.content() + "\u0000").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+      }
+    });
+    return "rows:" + rows[0] + ":sha256:" + java.util.HexFormat.of().formatHex(md.digest()).substring(0, 32);
+  }
+
   /** All SFT rows of a folder (or file); training itself streams instead. */
   public static List<SftExample> read(Path dirOrFile) {
     return ParquetIO.read(dirOrFile, Codecs.SFT);

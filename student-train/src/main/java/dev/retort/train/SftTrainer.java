@@ -84,8 +84,8 @@ public final class SftTrainer {
       throw new IllegalArgumentException("SFT data folder " + data + " does not exist");
     }
     settings.initFrom().ifPresent(StudentModel::checkCheckpointDir);
-    String dataId = Provenance.identityOf(data);
-    String initId = settings.initFrom().map(Provenance::identityOf).orElse("random-init");
+    String dataId = SftData.identity(data);
+    String initId = settings.initFrom().map(StudentModel::identity).orElse("random-init");
     String runHash = RetortConfig.sha256(settings.weightsHash() + "|" + dataId + "|" + initId);
     if (StageOutput.isComplete(outDir, runHash)) {
       TrainResult cached = readResult(outDir);

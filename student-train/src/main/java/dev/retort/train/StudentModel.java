@@ -62,6 +62,28 @@ public final class StudentModel {
     }
   }
 
+  /**
+   * The identity of a checkpoint folder by what a model is: config, tokenizer and weight files
+   * (*.safetensors, *.bin, *.json index). Logs, curves, stats and training checkpoints are left out:
+   * they change with timings, not with the model.
+   */
+  public static String identity(Path dir) {
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      StringBuilder b = new StringBuilder();
+      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+        String name = f.getFileName().toString();
+        boolean model = name.equals(Checkpoint.CONFIG) || name.equals("tokenizer.json") || name.endsWith(".safetensors")
+            || name.endsWith(".bin") || name.endsWith(".safetensors.index.json");
+        if (model) {
+          b.append(name).append('=').append(dev.retort.core.run.Provenance.identityOf(f)).append(';');
+        }
+      }
+      return dev.retort.core.config.RetortConfig.sha256(b.toString()).substring(0, 32);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** init-from must be a Hugging Face folder with config.json, weights and tokenizer.json. */
   public static void checkCheckpointDir(Path dir) {
     if (!Files.isDirectory(dir)) {

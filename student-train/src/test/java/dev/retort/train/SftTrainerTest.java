@@ -1,6 +1,7 @@
 package dev.retort.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,7 +87,27 @@ class SftTrainerTest {
     assertThrows(IllegalStateException.class, () -> SftTrainer.run(s, data, b, crash));
     assertFalse(StageOutput.isComplete(b, null));
     assertEquals(4, Checkpoints.readState(new Checkpoints(b.resolve(Checkpoints.DIR), 2).latest().orElseThrow()).step());
-    TrainResult resumed = SftTrainer.run(s, data, b);
+    // The same rows rewritten in another physical layout (as a pipeline that rewrites its SFT view
+    // does; parquet-java's bytes also differ from JVM to JVM): still the same data, so it resumes.
+    List<dev.retort.core.data.SftExample> rowsOfData = SftData.read(data);
+    Path relaid = tmp.resolve("relaid");
+    dev.retort.core.io.ParquetIO.write(relaid.resolve("part-00000.parquet"), dev.retort.core.io.Codecs.SFT,
+        rowsOfData.subList(0, 10));
+    dev.retort.core.io.ParquetIO.write(relaid.resolve("part-00001.parquet"), dev.retort.core.io.Codecs.SFT,
+        rowsOfData.subList(10, rowsOfData.size()));
+    assertEquals(SftData.identity(data), SftData.identity(relaid));
+    assertNotEquals(SftData.identity(data), SftData.identity(relaid.resolve("part-00001.parquet")));
+    long[] firstStep = {0};
+    TrainingListener first = new TrainingListener() {
+      @Override
+      public void onStep(StepMetrics m, TrainControl control) {
+        if (firstStep[0] == 0) {
+          firstStep[0] = m.step();
+        }
+      }
+    };
+    TrainResult resumed = SftTrainer.run(s, relaid, b, first);
+    assertEquals(5, firstStep[0], "resumed after the step-4 checkpoint, not started over");
     assertEquals(full.steps(), resumed.steps());
     assertEquals(full.tokens(), resumed.tokens());
     double diff = Checkpoints.maxAbsDiff(weights(a), weights(b));

@@ -33,17 +33,21 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--from", paramLabel = "STAGE", description = "Rerun this stage and every stage after it.")
   String from;
 
+  @Option(names = "--until", paramLabel = "STAGE", description = "Stop after this stage (e.g. filter, to inspect the data first).")
+  String until;
+
   @Override
   public Integer call() throws Exception {
     RetortConfig cfg = RetortConfig.load(config, sets);
     cfg.checkSections(EmbeddedPipeline.SECTIONS);
     PipelineSettings settings = PipelineSettings.from(cfg);
+    EmbeddedPipeline.check(cfg);
     Pipeline pipeline = EmbeddedPipeline.build(settings);
     PipelineContext ctx = new PipelineContext(cfg);
     System.err.println("retort run: config " + config + " (hash " + cfg.hash().substring(0, 12) + ")");
     System.err.println(cfg.render(EmbeddedPipeline.SECTIONS.toArray(String[]::new)));
     System.err.println("retort run: stages " + String.join(" -> ", pipeline.stageNames()) + "; output " + ctx.layout().root());
-    Map<String, Map<String, Object>> results = pipeline.run(ctx, from);
+    Map<String, Map<String, Object>> results = pipeline.run(ctx, from, until);
     // The JVM's own start counts: wall_s is what the user waited for, less the launcher's build.
     double wall = (System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime()) / 1000.0;
     System.out.println(resultLine(results, wall));

@@ -56,7 +56,7 @@ public final class EmbeddedPipeline {
     if (p.studentInit() == PipelineSettings.StudentInit.BASE || p.rlArm()) {
       stages.add(stage("base", List.of("train-base"), EmbeddedPipeline::base));
     }
-    stages.add(stage("student", List.of("train-student"), ctx -> student(ctx, "student", ctx.layout().sft())));
+    stages.add(stage("student", List.of("train-student"), ctx -> student(ctx, "student", ctx.layout().sft(), studentConfig(ctx))));
     if (p.unfilteredAblation()) {
       stages.add(stage("student-unfiltered", List.of("train-student"), EmbeddedPipeline::unfiltered));
     }
@@ -65,6 +65,22 @@ public final class EmbeddedPipeline {
     }
     stages.add(stage("eval", List.of("eval"), EmbeddedPipeline::eval));
     return new Pipeline(stages);
+  }
+
+  /**
+   * Binds every section the stages will bind, so a config mistake in a late stage (a typo in rl,
+   * method = grpo in train-student) fails in a second, not after the teacher's minutes of training.
+   */
+  public static void check(RetortConfig cfg) {
+    PipelineSettings p = PipelineSettings.from(cfg);
+    ArithSettings.from(cfg);
+    for (String section : List.of("train-teacher", "train-base", "train-student")) {
+      sft(cfg, section);
+    }
+    if (p.rlArm()) {
+      // init-from is the base stage's output, known once it has run.
+      GrpoSettings.from(cfg.with("rl.init-from=" + dev.retort.core.io.Json.toJson("base")), "rl");
+    }
   }
 
   interface Body {
@@ -113,14 +129,30 @@ public final class EmbeddedPipeline {
   static Map<String, Object> teacher(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
     List<Prompt> bootstrap = ParquetIO.read(data(ctx).resolve("bootstrap.parquet"), Codecs.PROMPT);
-    String hash = ctx.config().hash("arith", "train-teacher", "pipeline").substring(0, 16) + "-" + ctx.run().seed();
+    // Keyed by what the teacher depends on (its problems come first in the seeded stream, so the
+    // distillation set's size does not change them): changing distill-size keeps the teacher.
+    String hash = ctx.config().hash("arith", "train-teacher", "pipeline.bootstrap-size", "pipeline.template")
+        .substring(0, 16) + "-" + ctx.run().seed();
     Path dir = Path.of(p.teacherCache()).resolve("teacher-" + hash);
     Path sft = data(ctx).resolve("teacher-sft");
     SftData.write(sft, SftData.fromPrompts(bootstrap, p.template()));
-    TrainResult r = SftTrainer.run(TrainSettings.from(ctx.config(), "train-teacher"), sft, dir);
+    TrainResult r = SftTrainer.run(sft(ctx.config(), "train-teacher"), sft, dir);
     Map<String, Object> out = trainResult(r);
     out.put("checkpoint", dir.toAbsolutePath().toString());
     return out;
+  }
+
+  /**
+   * A trainer section of the pipeline: SFT only. The RL arm is its own stage (pipeline.rl-arm,
+   * section rl), so method = grpo here is a mistake worth stopping for rather than ignoring.
+   */
+  static TrainSettings sft(RetortConfig cfg, String section) {
+    TrainSettings s = TrainSettings.from(cfg, section);
+    if (s.method() != TrainSettings.Method.SFT) {
+      throw new IllegalArgumentException(section + ".method = " + s.method().name().toLowerCase()
+          + ": the pipeline trains " + section + " by SFT; the GRPO arm is the rl stage (pipeline.rl-arm = true, section rl)");
+    }
+    return s;
   }
 
   static Path teacherDir(PipelineContext ctx) {
@@ -177,7 +209,7 @@ public final class EmbeddedPipeline {
     Path sft = data(ctx).resolve("base-sft");
     SftData.write(sft, BaseData.answersOnly(prompts, p.template()));
     Path dir = ctx.layout().model("base");
-    return trainResult(SftTrainer.run(TrainSettings.from(ctx.config(), "train-base"), sft, dir));
+    return trainResult(SftTrainer.run(sft(ctx.config(), "train-base"), sft, dir));
   }
 
   private static RetortConfig studentConfig(PipelineContext ctx) {
@@ -189,8 +221,8 @@ public final class EmbeddedPipeline {
     return ctx.config();
   }
 
-  static Map<String, Object> student(PipelineContext ctx, String name, Path sft) {
-    TrainSettings s = TrainSettings.from(studentConfig(ctx), "train-student");
+  static Map<String, Object> student(PipelineContext ctx, String name, Path sft, RetortConfig cfg) {
+    TrainSettings s = sft(cfg, "train-student");
     return trainResult(SftTrainer.run(s, sft, ctx.layout().model(name)));
   }
 
@@ -205,7 +237,11 @@ public final class EmbeddedPipeline {
     }
     Path sft = data(ctx).resolve("sft-unfiltered");
     SftData.write(sft, all);
-    Map<String, Object> out = student(ctx, "student-unfiltered", sft);
+    RetortConfig cfg = studentConfig(ctx);
+    if (p.ablationBudget() == PipelineSettings.AblationBudget.MATCHED && ctx.result("student", "steps") instanceof Number n) {
+      cfg = cfg.with("train-student.max-steps=" + n.longValue());
+    }
+    Map<String, Object> out = student(ctx, "student-unfiltered", sft, cfg);
     out.put("examples", all.size());
     return out;
   }

@@ -33,9 +33,16 @@ public final class Pipeline {
 
   /** Runs the pipeline; {@code from} may be null. Returns every stage's results. */
   public Map<String, Map<String, Object>> run(PipelineContext ctx, String from) throws Exception {
-    if (from != null && !stageNames().contains(from)) {
-      throw new IllegalArgumentException("--from: unknown stage '" + from + "' (stages: " + String.join(", ", stageNames()) + ")");
-    }
+    return run(ctx, from, null);
+  }
+
+  /**
+   * Runs the pipeline from {@code from} (null: skip what is complete) up to and including
+   * {@code until} (null: to the end). Returns the results of every stage that ran or was skipped.
+   */
+  public Map<String, Map<String, Object>> run(PipelineContext ctx, String from, String until) throws Exception {
+    checkStage("--from", from);
+    checkStage("--until", until);
     Path marks = ctx.layout().root().resolve(".pipeline");
     Files.createDirectories(marks);
     String chain = "";
@@ -50,6 +57,9 @@ public final class Pipeline {
       if (previous != null) {
         LOG.info("stage {}: complete for this config, skipped", stage.name());
         ctx.results().put(stage.name(), previous);
+        if (stage.name().equals(until)) {
+          break;
+        }
         continue;
       }
       Files.deleteIfExists(mark);
@@ -63,8 +73,17 @@ public final class Pipeline {
       doc.put("result", result);
       Json.write(mark, doc);
       LOG.info("stage {}: done in {} s", stage.name(), result.get("stage_seconds"));
+      if (stage.name().equals(until)) {
+        break;
+      }
     }
     return ctx.results();
+  }
+
+  private void checkStage(String option, String name) {
+    if (name != null && !stageNames().contains(name)) {
+      throw new IllegalArgumentException(option + ": unknown stage '" + name + "' (stages: " + String.join(", ", stageNames()) + ")");
+    }
   }
 
   private static Map<String, Object> readMark(Path mark, String fingerprint) {

@@ -7,10 +7,18 @@ import dev.retort.core.config.RetortConfig;
  * default. See pipelines/src/main/resources/retort-defaults.conf for each key.
  */
 public record PipelineSettings(int teacherServers, int serveMaxBatch, int bootstrapSize, int distillSize,
-    String template, StudentInit studentInit, boolean unfilteredAblation, boolean rlArm, String teacherCache) {
+    String template, StudentInit studentInit, boolean unfilteredAblation, AblationBudget ablationBudget, boolean rlArm,
+    String teacherCache) {
   public static final String SECTION = "pipeline";
 
   public enum StudentInit { BASE, SCRATCH }
+
+  /**
+   * How much training the unfiltered ablation gets. MATCHED: the distilled student's optimizer
+   * steps, so the two differ only in their data (the unfiltered set is larger, and the same number
+   * of epochs would hand it more compute). EPOCHS: the same epochs as the distilled student.
+   */
+  public enum AblationBudget { MATCHED, EPOCHS }
 
   public PipelineSettings {
     if (teacherServers < 1) {

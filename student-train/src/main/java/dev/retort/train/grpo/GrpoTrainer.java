@@ -119,7 +119,7 @@ public final class GrpoTrainer {
     }
     StudentModel.checkCheckpointDir(s.initFrom());
     String promptsId = promptsIdentity(usable);
-    String initId = Provenance.identityOf(s.initFrom());
+    String initId = dev.retort.train.StudentModel.identity(s.initFrom());
     String runHash = RetortConfig.sha256(METHOD + "|" + s.weightsHash() + "|" + promptsId + "|" + initId + "|" + rewardId);
     if (StageOutput.isComplete(outDir, runHash)) {
       GrpoResult cached = readResult(outDir);
