@@ -4,6 +4,7 @@ import dev.retort.filter.decontam.Decontaminator;
 import dev.retort.filter.dedup.Deduplicator;
 import dev.retort.filter.dedup.MinHasher;
 import dev.retort.filter.text.Tokens;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -22,8 +23,10 @@ import java.util.TreeMap;
  * problems.
  */
 public final class PromptScreen {
-  /** One prompt as the traces carry it. */
-  public record PromptText(String id, String problem, String referenceAnswer) {}
+  /** One prompt as the traces carry it (serializable: Spark tasks collect them for the driver). */
+  public record PromptText(String id, String problem, String referenceAnswer) implements Serializable {
+    private static final long serialVersionUID = 1L;
+  }
 
   private final FilterSettings settings;
   private final Decontaminator decontaminator;

@@ -4,7 +4,7 @@ import dev.retort.core.data.Completions;
 import dev.retort.core.data.Trace;
 import dev.retort.filter.text.Repetition;
 import dev.retort.filter.text.ScriptMix;
-import dev.retort.filter.text.Tokens;
+import dev.retort.filter.text.TokenCache;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,13 +18,20 @@ import java.util.Optional;
  */
 public final class QualityFilters {
   private final List<TraceFilter> filters;
+  private final TokenCache tokens;
 
   public QualityFilters(List<TraceFilter> filters) {
-    this.filters = List.copyOf(filters);
+    this(filters, new TokenCache());
   }
 
-  /** The filters a {@code filter} section asks for, in the order their reasons are reported. */
+  private QualityFilters(List<TraceFilter> filters, TokenCache tokens) {
+    this.filters = List.copyOf(filters);
+    this.tokens = tokens;
+  }
+
+  /** The filters a {@code filter} section asks for, in the order their reasons are reported. Not thread-safe. */
   public static QualityFilters from(FilterSettings s) {
+    TokenCache tokens = new TokenCache();
     List<TraceFilter> f = new ArrayList<>();
     f.add(t -> t.error() != null ? Optional.of(Reasons.GENERATION_ERROR) : Optional.empty());
     f.add(t -> "length".equals(t.finishReason()) ? Optional.of(Reasons.TRUNCATED) : Optional.empty());
@@ -58,11 +65,16 @@ public final class QualityFilters {
         if (t.reasoning() == null) {
           return Optional.empty();
         }
-        double share = Repetition.repeatedShare(Tokens.cachedTokenHashes(t.reasoning()), n);
+        double share = Repetition.repeatedShare(tokens.tokenHashes(t.reasoning()), n);
         return share > s.maxRepeatedShare() ? Optional.of(Reasons.REPETITION) : Optional.empty();
       });
     }
-    return new QualityFilters(f);
+    return new QualityFilters(f, tokens);
+  }
+
+  /** The token hashes of a text, shared with the filters (the same reasoning is tokenized once). */
+  public long[] tokenHashes(String text) {
+    return tokens.tokenHashes(text);
   }
 
   /** Every reason the trace fails, in filter order; empty = passes all. */

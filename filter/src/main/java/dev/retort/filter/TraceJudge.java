@@ -175,8 +175,8 @@ public final class TraceJudge {
     return (t.reasoning() == null ? 0 : t.reasoning().length()) + (t.answer() == null ? 0 : t.answer().length());
   }
 
-  private static long[] completionTokens(Trace t) {
-    long[] r = Tokens.cachedTokenHashes(t.reasoning());
+  private long[] completionTokens(Trace t) {
+    long[] r = quality.tokenHashes(t.reasoning());
     long[] a = Tokens.tokenHashes(t.answer());
     long[] all = java.util.Arrays.copyOf(r, r.length + a.length);
     System.arraycopy(a, 0, all, r.length, a.length);

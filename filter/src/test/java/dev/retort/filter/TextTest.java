@@ -36,6 +36,32 @@ class TextTest {
   }
 
   @Test
+  void partialNormalizationAgreesWithNormalizingTheWholeText() {
+    // tokenHashes normalizes only the span that NFKC could change; words() normalizes everything.
+    String[] pieces = {"Let me check ", "x2 ", "ｘ１２", "ﬁnal ", "e\u0301t\u00e9 ", "数学题。", "Ａ", "\uD835\uDC00bc ", "각",
+        "\u1100\u1161\u11A8", "Σίσυφος ", "½ ", "ℌ", "  ", "\u0301", "done.", "①②", "ﾊﾝｶｸ", "Ǆ", "x\u20DD"};
+    java.util.Random rnd = new java.util.Random(7);
+    for (int n = 0; n < 2000; n++) {
+      StringBuilder b = new StringBuilder("The reasoning goes on for a while before anything special happens. ");
+      for (int k = rnd.nextInt(6); k >= 0; k--) {
+        b.append(pieces[rnd.nextInt(pieces.length)].translateEscapes());
+        if (rnd.nextBoolean()) {
+          b.append("and then some more plain words ");
+        }
+      }
+      String s = b.toString();
+      List<String> words = Tokens.words(s);
+      long[] expected = new long[words.size()];
+      for (int i = 0; i < expected.length; i++) {
+        long[] one = Tokens.tokenHashes(words.get(i));
+        assertEquals(1, one.length, words.get(i));
+        expected[i] = one[0];
+      }
+      assertArrayEquals(expected, Tokens.tokenHashes(s), s);
+    }
+  }
+
+  @Test
   void ngramsOfShortTextsAreTheWholeText() {
     long[] t = Tokens.tokenHashes("one two three");
     assertEquals(1, Tokens.ngramHashes(t, 5).length);

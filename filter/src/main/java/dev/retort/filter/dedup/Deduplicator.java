@@ -30,7 +30,10 @@ public final class Deduplicator {
   private final double threshold;
   private final boolean near;
   private final MinHasher hasher;
-  private final LshIndex index;
+  private final int bands;
+  /** Built once {@link #INDEX_FROM} texts are kept; before that, band keys are compared directly. */
+  private LshIndex index;
+  private final List<long[]> keptBandKeys = new ArrayList<>();
   private final Map<Long, Integer> exact = new HashMap<>();
   private final List<long[]> keptGrams = new ArrayList<>();
   /** Sorted shingle sets of kept texts, built on first use. */
@@ -55,8 +58,18 @@ public final class Deduplicator {
     this.threshold = threshold;
     this.near = threshold <= 1;
     this.hasher = hasher;
-    this.index = new LshIndex(hasher.size(), bands);
+    this.bands = bands;
+    if (bands < 1 || hasher.size() % bands != 0) {
+      throw new IllegalArgumentException("minhash bands must divide num-perm, got bands=" + bands + " num-perm=" + hasher.size());
+    }
   }
+
+  /**
+   * Kept texts from which candidates come from an LSH index: below, a linear scan of band keys is
+   * cheaper than the index's tables (trace dedup keeps a few texts per prompt, and builds one
+   * deduplicator per prompt). Both give the same candidates, in the same order.
+   */
+  private static final int INDEX_FROM = 16;
 
   public Outcome offer(String text) {
     return offer(text, null);
@@ -68,7 +81,14 @@ public final class Deduplicator {
 
   /** As {@link #offer(String, String)} for text already tokenized with {@link Tokens#tokenHashes}. */
   public Outcome offerTokens(long[] tokens, String guard) {
-    return offer(prepare(tokens), guard);
+    long h = Tokens.windowHash(tokens, 0, tokens.length);
+    Integer dup = exact.get(h);
+    if (dup != null) {
+      // An exact repeat needs no shingles or signature.
+      offered++;
+      return new Outcome(Kind.DUPLICATE, dup);
+    }
+    return offer(prepare(h, tokens), guard);
   }
 
   /**
@@ -76,12 +96,15 @@ public final class Deduplicator {
    * many texts can prepare them in parallel and offer them in order.
    */
   public Prepared prepare(long[] tokens) {
-    long h = Tokens.windowHash(tokens, 0, tokens.length);
+    return prepare(Tokens.windowHash(tokens, 0, tokens.length), tokens);
+  }
+
+  private Prepared prepare(long h, long[] tokens) {
     if (!near) {
       return new Prepared(h, null, null);
     }
     long[] grams = Tokens.ngramHashes(tokens, shingle);
-    return new Prepared(h, grams, index.bandKeys(hasher.signature(grams)));
+    return new Prepared(h, grams, LshIndex.bandKeys(hasher.signature(grams), bands));
   }
 
   /** A text's exact hash, shingle hashes and LSH band keys (null when near-duplicates are off). */
@@ -97,7 +120,7 @@ public final class Deduplicator {
     if (near) {
       // The sorted shingle set is built only when a candidate needs verifying, which for most
       // texts is never.
-      for (int c : index.candidatesOfKeys(p.bandKeys())) {
+      for (int c : candidates(p.bandKeys())) {
         if (!Objects.equals(keptGuards.get(c), guard)) {
           continue;
         }
@@ -116,9 +139,36 @@ public final class Deduplicator {
     keptGuards.add(guard);
     exact.put(p.exactHash(), id);
     if (near) {
-      index.addKeys(slot, p.bandKeys());
+      keptBandKeys.add(p.bandKeys());
+      if (index != null) {
+        index.addKeys(slot, p.bandKeys());
+      } else if (keptBandKeys.size() >= INDEX_FROM) {
+        index = new LshIndex(hasher.size(), bands);
+        for (int i = 0; i < keptBandKeys.size(); i++) {
+          index.addKeys(i, keptBandKeys.get(i));
+        }
+      }
     }
     return new Outcome(Kind.KEPT, -1);
+  }
+
+  /** Kept slots sharing a band key, ascending, each once. */
+  private int[] candidates(long[] keys) {
+    if (index != null) {
+      return index.candidatesOfKeys(keys);
+    }
+    int[] out = new int[keptBandKeys.size()];
+    int n = 0;
+    for (int slot = 0; slot < keptBandKeys.size(); slot++) {
+      long[] kept = keptBandKeys.get(slot);
+      for (int b = 0; b < keys.length; b++) {
+        if (kept[b] == keys[b]) {
+          out[n++] = slot;
+          break;
+        }
+      }
+    }
+    return java.util.Arrays.copyOf(out, n);
   }
 
   private ShingleSet keptSet(int slot) {

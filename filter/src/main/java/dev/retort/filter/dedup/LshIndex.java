@@ -35,9 +35,15 @@ public final class LshIndex {
 
   /** One key per band: compute once, then query with {@link #candidatesOfKeys} and add with {@link #addKeys}. */
   public long[] bandKeys(long[] signature) {
+    return bandKeys(signature, bands);
+  }
+
+  /** The band keys of a signature split into {@code bands} bands (which must divide its length). */
+  public static long[] bandKeys(long[] signature, int bands) {
+    int rows = signature.length / bands;
     long[] keys = new long[bands];
     for (int b = 0; b < bands; b++) {
-      keys[b] = bandKey(signature, b);
+      keys[b] = bandKey(signature, b, rows);
     }
     return keys;
   }
@@ -116,12 +122,13 @@ public final class LshIndex {
     }
   }
 
-  private long bandKey(long[] sig, int band) {
+  /** A polynomial over the band's rows, mixed once: keys are equal exactly when the rows are (up to 64-bit collisions). */
+  private static long bandKey(long[] sig, int band, int rows) {
     long h = band * 0x9E3779B97F4A7C15L;
     for (int i = band * rows; i < (band + 1) * rows; i++) {
-      h = Tokens.mix(h * 31 + sig[i]);
+      h = h * 0x100000001b3L + sig[i];
     }
-    return h;
+    return Tokens.mix(h);
   }
 
   private static int[] filled(int n) {

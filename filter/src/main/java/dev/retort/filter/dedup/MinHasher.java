@@ -102,8 +102,8 @@ public final class MinHasher {
     // neighbour's own.
     long val = sig[start];
     long dist = 0;
-    for (int step = 1; step < k; step++) {
-      int i = (start - step + k) % k;
+    for (int step = 1, i = start; step < k; step++) {
+      i = i == 0 ? k - 1 : i - 1; // (start - step) mod k, without a division per bin
       if (sig[i] != EMPTY) {
         val = sig[i];
         dist = 0;

@@ -1,6 +1,7 @@
 package dev.retort.filter.job;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,23 +30,27 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple3;
 
 /**
  * {@code retort filter}: traces/ in; filtered/{accepted,rejected,sft,prompt_stats}, stats.json,
@@ -56,8 +61,11 @@ import scala.Tuple3;
  * <ul>
  *   <li>One pass over the traces: a small projection (prompt id, problem, reference) first, for the
  *       prompt-level decisions that need every prompt at once (dedup across prompts,
- *       decontamination, made on the driver and broadcast); then one shuffle by prompt id, sorted,
- *       so each task streams prompt groups through the judge.
+ *       decontamination, made on the driver and broadcast); then each task streams prompt groups
+ *       through the judge. When the input partitions already hold whole prompts with their rows
+ *       together (teacher-gen writes a prompt's samples into one shard, sorted), the tasks read
+ *       the input as it is; otherwise one shuffle by prompt id, sorted, brings each prompt
+ *       together. The projection tells which case holds, and the tasks' reports confirm it.
  *   <li>Tasks write their shards with core's Parquet format (Avro schema of the contract), so
  *       ParquetIO and Spark read the outputs alike, and return only counts: the stats cost no
  *       extra pass. Outputs must therefore be on a filesystem every executor sees (local or mounted).
@@ -110,6 +118,17 @@ public final class FilterJob {
    * @throws IllegalArgumentException if the input folder does not exist or the config is invalid
    */
   public static FilterResult run(SparkSession spark, RetortConfig config, Path input, Path output) {
+    return run(spark, config, input, output, Grouping.AUTO);
+  }
+
+  /**
+   * How the judge pass brings each prompt's traces into one task: {@link #AUTO} reads the input
+   * partitions as they are when they hold whole prompts (else shuffles), {@link #SHUFFLE} always
+   * shuffles. Both give the same verdicts; tests compare them.
+   */
+  enum Grouping { AUTO, SHUFFLE }
+
+  static FilterResult run(SparkSession spark, RetortConfig config, Path input, Path output, Grouping grouping) {
     long t0 = System.nanoTime();
     FilterSettings s = FilterSettings.from(config);
     ArithSettings arith = ArithSettings.from(config);
@@ -133,8 +152,10 @@ public final class FilterJob {
     Path abs = output.toAbsolutePath().normalize();
     Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + UUID.randomUUID());
     try {
-      FilterStats stats = filterInto(spark, s, arith, seed, input, tmp);
+      Judged judged = filterInto(spark, s, arith, seed, input, tmp, grouping);
+      FilterStats stats = judged.stats();
       Map<String, Object> statsJson = stats.toJson();
+      statsJson.put("grouping", judged.grouping());
       Provenance prov = Provenance.of(STAGE, hash, config.resolved(FilterSettings.SECTION, ArithSettings.SECTION), seed, inputs, Map.of());
       for (String sub : List.of(ACCEPTED, REJECTED, SFT)) {
         // Only the marker in data folders: Spark reads every file there not named _* or .*,
@@ -155,25 +176,51 @@ public final class FilterJob {
     }
   }
 
-  private static FilterStats filterInto(SparkSession spark, FilterSettings s, ArithSettings arith, long seed, Path input, Path out) {
+  /** The merged counts, and how prompts were grouped: "input" (no shuffle), "shuffle" or "none" (no readable input). */
+  private record Judged(FilterStats stats, String grouping) {}
+
+  private static Judged filterInto(SparkSession spark, FilterSettings s, ArithSettings arith, long seed, Path input, Path out,
+      Grouping grouping) {
     long t0 = System.nanoTime();
     InputScan scan = InputScan.of(input);
     FilterStats stats = new FilterStats();
+    String how = "none";
     if (!scan.readable().isEmpty()) {
       String[] paths = scan.readable().stream().map(p -> p.toAbsolutePath().toString()).toArray(String[]::new);
       Dataset<Row> traces = spark.read().schema(TraceSchema.SPARK).parquet(paths);
-      Map<String, List<String>> promptReasons = screenPrompts(traces, s, arith, seed);
+      List<Benchmark> benchmarks = BenchmarkSources.load(s.decontamination(), arith, seed);
+      boolean screen = !benchmarks.isEmpty() || s.dedupPrompts();
+      PromptScan prompts = scanPrompts(traces, screen);
+      Map<String, List<String>> promptReasons = screen ? screenPrompts(prompts.prompts(), benchmarks, s) : new HashMap<>();
+      // Reading the input as it is needs whole prompts per partition, and enough partitions to keep
+      // every core busy (one big file would otherwise be judged by one task).
+      int cores = spark.sparkContext().defaultParallelism();
+      boolean byInput = grouping == Grouping.AUTO && prompts.wholePrompts()
+          && prompts.partitions() >= Math.min(s.partitions(), cores);
       long t1 = System.nanoTime();
       Broadcast<Map<String, List<String>>> b = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(promptReasons);
       try {
-        List<PartitionReport> reports = traces
-            .repartition(s.partitions(), col("prompt_id"))
-            .sortWithinPartitions(col("prompt_id"), col("sample_index"))
-            .mapPartitions(new JudgePartition(s, out.toString(), b), Encoders.javaSerialization(PartitionReport.class))
-            .collectAsList();
+        List<PartitionReport> reports = byInput ? judge(traces, s, out, b, true) : null;
+        if (reports != null && !disjoint(reports)) {
+          // The projection said the partitions hold whole prompts and the judge pass saw otherwise
+          // (Spark planned the two scans differently): its output is wrong, so redo it shuffled.
+          LOG.warn("filter: a prompt's traces reached two groups without the shuffle; judging again with it");
+          for (String sub : List.of(ACCEPTED, REJECTED, SFT, PROMPT_STATS)) {
+            StageOutput.deleteTree(out.resolve(sub));
+          }
+          reports = null;
+        }
+        if (reports == null) {
+          LOG.info("filter: {}; shuffling by prompt id", byInput ? "regrouping"
+              : prompts.wholePrompts() ? "fewer input partitions (" + prompts.partitions() + ") than cores" : "input partitions split prompts");
+          reports = judge(traces, s, out, b, false);
+          how = "shuffle";
+        } else {
+          how = "input";
+        }
         reports.forEach(r -> stats.merge(r.stats()));
-        LOG.info("filter: prompt screen {} ms, judge and write {} ms (task time: judging {} ms, writing {} ms, reading {} ms)",
-            (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000,
+        LOG.info("filter: prompt scan and screen {} ms, judge and write {} ms, grouped by {} (task time: judging {} ms, writing {} ms, reading {} ms)",
+            (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000, how,
             reports.stream().mapToLong(PartitionReport::judgeNanos).sum() / 1_000_000,
             reports.stream().mapToLong(PartitionReport::writeNanos).sum() / 1_000_000,
             reports.stream().mapToLong(r -> r.totalNanos() - r.judgeNanos() - r.writeNanos()).sum() / 1_000_000);
@@ -186,44 +233,125 @@ public final class FilterJob {
     ensureFile(out.resolve(ACCEPTED), Codecs.VERDICT);
     ensureFile(out.resolve(REJECTED), Codecs.VERDICT);
     ensureFile(out.resolve(SFT), Codecs.SFT);
-    return stats;
+    return new Judged(stats, how);
+  }
+
+  /**
+   * The judge pass. {@code asIs}: the partitions hold whole prompts with their rows together, so
+   * they are only merged down to {@code partitions} tasks (a merge keeps prompts whole); else a
+   * shuffle by prompt id, sorted, makes them so.
+   */
+  private static List<PartitionReport> judge(Dataset<Row> traces, FilterSettings s, Path out,
+      Broadcast<Map<String, List<String>>> reasons, boolean asIs) {
+    Dataset<Row> grouped = asIs ? traces.coalesce(s.partitions())
+        : traces.repartition(s.partitions(), col("prompt_id")).sortWithinPartitions(col("prompt_id"), col("sample_index"));
+    // Spark's internal rows go to the task: the decoder converts each column once, straight to its Java value.
+    return grouped.queryExecution().toRdd().toJavaRDD().mapPartitions(new JudgePartition(s, out.toString(), reasons)).collect();
+  }
+
+  /** Whether every prompt was judged as one group: no prompt hash in two groups, in one task or across tasks. */
+  static boolean disjoint(List<PartitionReport> reports) {
+    long[] all = reports.stream().flatMapToLong(r -> java.util.Arrays.stream(r.promptHashes())).sorted().toArray();
+    for (int i = 1; i < all.length; i++) {
+      if (all[i] == all[i - 1]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The distinct prompts of the input (id, problem, reference; without text when {@code withText}
+   * is false), and whether every partition holds whole prompts with their rows together: distinct
+   * per partition then merged on the driver, so a prompt seen in two partitions shows as a repeat.
+   */
+  private record PromptScan(List<PromptScreen.PromptText> prompts, boolean wholePrompts, int partitions) {}
+
+  /** One partition's distinct prompts, and whether each prompt's rows came one after another (public for Spark's encoder). */
+  public record PartitionPrompts(List<PromptScreen.PromptText> prompts, boolean consecutive) implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+  }
+
+  private static PromptScan scanPrompts(Dataset<Row> traces, boolean withText) {
+    long t0 = System.nanoTime();
+    Column none = lit(null).cast(DataTypes.StringType);
+    List<PartitionPrompts> parts = traces
+        .select(col("prompt_id"), withText ? col("problem") : none, withText ? col("reference_answer") : none)
+        .where(col("prompt_id").isNotNull())
+        // Spark's internal rows: a prompt's text is converted to Java once, not once per sample.
+        .queryExecution().toRdd().toJavaRDD()
+        .mapPartitions(FilterJob::distinctPrompts)
+        .collect();
+    Map<String, PromptScreen.PromptText> byId = new HashMap<>();
+    boolean whole = true;
+    for (PartitionPrompts p : parts) {
+      whole &= p.consecutive();
+      for (PromptScreen.PromptText t : p.prompts()) {
+        // Distinct within a partition, so a repeat here is a prompt that spans partitions.
+        PromptScreen.PromptText had = byId.putIfAbsent(t.id(), t);
+        if (had != null) {
+          whole = false;
+          if (had.problem() == null && t.problem() != null) {
+            byId.put(t.id(), t);
+          }
+        }
+      }
+    }
+    List<PromptScreen.PromptText> prompts = new ArrayList<>(byId.size());
+    for (PromptScreen.PromptText t : byId.values()) {
+      if (!withText || t.problem() != null) {
+        prompts.add(t);
+      }
+    }
+    LOG.info("filter: {} prompts in {} input partitions, {} (scan {} ms)", prompts.size(), parts.size(),
+        whole ? "each prompt's rows together in one" : "some prompts split", (System.nanoTime() - t0) / 1_000_000);
+    return new PromptScan(prompts, whole, parts.size());
   }
 
   /** Decontamination and dedup across prompts: needs all prompts at once, so it runs on the driver. */
-  private static Map<String, List<String>> screenPrompts(Dataset<Row> traces, FilterSettings s, ArithSettings arith, long seed) {
-    List<Benchmark> benchmarks = BenchmarkSources.load(s.decontamination(), arith, seed);
-    if (benchmarks.isEmpty() && !s.dedupPrompts()) {
-      return new HashMap<>();
-    }
+  private static Map<String, List<String>> screenPrompts(List<PromptScreen.PromptText> prompts, List<Benchmark> benchmarks,
+      FilterSettings s) {
     Decontaminator decon = benchmarks.isEmpty() ? null : new Decontaminator(benchmarks, s.decontamination().ngram());
     if (decon != null) {
       LOG.info("filter: decontaminating against {} ({} {}-grams)", decon.benchmarks(), decon.indexedNgrams(), decon.ngram());
     }
     long t0 = System.nanoTime();
-    // Distinct per partition, then on the driver: input files hold a prompt's traces together, so
-    // this removes nearly all repeats without the shuffle a global distinct would cost.
-    Map<String, PromptScreen.PromptText> byId = new HashMap<>();
-    for (Tuple3<String, String, String> r : traces.select("prompt_id", "problem", "reference_answer")
-        .where(col("prompt_id").isNotNull().and(col("problem").isNotNull()))
-        .mapPartitions(FilterJob::distinctPrompts, Encoders.tuple(Encoders.STRING(), Encoders.STRING(), Encoders.STRING()))
-        .collectAsList()) {
-      byId.putIfAbsent(r._1(), new PromptScreen.PromptText(r._1(), r._2(), r._3()));
-    }
-    List<PromptScreen.PromptText> prompts = new ArrayList<>(byId.values());
-    long t1 = System.nanoTime();
     Map<String, List<String>> reasons = new PromptScreen(s, decon).screen(prompts);
-    LOG.info("filter: {} of {} prompts rejected as contaminated or duplicate (collect {} ms, screen {} ms)", reasons.size(),
-        prompts.size(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+    LOG.info("filter: {} of {} prompts rejected as contaminated or duplicate (screen {} ms)", reasons.size(),
+        prompts.size(), (System.nanoTime() - t0) / 1_000_000);
     return new HashMap<>(reasons);
   }
 
-  private static Iterator<Tuple3<String, String, String>> distinctPrompts(Iterator<Row> rows) {
-    Map<String, Tuple3<String, String, String>> seen = new LinkedHashMap<>();
+  /**
+   * A partition's distinct prompts (the first row with a problem gives the text) and whether each
+   * prompt's rows were consecutive: the condition for judging it without a shuffle. Rows without a
+   * problem are malformed and never grouped, but they still count here (conservative).
+   */
+  private static Iterator<PartitionPrompts> distinctPrompts(Iterator<InternalRow> rows) {
+    Map<String, PromptScreen.PromptText> seen = new LinkedHashMap<>();
+    Set<String> ended = new HashSet<>();
+    UTF8String lastRaw = null;
+    PromptScreen.PromptText cur = null;
+    boolean consecutive = true;
     while (rows.hasNext()) {
-      Row r = rows.next();
-      seen.putIfAbsent(r.getString(0), new Tuple3<>(r.getString(0), r.getString(1), r.isNullAt(2) ? null : r.getString(2)));
+      InternalRow r = rows.next();
+      UTF8String raw = r.getUTF8String(0);
+      if (!raw.equals(lastRaw)) {
+        String id = raw.toString();
+        if (cur != null) {
+          ended.add(cur.id());
+        }
+        consecutive &= !ended.contains(id);
+        lastRaw = raw.clone(); // rows are reused buffers
+        cur = seen.computeIfAbsent(id, k -> new PromptScreen.PromptText(k, null, null));
+      }
+      if (cur.problem() == null && !r.isNullAt(1)) {
+        cur = new PromptScreen.PromptText(cur.id(), r.getUTF8String(1).toString(),
+            r.isNullAt(2) ? null : r.getUTF8String(2).toString());
+        seen.put(cur.id(), cur);
+      }
     }
-    return seen.values().iterator();
+    return List.of(new PartitionPrompts(new ArrayList<>(seen.values()), consecutive)).iterator();
   }
 
   /**

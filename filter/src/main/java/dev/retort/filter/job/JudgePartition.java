@@ -3,31 +3,38 @@ package dev.retort.filter.job;
 import dev.retort.core.data.SftExample;
 import dev.retort.core.data.Trace;
 import dev.retort.core.data.Verdict;
-import dev.retort.core.io.Codecs;
 import dev.retort.core.io.Json;
 import dev.retort.filter.FilterSettings;
 import dev.retort.filter.SftView;
 import dev.retort.filter.TraceDecoder;
 import dev.retort.filter.TraceJudge;
+import dev.retort.filter.text.Tokens;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 
 /**
- * The Spark task: rows of a partition arrive sorted by prompt id, so each prompt's traces are
- * consecutive and are judged as one group by the plain-Java {@link TraceJudge} while streaming.
+ * The Spark task: rows of a partition arrive with each prompt's traces consecutive (sorted after
+ * the shuffle, or as the input shards hold them), so each prompt is judged as one group by the
+ * plain-Java {@link TraceJudge} while streaming. The group's hash goes into the report, so the
+ * driver can tell if a prompt was split after all.
  * The task writes its shard of accepted/, rejected/, sft/ and prompt_stats/ itself (file name =
  * partition id, so a retried task overwrites its own output) and returns only counts.
  */
-final class JudgePartition implements MapPartitionsFunction<Row, PartitionReport> {
+final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, PartitionReport> {
   private static final long serialVersionUID = 1L;
   private final FilterSettings settings;
   private final String outDir;
@@ -40,7 +47,7 @@ final class JudgePartition implements MapPartitionsFunction<Row, PartitionReport
   }
 
   @Override
-  public Iterator<PartitionReport> call(Iterator<Row> rows) {
+  public Iterator<PartitionReport> call(Iterator<InternalRow> rows) {
     return List.of(new Shard(TaskContext.getPartitionId()).run(rows)).iterator();
   }
 
@@ -56,32 +63,27 @@ final class JudgePartition implements MapPartitionsFunction<Row, PartitionReport
     private final ShardWriter<SftExample> sft;
     private long judgeNanos;
     private long writeNanos;
+    private long[] promptHashes = new long[64];
+    private int groups;
 
     Shard(int part) {
       this.part = part;
       String name = String.format("part-%05d.parquet", part);
       Path out = Path.of(outDir);
-      accepted = new ShardWriter<>(out.resolve(FilterJob.ACCEPTED).resolve(name), Codecs.VERDICT);
-      rejected = new ShardWriter<>(out.resolve(FilterJob.REJECTED).resolve(name), Codecs.VERDICT);
-      sft = new ShardWriter<>(out.resolve(FilterJob.SFT).resolve(name), Codecs.SFT);
+      accepted = new ShardWriter<>(out.resolve(FilterJob.ACCEPTED).resolve(name), ContractRows.VERDICT);
+      rejected = new ShardWriter<>(out.resolve(FilterJob.REJECTED).resolve(name), ContractRows.VERDICT);
+      sft = new ShardWriter<>(out.resolve(FilterJob.SFT).resolve(name), ContractRows.SFT);
     }
 
-    PartitionReport run(Iterator<Row> rows) {
+    PartitionReport run(Iterator<InternalRow> rows) {
       long start = System.nanoTime();
       boolean ok = false;
       try {
-        Map<String, Integer> index = null;
         List<Trace> group = new ArrayList<>();
+        RowFields fields = new RowFields();
         while (rows.hasNext()) {
-          Row row = rows.next();
-          if (index == null) {
-            index = indexOf(row);
-          }
-          Map<String, Integer> idx = index;
-          TraceDecoder.Decoded d = TraceDecoder.decode(c -> {
-            Integer i = idx.get(c);
-            return i == null || row.isNullAt(i) ? null : row.get(i);
-          });
+          fields.row = rows.next();
+          TraceDecoder.Decoded d = TraceDecoder.decode(fields);
           if (!d.ok()) {
             Verdict v = new Verdict(d.trace(), false, null, d.malformed());
             rejected.write(v);
@@ -101,7 +103,8 @@ final class JudgePartition implements MapPartitionsFunction<Row, PartitionReport
           Json.writeLines(Path.of(outDir, FilterJob.PROMPT_STATS, String.format("part-%05d.jsonl", part)), promptRows);
         }
         ok = true;
-        return new PartitionReport(stats, sft.rows(), judgeNanos, writeNanos, System.nanoTime() - start);
+        return new PartitionReport(stats, sft.rows(), judgeNanos, writeNanos, System.nanoTime() - start,
+            Arrays.copyOf(promptHashes, groups));
       } finally {
         if (!ok) {
           accepted.abort();
@@ -116,6 +119,12 @@ final class JudgePartition implements MapPartitionsFunction<Row, PartitionReport
         return;
       }
       String id = group.get(0).promptId();
+      if (groups == promptHashes.length) {
+        promptHashes = Arrays.copyOf(promptHashes, groups * 2);
+      }
+      promptHashes[groups++] = promptHash(id);
+      // Sample order, as after the shuffle's sort: the verdicts must not depend on how rows arrived.
+      group.sort(BY_SAMPLE);
       List<String> promptReasonsOf = reasons.getOrDefault(id, List.of());
       long t0 = System.nanoTime();
       List<Verdict> verdicts = judge.judge(group, promptReasonsOf);
@@ -151,12 +160,52 @@ final class JudgePartition implements MapPartitionsFunction<Row, PartitionReport
     }
   }
 
-  private static Map<String, Integer> indexOf(Row row) {
-    Map<String, Integer> m = new HashMap<>();
-    String[] names = row.schema().fieldNames();
-    for (int i = 0; i < names.length; i++) {
-      m.put(names[i], i);
+  private static final Comparator<Trace> BY_SAMPLE = Comparator.comparingInt(Trace::sampleIndex);
+
+  /** 64-bit FNV-1a of the id, mixed: a 32-bit hash would collide among millions of prompts. */
+  static long promptHash(String id) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < id.length(); i++) {
+      h = (h ^ id.charAt(i)) * 0x100000001b3L;
     }
-    return m;
+    return Tokens.mix(h);
+  }
+
+  /**
+   * Columns of Spark's internal rows (the read schema, {@link TraceSchema#SPARK}), converted to
+   * Java values only as the decoder asks for them: no external Row built per trace.
+   */
+  private static final class RowFields implements TraceDecoder.Fields {
+    private static final Map<String, Integer> INDEX = new HashMap<>();
+    private static final DataType[] TYPES = new DataType[TraceSchema.SPARK.size()];
+
+    static {
+      StructField[] f = TraceSchema.SPARK.fields();
+      for (int i = 0; i < f.length; i++) {
+        INDEX.put(f[i].name(), i);
+        TYPES[i] = f[i].dataType();
+      }
+    }
+
+    InternalRow row;
+
+    @Override
+    public Object get(String column) {
+      Integer i = INDEX.get(column);
+      if (i == null || row.isNullAt(i)) {
+        return null;
+      }
+      DataType t = TYPES[i];
+      if (t == DataTypes.StringType) {
+        return row.getUTF8String(i).toString();
+      } else if (t == DataTypes.IntegerType) {
+        return row.getInt(i);
+      } else if (t == DataTypes.LongType) {
+        return row.getLong(i);
+      } else if (t == DataTypes.DoubleType) {
+        return row.getDouble(i);
+      }
+      return row.get(i, t);
+    }
   }
 }

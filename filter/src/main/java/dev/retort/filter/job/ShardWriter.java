@@ -1,45 +1,50 @@
 package dev.retort.filter.job;
 
-import dev.retort.core.io.RowCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.List;
-import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericRecord;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalOutputFile;
-import org.apache.avro.util.Utf8;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.schema.MessageType;
 
 /**
  * One Parquet shard written row by row (core's ParquetIO takes a whole Iterable, and a task writes
- * three outputs at once). Same format as ParquetIO: the contract's Avro schema, Snappy, standard
- * 3-level lists. The file appears under its final name only on {@link #close()}, by an atomic
- * rename, and only if a row was written; a retried Spark task replaces it whole.
+ * three outputs at once). Same format as ParquetIO: the contract's Avro schema (in the footer, as
+ * parquet-avro puts it), Snappy, standard 3-level lists; the rows go through {@link ContractRows}
+ * instead of Avro records. The file appears under its final name only on {@link #close()}, by an
+ * atomic rename, and only if a row was written; a retried Spark task replaces it whole.
  */
 final class ShardWriter<T> implements AutoCloseable {
   /**
-   * Long, nearly unique text columns: a dictionary never pays off for them, and trying one first
-   * hashes every value (it showed as a tenth of the job's CPU profile).
+   * Long or nearly unique text columns: a dictionary never pays off for them (a prompt's id and
+   * problem repeat only over its few samples, next to each other, where Snappy finds them), and
+   * trying one first hashes and compares every value (a fifth of the write time). Column paths.
    */
-  private static final String[] FREE_TEXT = {"reasoning", "answer", "completion", "error", "messages.list.element.content"};
+  private static final String[] NO_DICTIONARY = {"prompt_id", "problem", "prompt", "reasoning", "answer", "completion",
+      "error", "messages.list.element.content"};
+  /** Free text: min/max statistics of it help no reader, and Parquet would compare every value and keep whole texts in the footer. */
+  private static final String[] NO_STATISTICS = {"problem", "prompt", "reasoning", "answer", "completion", "error",
+      "messages.list.element.content"};
+  private static final String AVRO_SCHEMA_KEY = "parquet.avro.schema";
   private final Path file;
-  private final RowCodec<T> codec;
+  private final ContractRows.Writer<T> rows;
   private Path tmp;
-  private ParquetWriter<GenericRecord> writer;
-  private long rows;
+  private ParquetWriter<T> writer;
+  private long count;
 
-  ShardWriter(Path file, RowCodec<T> codec) {
+  ShardWriter(Path file, ContractRows.Writer<T> rows) {
     this.file = file;
-    this.codec = codec;
+    this.rows = rows;
   }
 
   void write(T row) {
@@ -47,49 +52,15 @@ final class ShardWriter<T> implements AutoCloseable {
       if (writer == null) {
         open();
       }
-      writer.write(utf8(codec.encode(row)));
-      rows++;
+      writer.write(row);
+      count++;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }
   }
 
-  /**
-   * Replaces the record's Java strings by Avro Utf8 in place. parquet-avro turns a String into a
-   * ByteBuffer-backed Binary through a CharsetEncoder, and every later step (dictionary hashing,
-   * statistics, page writes) is slower on those; a Utf8 is one intrinsic String.getBytes and an
-   * array-backed Binary. This halved the write time of trace-sized rows.
-   */
-  static GenericRecord utf8(GenericRecord r) {
-    for (Schema.Field f : r.getSchema().getFields()) {
-      Object v = r.get(f.pos());
-      Object u = utf8Value(v);
-      if (u != v) {
-        r.put(f.pos(), u);
-      }
-    }
-    return r;
-  }
-
-  private static Object utf8Value(Object v) {
-    if (v instanceof String s) {
-      return new Utf8(s);
-    }
-    if (v instanceof GenericRecord g) {
-      return utf8(g);
-    }
-    if (v instanceof List<?> list) {
-      List<Object> out = new ArrayList<>(list.size());
-      for (Object o : list) {
-        out.add(utf8Value(o));
-      }
-      return out;
-    }
-    return v;
-  }
-
   long rows() {
-    return rows;
+    return count;
   }
 
   private void open() throws IOException {
@@ -98,14 +69,16 @@ final class ShardWriter<T> implements AutoCloseable {
     Files.deleteIfExists(tmp);
     Configuration conf = new Configuration(false);
     conf.setBoolean("parquet.avro.write-old-list-structure", false);
-    AvroParquetWriter.Builder<GenericRecord> b = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(tmp))
-        .withSchema(codec.schema())
-        .withDataModel(GenericData.get())
+    MessageType schema = new AvroSchemaConverter(conf).convert(rows.schema());
+    Builder<T> b = new Builder<>(new LocalOutputFile(tmp), new Support<>(schema, rows))
         .withConf(conf)
         .withCompressionCodec(CompressionCodecName.SNAPPY)
         .withWriteMode(ParquetFileWriter.Mode.OVERWRITE);
-    for (String column : FREE_TEXT) {
+    for (String column : NO_DICTIONARY) {
       b = b.withDictionaryEncoding(column, false);
+    }
+    for (String column : NO_STATISTICS) {
+      b = b.withStatisticsEnabled(column, false);
     }
     writer = b.build();
   }
@@ -141,6 +114,61 @@ final class ShardWriter<T> implements AutoCloseable {
       }
     } catch (IOException e) {
       // a leftover temporary is ignored by readers (its name starts with '.')
+    }
+  }
+
+  /** Rows through {@link ContractRows}; the footer carries the Avro schema and model name as parquet-avro writes them. */
+  private static final class Support<T> extends WriteSupport<T> {
+    private final MessageType schema;
+    private final ContractRows.Writer<T> rows;
+    private RecordConsumer consumer;
+    private ContractRows.Out out;
+
+    Support(MessageType schema, ContractRows.Writer<T> rows) {
+      this.schema = schema;
+      this.rows = rows;
+    }
+
+    @Override
+    public String getName() {
+      return "avro";
+    }
+
+    @Override
+    public WriteContext init(Configuration configuration) {
+      return new WriteContext(schema, Map.of(AVRO_SCHEMA_KEY, rows.schema().toString()));
+    }
+
+    @Override
+    public void prepareForWrite(RecordConsumer recordConsumer) {
+      consumer = recordConsumer;
+      out = new ContractRows.Out(recordConsumer);
+    }
+
+    @Override
+    public void write(T row) {
+      consumer.startMessage();
+      rows.write(out, row);
+      consumer.endMessage();
+    }
+  }
+
+  private static final class Builder<T> extends ParquetWriter.Builder<T, Builder<T>> {
+    private final WriteSupport<T> support;
+
+    Builder(OutputFile file, WriteSupport<T> support) {
+      super(file);
+      this.support = support;
+    }
+
+    @Override
+    protected Builder<T> self() {
+      return this;
+    }
+
+    @Override
+    protected WriteSupport<T> getWriteSupport(Configuration conf) {
+      return support;
     }
   }
 }
