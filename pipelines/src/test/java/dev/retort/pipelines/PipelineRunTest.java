@@ -46,7 +46,7 @@ class PipelineRunTest {
     for (String m : List.of("train-teacher", "train-student", "train-base")) {
       a.addAll(List.of("--set", m + ".model.hidden-size=32", "--set", m + ".model.num-layers=1", "--set", m + ".model.num-heads=2",
           "--set", m + ".model.num-kv-heads=1", "--set", m + ".model.intermediate-size=64", "--set", m + ".epochs=1",
-          "--set", m + ".batch-size=4", "--set", m + ".seq-len=256", "--set", m + ".threads=1"));
+          "--set", m + ".batch-size=4", "--set", m + ".seq-len=512", "--set", m + ".threads=1"));
     }
     // Enough epochs for the tiny teacher to learn the output format on its few examples, so its
     // completions end with a stop token instead of being cut off (which the filter rejects).

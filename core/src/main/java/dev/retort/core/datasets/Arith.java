@@ -145,9 +145,11 @@ public final class Arith {
     int v = start;
     for (Step s : ops) {
       problem.append(' ').append(switch (s.op()) {
-        case '+' -> "Then " + name + " gets " + s.amount() + " more.";
-        case '-' -> "Then " + name + " gives away " + s.amount() + ".";
-        default -> "Then " + name + " multiplies them by " + s.amount() + ".";
+        // Terse on purpose: the problem text is most of every training row, and a
+        // sub-million-parameter model on 2 cores learns per token it reads.
+        case '+' -> "Gets " + s.amount() + " more.";
+        case '-' -> "Gives " + s.amount() + " away.";
+        default -> "Multiplies them by " + s.amount() + ".";
       });
       int next = apply(v, s);
       if (solution.length() > 0) {
@@ -156,7 +158,7 @@ public final class Arith {
       solution.append(v).append(' ').append(s.op()).append(' ').append(s.amount()).append(" = ").append(next);
       v = next;
     }
-    problem.append(" How many ").append(item).append(" does ").append(name).append(" have?");
+    problem.append(" How many ").append(item).append(" now?");
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("split", split.name().toLowerCase());
     meta.put("steps", Integer.toString(ops.size()));

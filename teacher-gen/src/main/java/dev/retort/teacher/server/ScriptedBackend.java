@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * benchmarked, on any machine.
  *
  * <p>The default script works through the embedded arith problems step by step ("Ava has 5 apples.
- * Then Ava gets 3 more. ...") and is right about three times in four at temperature above 0
+ * Gets 3 more. ...") and is right about three times in four at temperature above 0
  * (always at temperature 0); other prompts get a short canned reasoning and a number derived from a
  * hash. Tokens are whitespace-separated words; a reasoning longer than max tokens is cut and
  * reported with finish reason "length", like a real model that ran out of budget while thinking.
@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 public final class ScriptedBackend implements CompletionBackend {
   private static final Pattern START = Pattern.compile("has (\\d+) ");
   private static final Pattern SPACE = Pattern.compile("\\s+");
-  private static final Pattern STEP = Pattern.compile("Then \\w+ (gets (\\d+) more|gives away (\\d+)|multiplies them by (\\d+))");
+  private static final Pattern STEP = Pattern.compile("(?:Gets (\\d+) more|Gives (\\d+) away|Multiplies them by (\\d+))");
 
   private final Function<CompletionRequest, Completion> script;
 
@@ -88,7 +88,7 @@ public final class ScriptedBackend implements CompletionBackend {
         rw.length + count(stopped));
   }
 
-  /** Solves "X has N items. Then X gets A more. Then X gives away B. Then X multiplies them by C." */
+  /** Solves "X has N items. Gets A more. Gives B away. Multiplies them by C. How many items now?" */
   static Integer solveArith(String text, List<String> steps) {
     Matcher m0 = START.matcher(text);
     if (!m0.find()) {
@@ -101,16 +101,16 @@ public final class ScriptedBackend implements CompletionBackend {
       any = true;
       int next;
       String line;
-      if (m.group(2) != null) {
-        int a = Integer.parseInt(m.group(2));
+      if (m.group(1) != null) {
+        int a = Integer.parseInt(m.group(1));
         next = v + a;
         line = v + " + " + a + " = " + next;
-      } else if (m.group(3) != null) {
-        int a = Integer.parseInt(m.group(3));
+      } else if (m.group(2) != null) {
+        int a = Integer.parseInt(m.group(2));
         next = v - a;
         line = v + " - " + a + " = " + next;
       } else {
-        int a = Integer.parseInt(m.group(4));
+        int a = Integer.parseInt(m.group(3));
         next = v * a;
         line = v + " * " + a + " = " + next;
       }
