@@ -194,6 +194,35 @@ public final class SftTrainer {
     return l;
   }
 
+  /**
+   * The optimizer steps {@link #run} will take on this data with these settings (epochs of
+   * batches, capped by max-steps), without training: lets a caller give another run the same
+   * budget before this one has finished (the pipeline's unfiltered ablation, run alongside).
+   */
+  public static long plannedSteps(TrainSettings settings, Path data) {
+    Path scratch;
+    try {
+      scratch = Files.createTempDirectory("retort-plan");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try (Tokenizer tok = StudentModel.tokenizer(settings, scratch);
+        TokenStore store = TokenStore.build(data, new SftEncoder(tok, ChatTemplate.QWEN), settings.seqLen(),
+            scratch.resolve(TOKEN_CACHE))) {
+      long planned = new SftDataset(store, settings.seqLen(), settings.batchSize(), settings.gradAccum(),
+          settings.seed(), settings.epochs(), settings.batching()).totalSteps();
+      return settings.maxSteps() > 0 ? Math.min(settings.maxSteps(), planned) : planned;
+    } finally {
+      try (Stream<Path> files = Files.walk(scratch)) {
+        for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(f);
+        }
+      } catch (IOException e) {
+        LOG.debug("could not delete {}: {}", scratch, e.toString());
+      }
+    }
+  }
+
   /** Sets PyTorch's intra-op threads (0: all cores) and a passive OpenMP wait policy; see {@link TorchThreads}. */
   public static int configureThreads(int threads) {
     return TorchThreads.configure(threads);

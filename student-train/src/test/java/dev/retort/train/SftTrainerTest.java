@@ -37,6 +37,8 @@ class SftTrainerTest {
   void lossGoesDownAndTheOutputIsAHuggingFaceFolder() throws Exception {
     Path out = tmp.resolve("student");
     TrainResult r = SftTrainer.run(TestData.tiny("epochs=8", "lr=1e-2", "warmup-steps=3"), data, out);
+    assertEquals(r.steps(), SftTrainer.plannedSteps(TestData.tiny("epochs=8", "lr=1e-2", "warmup-steps=3"), data));
+    assertEquals(5, SftTrainer.plannedSteps(TestData.tiny("epochs=8", "max-steps=5"), data));
     List<JsonNode> rows = MetricsJsonl.read(out.resolve(MetricsJsonl.FILE));
     assertEquals(r.steps(), rows.size());
     double first = (rows.get(0).get("loss").asDouble() + rows.get(1).get("loss").asDouble()) / 2;

@@ -26,6 +26,7 @@ import dev.retort.train.grpo.BaseData;
 import dev.retort.train.grpo.GrpoResult;
 import dev.retort.train.grpo.GrpoSettings;
 import dev.retort.train.grpo.GrpoTrainer;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +35,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded default's stages, in order: arith prompts, teacher bootstrap (cached by config
@@ -42,6 +45,7 @@ import org.apache.spark.sql.SparkSession;
  * Every stage calls the same stage code as its own CLI command; only the wiring is here.
  */
 public final class EmbeddedPipeline {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPipeline.class);
   public static final List<String> SECTIONS = List.of("run", "arith", "teacher", "generate", "filter", "train",
       "grpo", "eval", "pipeline", "train-teacher", "train-student", "train-base", "rl");
 
@@ -53,10 +57,10 @@ public final class EmbeddedPipeline {
     stages.add(stage("teacher", List.of("train-teacher"), EmbeddedPipeline::teacher));
     stages.add(stage("generate", List.of("teacher", "generate"), EmbeddedPipeline::generate));
     stages.add(stage("filter", List.of("filter"), EmbeddedPipeline::filter));
-    if (p.studentInit() == PipelineSettings.StudentInit.BASE || p.rlArm()) {
+    if (hasBase(p)) {
       stages.add(stage("base", List.of("train-base"), EmbeddedPipeline::base));
     }
-    stages.add(stage("student", List.of("train-student"), ctx -> student(ctx, "student", ctx.layout().sft(), studentConfig(ctx))));
+    stages.add(stage("student", List.of("train-student"), EmbeddedPipeline::distilled));
     if (p.unfilteredAblation()) {
       stages.add(stage("student-unfiltered", List.of("train-student"), EmbeddedPipeline::unfiltered));
     }
@@ -126,7 +130,7 @@ public final class EmbeddedPipeline {
   }
 
   // ---- teacher: trained on reference solutions, cached across runs by its config hash.
-  static Map<String, Object> teacher(PipelineContext ctx) {
+  static Map<String, Object> teacher(PipelineContext ctx) throws IOException {
     PipelineSettings p = settings(ctx);
     List<Prompt> bootstrap = ParquetIO.read(data(ctx).resolve("bootstrap.parquet"), Codecs.PROMPT);
     // Keyed by what the teacher depends on (its problems come first in the seeded stream, so the
@@ -136,7 +140,14 @@ public final class EmbeddedPipeline {
     Path dir = Path.of(p.teacherCache()).resolve("teacher-" + hash);
     Path sft = data(ctx).resolve("teacher-sft");
     SftData.write(sft, SftData.fromPrompts(bootstrap, p.template()));
-    TrainResult r = SftTrainer.run(sft(ctx.config(), "train-teacher"), sft, dir);
+    RetortConfig cfg = ctx.config();
+    if (p.concurrentTraining() && hasBase(p)) {
+      // The base needs only the prompts: it trains on the other core while the teacher trains.
+      // (Were the base stage to be skipped as complete, its trainer finds its output complete too.)
+      cfg = cfg.with("train-teacher.threads=1");
+      alongside(ctx, "base", ctx.config(), "train-base", baseData(ctx), ctx.layout().model("base"));
+    }
+    TrainResult r = SftTrainer.run(sft(cfg, "train-teacher"), sft, dir);
     Map<String, Object> out = trainResult(r);
     out.put("checkpoint", dir.toAbsolutePath().toString());
     return out;
@@ -203,13 +214,22 @@ public final class EmbeddedPipeline {
   }
 
   // ---- base: answers only, no worked reasoning: the shared starting point of both arms.
-  static Map<String, Object> base(PipelineContext ctx) {
+  static Map<String, Object> base(PipelineContext ctx) throws Exception {
+    Path dir = ctx.layout().model("base");
+    return joinOrRun(ctx, "base", dir, () -> trainResult(SftTrainer.run(sft(ctx.config(), "train-base"), baseData(ctx), dir)));
+  }
+
+  static boolean hasBase(PipelineSettings p) {
+    return p.studentInit() == PipelineSettings.StudentInit.BASE || p.rlArm();
+  }
+
+  /** Writes the base's answers-only SFT data; returns its folder. */
+  static Path baseData(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
     List<Prompt> prompts = ParquetIO.read(data(ctx).resolve("bootstrap.parquet"), Codecs.PROMPT);
     Path sft = data(ctx).resolve("base-sft");
     SftData.write(sft, BaseData.answersOnly(prompts, p.template()));
-    Path dir = ctx.layout().model("base");
-    return trainResult(SftTrainer.run(sft(ctx.config(), "train-base"), sft, dir));
+    return sft;
   }
 
   private static RetortConfig studentConfig(PipelineContext ctx) {
@@ -226,8 +246,42 @@ public final class EmbeddedPipeline {
     return trainResult(SftTrainer.run(s, sft, ctx.layout().model(name)));
   }
 
+  // ---- the distilled student; with pipeline.concurrent-training, the ablation trains alongside.
+  static Map<String, Object> distilled(PipelineContext ctx) throws Exception {
+    PipelineSettings p = settings(ctx);
+    RetortConfig cfg = studentConfig(ctx);
+    if (p.unfilteredAblation() && p.concurrentTraining()) {
+      cfg = cfg.with("train-student.threads=1");
+      // Its step budget is the distilled student's planned steps, known before either starts.
+      RetortConfig ablation = ablationConfig(ctx, p.ablationBudget() == PipelineSettings.AblationBudget.MATCHED
+          ? SftTrainer.plannedSteps(sft(cfg, "train-student"), ctx.layout().sft()) : 0);
+      alongside(ctx, "student-unfiltered", ablation, "train-student", unfilteredData(ctx), ctx.layout().model("student-unfiltered"));
+    }
+    return student(ctx, "student", ctx.layout().sft(), cfg);
+  }
+
   // ---- the ablation: every successful trace, unverified and unfiltered.
-  static Map<String, Object> unfiltered(PipelineContext ctx) {
+  static Map<String, Object> unfiltered(PipelineContext ctx) throws Exception {
+    Path dir = ctx.layout().model("student-unfiltered");
+    Map<String, Object> out = joinOrRun(ctx, "student-unfiltered", dir, () -> {
+      PipelineSettings p = settings(ctx);
+      long steps = p.ablationBudget() == PipelineSettings.AblationBudget.MATCHED
+          && ctx.result("student", "steps") instanceof Number n ? n.longValue() : 0;
+      Path sft = unfilteredData(ctx);
+      return trainResult(SftTrainer.run(sft(ablationConfig(ctx, steps), "train-student"), sft, dir));
+    });
+    out.put("examples", SftData.read(data(ctx).resolve("sft-unfiltered")).size());
+    return out;
+  }
+
+  /** The ablation's config: the student's, capped at {@code maxSteps} when > 0. */
+  private static RetortConfig ablationConfig(PipelineContext ctx, long maxSteps) {
+    RetortConfig cfg = studentConfig(ctx);
+    return maxSteps > 0 ? cfg.with("train-student.max-steps=" + maxSteps) : cfg;
+  }
+
+  /** Writes every successful trace, unverified, as SFT rows; returns the folder. */
+  static Path unfilteredData(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
     List<SftExample> all = new ArrayList<>();
     for (Trace t : ParquetIO.read(ctx.layout().traces(), Codecs.TRACE)) {
@@ -237,13 +291,57 @@ public final class EmbeddedPipeline {
     }
     Path sft = data(ctx).resolve("sft-unfiltered");
     SftData.write(sft, all);
-    RetortConfig cfg = studentConfig(ctx);
-    if (p.ablationBudget() == PipelineSettings.AblationBudget.MATCHED && ctx.result("student", "steps") instanceof Number n) {
-      cfg = cfg.with("train-student.max-steps=" + n.longValue());
+    return sft;
+  }
+
+  /**
+   * Starts a later stage's training now, as a child {@code retort train} JVM with one PyTorch
+   * thread. At these sizes a trainer keeps one core busy (small matmuls do not spread over
+   * PyTorch's threads: measured ~100% CPU of 200% on 2 cores), so two of them take the time of
+   * one. A separate JVM, not a thread: DJL allows one collecting GradientCollector per process.
+   * If the pipeline dies, the child is stopped by a shutdown hook; its checkpoints let the rerun
+   * resume.
+   */
+  private static void alongside(PipelineContext ctx, String stage, RetortConfig cfg, String section, Path data, Path out)
+      throws IOException {
+    Path logs = ctx.layout().root().resolve("logs");
+    Files.createDirectories(logs);
+    Path conf = logs.resolve(stage + ".conf");
+    Files.writeString(conf, cfg.with(section + ".threads=1").render(section));
+    List<String> cmd = new ArrayList<>(ServerPool.javaCommand("-Dai.djl.pytorch.num_threads=1",
+        "-Dai.djl.pytorch.num_interop_threads=1"));
+    cmd.addAll(List.of("train", "--config", conf.toString(), "--section", section, "--data", data.toString(),
+        "--out", out.toString()));
+    Path log = logs.resolve(stage + ".log");
+    Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    child.getOutputStream().close();
+    Thread hook = new Thread(child::destroy, "retort-stop-" + stage);
+    Runtime.getRuntime().addShutdownHook(hook);
+    ctx.shared().put(stage + ".running", new Alongside(child, log, hook));
+    LOG.info("stage {}: training alongside (pid {}, log {})", stage, child.pid(), log);
+  }
+
+  private record Alongside(Process process, Path log, Thread hook) {}
+
+  /** The result of {@code stage}'s training started {@link #alongside} an earlier stage, else runs it now. */
+  private static Map<String, Object> joinOrRun(PipelineContext ctx, String stage, Path out,
+      java.util.concurrent.Callable<Map<String, Object>> work) throws Exception {
+    if (!(ctx.shared().remove(stage + ".running") instanceof Alongside a)) {
+      return work.call();
     }
-    Map<String, Object> out = student(ctx, "student-unfiltered", sft, cfg);
-    out.put("examples", all.size());
-    return out;
+    int code = a.process().waitFor();
+    try {
+      Runtime.getRuntime().removeShutdownHook(a.hook());
+    } catch (IllegalStateException shuttingDown) {
+      // the JVM is already exiting; the hook runs anyway
+    }
+    TrainResult r = code == 0 ? SftTrainer.readResult(out) : null;
+    if (r == null) {
+      List<String> lines = Files.readAllLines(a.log());
+      throw new IllegalStateException(stage + ": the training started alongside exited with status " + code + "; log "
+          + a.log() + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
+    }
+    return trainResult(r);
   }
 
   // ---- the RL arm: GRPO from the same base with the verifier's reward.

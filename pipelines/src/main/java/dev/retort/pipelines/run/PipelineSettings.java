@@ -7,7 +7,8 @@ import dev.retort.core.config.RetortConfig;
  * default. See pipelines/src/main/resources/retort-defaults.conf for each key.
  */
 public record PipelineSettings(int teacherServers, int serveMaxBatch, int bootstrapSize, int distillSize,
-    String template, StudentInit studentInit, boolean unfilteredAblation, AblationBudget ablationBudget, boolean rlArm,
+    String template, StudentInit studentInit, boolean unfilteredAblation, AblationBudget ablationBudget,
+    boolean concurrentTraining, boolean rlArm,
     String teacherCache) {
   public static final String SECTION = "pipeline";
 
