@@ -82,8 +82,12 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--latency-ms", defaultValue = "0", description = "Fault injection: latency added to every answer.")
   long latencyMs;
 
+  @Option(names = "--parent-pid", hidden = true, description = "Exit when this process is gone (set by retort run for its children).")
+  long parentPid;
+
   @Override
   public Integer call() throws Exception {
+    ParentWatch.start(parentPid);
     Optional<String> token = ApiKeys.resolve(Optional.ofNullable(apiKeyEnv), Optional.ofNullable(apiKeyFile),
         "--api-key-env", "--api-key-file");
     ReasoningFormat format;

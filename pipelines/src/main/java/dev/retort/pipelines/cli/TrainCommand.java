@@ -80,8 +80,12 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--halt-after-step", hidden = true, description = "Testing: halt the JVM (as a kill would) after this step.")
   long haltAfterStep;
 
+  @Option(names = "--parent-pid", hidden = true, description = "Exit when this process is gone (set by retort run for its children).")
+  long parentPid;
+
   @Override
   public Integer call() {
+    ParentWatch.start(parentPid);
     RetortConfig cfg = RetortConfig.load(config, overrides);
     RunLayout layout = RunSettings.from(cfg).layout();
     TrainSettings settings = TrainSettings.from(cfg, section);

@@ -299,8 +299,8 @@ public final class EmbeddedPipeline {
    * thread. At these sizes a trainer keeps one core busy (small matmuls do not spread over
    * PyTorch's threads: measured ~100% CPU of 200% on 2 cores), so two of them take the time of
    * one. A separate JVM, not a thread: DJL allows one collecting GradientCollector per process.
-   * If the pipeline dies, the child is stopped by a shutdown hook; its checkpoints let the rerun
-   * resume.
+   * If the pipeline dies, the child is stopped by a shutdown hook, or after a SIGKILL by its own
+   * watch on this process ({@code --parent-pid}); its checkpoints let the rerun resume.
    */
   private static void alongside(PipelineContext ctx, String stage, RetortConfig cfg, String section, Path data, Path out)
       throws IOException {
@@ -311,7 +311,7 @@ public final class EmbeddedPipeline {
     List<String> cmd = new ArrayList<>(ServerPool.javaCommand("-Dai.djl.pytorch.num_threads=1",
         "-Dai.djl.pytorch.num_interop_threads=1"));
     cmd.addAll(List.of("train", "--config", conf.toString(), "--section", section, "--data", data.toString(),
-        "--out", out.toString()));
+        "--out", out.toString(), "--parent-pid", Long.toString(ProcessHandle.current().pid())));
     Path log = logs.resolve(stage + ".log");
     Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     child.getOutputStream().close();

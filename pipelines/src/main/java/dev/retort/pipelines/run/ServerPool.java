@@ -64,6 +64,7 @@ public final class ServerPool implements AutoCloseable {
       List<String> cmd = new ArrayList<>(javaCommand("-Dai.djl.pytorch.num_threads=" + threads,
           "-Dai.djl.pytorch.num_interop_threads=1"));
       cmd.add("serve");
+      cmd.addAll(List.of("--parent-pid", Long.toString(ProcessHandle.current().pid())));
       cmd.addAll(serveArgs);
       cmd.add("--port");
       cmd.add("0");

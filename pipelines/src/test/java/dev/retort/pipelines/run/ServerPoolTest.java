@@ -138,4 +138,29 @@ class ServerPoolTest {
     assertTrue(e.getMessage().contains("retort serve: checkpoint folder " + missing + " does not exist"),
         "the server's own error line is quoted: " + e.getMessage());
   }
+
+  /** After a SIGKILL of retort run no shutdown hook stops its children: they watch it themselves. */
+  @Test
+  void aRealServeStopsWhenItsParentIsGone() throws Exception {
+    Process parent = new ProcessBuilder("sleep", "120").start();
+    java.util.List<String> cmd = new java.util.ArrayList<>(ServerPool.javaCommand());
+    cmd.addAll(List.of("serve", "--mock", "--port", "0", "--parent-pid", Long.toString(parent.pid())));
+    Path log = dir.resolve("orphan.log");
+    Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      long deadline = System.nanoTime() + LONG.toNanos();
+      while (!(Files.exists(log) && Files.readString(log).contains("listening on")) && child.isAlive()
+          && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertTrue(child.isAlive(), "serve is up while its parent lives: " + Files.readString(log));
+      parent.destroyForcibly().waitFor();
+      assertTrue(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "serve outlived its parent");
+      assertEquals(143, child.exitValue());
+      assertTrue(Files.readString(log).contains("parent process " + parent.pid() + " is gone"), Files.readString(log));
+    } finally {
+      child.destroyForcibly();
+      parent.destroyForcibly();
+    }
+  }
 }
