@@ -25,6 +25,7 @@ import java.util.List;
  * @param sparkMaster Spark master when the job creates the SparkSession
  * @param verifyTimeoutMs time limit of one answer verification
  * @param promptTemplate the user turn the teacher saw, {@code {problem}} replaced by the problem (the SFT prompt)
+ * @param sftFormat which columns of the SFT view are filled (prompt and completion always are)
  */
 public record FilterSettings(
     boolean requireCorrect,
@@ -43,7 +44,8 @@ public record FilterSettings(
     int partitions,
     String sparkMaster,
     long verifyTimeoutMs,
-    String promptTemplate) implements Serializable {
+    String promptTemplate,
+    SftFormat sftFormat) implements Serializable {
   public static final String SECTION = "filter";
   public static final String PROBLEM_SLOT = "{problem}";
   private static final long serialVersionUID = 1L;
@@ -61,6 +63,21 @@ public record FilterSettings(
     require(promptTemplate != null && promptTemplate.contains(PROBLEM_SLOT), "prompt-template must contain " + PROBLEM_SLOT);
     require(minhash != null, "minhash section is required");
     require(decontamination != null, "decontamination section is required");
+    require(sftFormat != null, "sft-format is required");
+  }
+
+  /**
+   * The columns of the SFT view beyond the required prompt and completion. Each format holds the
+   * reasoning once or more; the filter writes every accepted trace into it, so the extra copies are
+   * most of the filter's output bytes and write time, and a user picks the ones their trainer reads.
+   */
+  public enum SftFormat {
+    /** prompt, completion (TRL's prompt-completion format; student-train splits the completion). */
+    PROMPT_COMPLETION,
+    /** prompt, completion and messages (TRL's conversational format). */
+    MESSAGES,
+    /** every column: prompt, reasoning, answer, completion, messages. */
+    ALL
   }
 
   /**

@@ -61,11 +61,12 @@ public final class QualityFilters {
     }
     if (s.maxRepeatedShare() <= 1) {
       int n = s.repetitionNgram();
+      Repetition.Counter counter = new Repetition.Counter();
       f.add(t -> {
         if (t.reasoning() == null) {
           return Optional.empty();
         }
-        double share = Repetition.repeatedShare(tokens.tokenHashes(t.reasoning()), n);
+        double share = counter.repeatedShare(tokens.tokenHashes(t.reasoning()), n);
         return share > s.maxRepeatedShare() ? Optional.of(Reasons.REPETITION) : Optional.empty();
       });
     }

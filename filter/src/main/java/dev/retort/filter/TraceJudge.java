@@ -38,6 +38,14 @@ public final class TraceJudge {
   private final QualityFilters quality;
   private final Function<String, Verifier> verifierFor;
   private final Map<String, Verifier> verifiers = new HashMap<>();
+  /**
+   * Verifications of one prompt's answers, by answer text: samples of a prompt often end in the
+   * same words ("The answer is \\boxed{12}."), and extracting, parsing and comparing them again
+   * was most of the verification time. Valid for {@link #memoGold} and {@link #memoType}.
+   */
+  private final Map<String, Verification> memo = new HashMap<>();
+  private String memoGold;
+  private String memoType;
 
   /** With the project's verifiers, each verification limited to {@code verify-timeout-ms}. */
   public TraceJudge(FilterSettings settings) {
@@ -62,6 +70,8 @@ public final class TraceJudge {
    */
   public List<Verdict> judge(List<Trace> traces, List<String> promptReasons) {
     int n = traces.size();
+    memo.clear(); // one group's answers at a time
+    memoGold = null;
     List<List<String>> reasons = new ArrayList<>(n);
     boolean[] correct = new boolean[n];
     String[] extracted = new String[n];
@@ -95,12 +105,20 @@ public final class TraceJudge {
     String gold = t.referenceAnswer();
     boolean hasGold = gold != null && !gold.isBlank();
     if (hasGold) {
-      Verification v;
-      try {
-        v = verifier(type).verify(gold, response);
-      } catch (RuntimeException e) {
-        // A verifier bug must not fail the job: the trace is simply not shown to be correct.
-        v = new Verification(false, AnswerExtractor.extract(response).orElse(null), "verifier failed: " + e);
+      if (!gold.equals(memoGold) || !type.equals(memoType)) {
+        memo.clear();
+        memoGold = gold;
+        memoType = type;
+      }
+      Verification v = memo.get(response);
+      if (v == null) {
+        try {
+          v = verifier(type).verify(gold, response);
+        } catch (RuntimeException e) {
+          // A verifier bug must not fail the job: the trace is simply not shown to be correct.
+          v = new Verification(false, AnswerExtractor.extract(response).orElse(null), "verifier failed: " + e);
+        }
+        memo.put(response, v);
       }
       extracted[i] = v.extracted();
       // A truncated trace is never correct: its answer was cut off, whatever the text holds.

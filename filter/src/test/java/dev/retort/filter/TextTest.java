@@ -98,4 +98,24 @@ class TextTest {
     assertTrue(Repetition.repeatedShare(prose + " " + loop, 4) > 0.5);
     assertEquals(0.0, Repetition.repeatedShare("too short to judge", 4));
   }
+
+  @Test
+  void reusedRepetitionCounterAgreesWithThePlainCheck() {
+    // One counter over texts of growing and shrinking length: a table left dirty by a longer text,
+    // or sized for a shorter one, would change the count.
+    Repetition.Counter counter = new Repetition.Counter();
+    java.util.Random rnd = new java.util.Random(7);
+    String[] words = {"we", "add", "three", "wait", "check", "so", "x", "equals", "seven", "then"};
+    for (int text = 0; text < 300; text++) {
+      int len = rnd.nextInt(text % 3 == 0 ? 2000 : 60);
+      long[] tokens = new long[len];
+      for (int i = 0; i < len; i++) {
+        // Few distinct tokens in some texts (loops), many in others (prose).
+        tokens[i] = Tokens.textHash(words[rnd.nextInt(text % 2 == 0 ? 3 : words.length)] + (text % 5 == 0 ? "" : rnd.nextInt(50)));
+      }
+      for (int n : new int[] {1, 4, 10}) {
+        assertEquals(Repetition.repeatedShare(tokens, n), counter.repeatedShare(tokens, n), 1e-15, "text " + text + " n " + n);
+      }
+    }
+  }
 }

@@ -4,6 +4,7 @@ import static dev.retort.filter.TestTraces.settings;
 import static dev.retort.filter.TestTraces.trace;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -159,7 +160,21 @@ class TraceJudgeTest {
     var e = SftView.of(t, settings());
     assertEquals(PROBLEM + "\nPlease reason step by step, and put your final answer within \\boxed{}.", e.prompt());
     assertEquals("<think>\nfive plus seven\n</think>\n\n\\boxed{12}", e.completion());
-    assertEquals(List.of("user", "assistant"), e.messages().stream().map(m -> m.role()).toList());
+    // prompt-completion (the default) leaves out the columns that repeat the reasoning.
+    assertEquals(List.of(), e.messages());
+    assertNull(e.reasoning());
+    assertNull(e.answer());
+    var m = SftView.of(t, settings("filter.sft-format=messages"));
+    assertEquals(List.of("user", "assistant"), m.messages().stream().map(x -> x.role()).toList());
+    assertEquals(List.of(e.prompt(), e.completion()), m.messages().stream().map(x -> x.content()).toList());
+    assertNull(m.reasoning());
+    var all = SftView.of(t, settings("filter.sft-format=all"));
+    assertEquals("five plus seven", all.reasoning());
+    assertEquals("\\boxed{12}", all.answer());
+    assertEquals(m.messages(), all.messages());
+    assertEquals(e.completion(), all.completion());
+    var bad = assertThrows(dev.retort.core.config.ConfigError.class, () -> settings("filter.sft-format=chatml"));
+    assertTrue(bad.getMessage().contains("sft-format"), bad.getMessage());
     assertEquals("Q: " + PROBLEM, SftView.of(t, settings("filter.prompt-template=\"Q: {problem}\"")).prompt());
   }
 }

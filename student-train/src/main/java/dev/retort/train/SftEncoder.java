@@ -1,5 +1,6 @@
 package dev.retort.train;
 
+import dev.retort.core.data.Completions;
 import dev.retort.core.data.SftExample;
 import dev.retort.model.ChatTemplate;
 import dev.retort.model.Tokenizer;
@@ -67,8 +68,10 @@ public final class SftEncoder {
   }
 
   /**
-   * The assistant turn: the template's completion of reasoning and answer when the row has them,
-   * else the row's composed completion column followed by the end token.
+   * The assistant turn: the template's completion of reasoning and answer, taken from the row's
+   * columns or, when the view left them out ({@code filter.sft-format = prompt-completion}), split
+   * from its completion column; a completion without a think block is used as it is, followed by
+   * the end token. Both views of one trace give the same text.
    */
   public String completionText(SftExample e) {
     if (e.reasoning() != null && e.answer() != null) {
@@ -76,6 +79,10 @@ public final class SftEncoder {
     }
     if (e.completion() == null || e.completion().isBlank()) {
       throw new IllegalArgumentException("SFT row " + e.promptId() + "/" + e.sampleIndex() + " has no completion");
+    }
+    Completions.Parts parts = Completions.split(e.completion());
+    if (parts.hasReasoning()) {
+      return template.completion(parts.reasoning(), parts.answer());
     }
     return e.completion() + template.endToken();
   }

@@ -74,7 +74,7 @@ public final class TokenStore implements Samples, AutoCloseable {
   public static TokenStore build(Path dataDir, SftEncoder encoder, int maxLength, Path file) {
     if (ParquetIO.files(dataDir).isEmpty()) {
       throw new IllegalArgumentException("no SFT Parquet files (*.parquet) under " + dataDir
-          + " (expected the filter's filtered/sft view: prompt_id, prompt, reasoning, answer, completion, messages)");
+          + " (expected the filter's filtered/sft view: prompt_id, prompt, completion; reasoning, answer and messages optional)");
     }
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
  * MinHash signatures of shingle sets, in two schemes with the same estimate (the share of equal
  * positions estimates Jaccard similarity) and different costs:
  * <ul>
- *   <li>{@link #classic}: {@code k} independent hash functions (multiply-add over the 64-bit
+ *   <li>{@link #classic}: {@code k} independent hash functions (multilinear over the two halves of the 64-bit
  *       shingle hash), {@code k} operations per shingle. Right for short texts such as prompts:
  *       every position depends on the whole set.
  *   <li>{@link #onePermutation}: one-permutation hashing (Li, Owen and Zhang 2012) with rotation
@@ -24,8 +24,10 @@ public final class MinHasher {
   private static final long SEED = 0x5DEECE66DL;
   private static final long EMPTY = Long.MAX_VALUE;
   private final int k;
-  private final long[] mul;
-  private final long[] add;
+  /** Classic scheme: per position, a multilinear hash of the shingle's two 32-bit halves. */
+  private final int[] mulLo;
+  private final int[] mulHi;
+  private final int[] add;
 
   private MinHasher(int numPerm, boolean classic) {
     if (numPerm < 1) {
@@ -34,14 +36,17 @@ public final class MinHasher {
     this.k = numPerm;
     if (classic) {
       SplittableRandom rnd = new SplittableRandom(SEED);
-      mul = new long[k];
-      add = new long[k];
+      mulLo = new int[k];
+      mulHi = new int[k];
+      add = new int[k];
       for (int i = 0; i < k; i++) {
-        mul[i] = rnd.nextLong() | 1L;
-        add[i] = rnd.nextLong();
+        mulLo[i] = rnd.nextInt() | 1;
+        mulHi[i] = rnd.nextInt() | 1;
+        add[i] = rnd.nextInt();
       }
     } else {
-      mul = null;
+      mulLo = null;
+      mulHi = null;
       add = null;
     }
   }
@@ -62,14 +67,26 @@ public final class MinHasher {
   public long[] signature(long[] shingles) {
     long[] sig = new long[k];
     Arrays.fill(sig, EMPTY);
-    if (mul != null) {
+    if (mulLo != null) {
+      if (shingles.length == 0) {
+        return sig;
+      }
+      // 32-bit lanes: the inner loop over positions compiles to vector multiplies and minimums
+      // (64-bit multiplies have no vector form before AVX-512), several times faster than the
+      // 64-bit multiply-add it replaced; it was most of the prompt screen. The shingle hashes are
+      // mixed 64-bit values, so each position's multilinear hash of their halves orders them as a
+      // random permutation would, which is all MinHash needs.
+      int[] m = new int[k];
+      Arrays.fill(m, Integer.MAX_VALUE);
       for (long s : shingles) {
+        int lo = (int) s;
+        int hi = (int) (s >>> 32);
         for (int i = 0; i < k; i++) {
-          long h = mul[i] * s + add[i];
-          if (h < sig[i]) {
-            sig[i] = h;
-          }
+          m[i] = Math.min(m[i], mulLo[i] * lo + mulHi[i] * hi + add[i]);
         }
+      }
+      for (int i = 0; i < k; i++) {
+        sig[i] = m[i];
       }
       return sig;
     }
@@ -99,18 +116,23 @@ public final class MinHasher {
     }
     // Each empty bin takes its next non-empty neighbour around the ring (walking backwards keeps
     // that neighbour at hand); the offset per step keeps borrowed values from equalling the
-    // neighbour's own.
+    // neighbour's own. Written without branches on the bin's state: which bins are empty is
+    // random, and the mispredicted branches made this loop cost as much as the hashing.
     long val = sig[start];
     long dist = 0;
-    for (int step = 1, i = start; step < k; step++) {
-      i = i == 0 ? k - 1 : i - 1; // (start - step) mod k, without a division per bin
-      if (sig[i] != EMPTY) {
-        val = sig[i];
-        dist = 0;
-      } else {
-        dist++;
-        sig[i] = val + dist * 0x100000000L;
-      }
+    for (int i = start - 1; i >= 0; i--) {
+      long cur = sig[i];
+      boolean empty = cur == EMPTY;
+      dist = empty ? dist + 1 : 0;
+      val = empty ? val : cur;
+      sig[i] = empty ? val + dist * 0x100000000L : cur;
+    }
+    for (int i = k - 1; i > start; i--) {
+      long cur = sig[i];
+      boolean empty = cur == EMPTY;
+      dist = empty ? dist + 1 : 0;
+      val = empty ? val : cur;
+      sig[i] = empty ? val + dist * 0x100000000L : cur;
     }
   }
 }

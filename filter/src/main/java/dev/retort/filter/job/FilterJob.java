@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -188,10 +189,21 @@ public final class FilterJob {
     if (!scan.readable().isEmpty()) {
       String[] paths = scan.readable().stream().map(p -> p.toAbsolutePath().toString()).toArray(String[]::new);
       Dataset<Row> traces = spark.read().schema(TraceSchema.SPARK).parquet(paths);
-      List<Benchmark> benchmarks = BenchmarkSources.load(s.decontamination(), arith, seed);
-      boolean screen = !benchmarks.isEmpty() || s.dedupPrompts();
-      PromptScan prompts = scanPrompts(traces, screen);
-      Map<String, List<String>> promptReasons = screen ? screenPrompts(prompts.prompts(), benchmarks, s) : new HashMap<>();
+      boolean decontaminate = s.decontamination().arithTest() || !BenchmarkSources.files(s.decontamination()).isEmpty();
+      boolean screen = decontaminate || s.dedupPrompts();
+      // The benchmark index is built on the driver while the executors scan the prompts: neither
+      // needs the other until the screen.
+      CompletableFuture<Decontaminator> decon = decontaminate
+          ? CompletableFuture.supplyAsync(() -> decontaminator(s, arith, seed), DRIVER_POOL)
+          : CompletableFuture.completedFuture(null);
+      PromptScan prompts;
+      Decontaminator index;
+      try {
+        prompts = scanPrompts(traces, screen);
+      } finally {
+        index = join(decon);
+      }
+      Map<String, List<String>> promptReasons = screen ? screenPrompts(prompts.prompts(), index, s) : new HashMap<>();
       // Reading the input as it is needs whole prompts per partition, and enough partitions to keep
       // every core busy (one big file would otherwise be judged by one task).
       int cores = spark.sparkContext().defaultParallelism();
@@ -308,13 +320,40 @@ public final class FilterJob {
     return new PromptScan(prompts, whole, parts.size());
   }
 
-  /** Decontamination and dedup across prompts: needs all prompts at once, so it runs on the driver. */
-  private static Map<String, List<String>> screenPrompts(List<PromptScreen.PromptText> prompts, List<Benchmark> benchmarks,
-      FilterSettings s) {
-    Decontaminator decon = benchmarks.isEmpty() ? null : new Decontaminator(benchmarks, s.decontamination().ngram());
-    if (decon != null) {
-      LOG.info("filter: decontaminating against {} ({} {}-grams)", decon.benchmarks(), decon.indexedNgrams(), decon.ngram());
+  /** A daemon thread for driver work done alongside a Spark job (the benchmark index). */
+  private static final java.util.concurrent.Executor DRIVER_POOL = r -> {
+    Thread t = new Thread(r, "retort-filter-driver");
+    t.setDaemon(true);
+    t.start();
+  };
+
+  /** The benchmark n-gram index, or null when no benchmark has a problem. */
+  private static Decontaminator decontaminator(FilterSettings s, ArithSettings arith, long seed) {
+    long t0 = System.nanoTime();
+    List<Benchmark> benchmarks = BenchmarkSources.load(s.decontamination(), arith, seed);
+    if (benchmarks.isEmpty()) {
+      return null;
     }
+    Decontaminator decon = new Decontaminator(benchmarks, s.decontamination().ngram());
+    LOG.info("filter: decontaminating against {} ({} {}-grams, loaded and indexed in {} ms)", decon.benchmarks(),
+        decon.indexedNgrams(), decon.ngram(), (System.nanoTime() - t0) / 1_000_000);
+    return decon;
+  }
+
+  private static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r; // a missing benchmark file: the config error as it is
+      }
+      throw e;
+    }
+  }
+
+  /** Decontamination and dedup across prompts: needs all prompts at once, so it runs on the driver. */
+  private static Map<String, List<String>> screenPrompts(List<PromptScreen.PromptText> prompts, Decontaminator decon,
+      FilterSettings s) {
     long t0 = System.nanoTime();
     Map<String, List<String>> reasons = new PromptScreen(s, decon).screen(prompts);
     LOG.info("filter: {} of {} prompts rejected as contaminated or duplicate (screen {} ms)", reasons.size(),

@@ -19,9 +19,8 @@ import java.util.List;
  * an allocation per word.
  */
 public final class Tokens {
-  private static final long FNV_OFFSET = 0xcbf29ce484222325L;
-  private static final long FNV_PRIME = 0x100000001b3L;
-  private static final long ROLL = 0x9E3779B97F4A7C15L | 1;
+  /** The rolling hash's base (odd, so the polynomial is invertible mod 2^64). */
+  static final long ROLL = 0x9E3779B97F4A7C15L | 1;
 
   private Tokens() {}
 
@@ -92,68 +91,88 @@ public final class Tokens {
     }
   }
 
-  /** One 64-bit hash per normalized token, in order; equal to hashing each of {@link #words}. */
+  /**
+   * One 64-bit hash per normalized token, in order; equal to hashing each of {@link #words}. A
+   * token's hash is over its UTF-8 bytes, eight at a time: each group of eight (little-endian) is
+   * folded in with one multiply, the rest and the length with a last one, then mixed. (FNV's
+   * multiply per byte put a 4-cycle dependency on every character.)
+   */
   public static long[] tokenHashes(String text) {
     if (text == null || text.isEmpty()) {
       return new long[0];
     }
     // ASCII fast path (most traces): the UTF-8 bytes are as many as the characters exactly when
-    // all are ASCII, and String.getBytes checks and copies that case with vector instructions; the
-    // loop then reads a byte array through a table (String.charAt was a quarter of the judge's
-    // time). No normalization copy; any non-ASCII character sends the whole text down the
-    // Unicode path instead.
+    // all are ASCII, and String.getBytes checks and copies that case with vector instructions.
+    // Any non-ASCII character sends the whole text down the Unicode path instead.
     byte[] b = text.getBytes(StandardCharsets.UTF_8);
     if (b.length != text.length()) {
       return tokenHashesUnicode(normalize(text));
     }
     long[] out = new long[Math.max(8, b.length / 5)];
     int count = 0;
-    long h = FNV_OFFSET;
-    boolean inWord = false;
+    long h = HASH_SEED;
+    long w = 0;
+    int len = 0;
     for (byte x : b) {
       int c = ASCII_WORD[x];
       if (c != 0) {
-        h = fnvStep(h, c);
-        inWord = true;
-      } else if (inWord) {
+        w |= (long) c << (8 * (len & 7));
+        if ((++len & 7) == 0) {
+          h = (h ^ w) * WORD_PRIME;
+          w = 0;
+        }
+      } else if (len > 0) {
         if (count == out.length) {
           out = Arrays.copyOf(out, out.length * 2);
         }
-        out[count++] = mix(h);
-        h = FNV_OFFSET;
-        inWord = false;
+        out[count++] = finish(h, w, len);
+        h = HASH_SEED;
+        w = 0;
+        len = 0;
       }
     }
-    if (inWord) {
+    if (len > 0) {
       if (count == out.length) {
         out = Arrays.copyOf(out, out.length + 1);
       }
-      out[count++] = mix(h);
+      out[count++] = finish(h, w, len);
     }
     return Arrays.copyOf(out, count);
   }
 
+  private static final long HASH_SEED = 0xcbf29ce484222325L;
+  private static final long WORD_PRIME = 0x100000001b3L * 0x9E3779B97F4A7C15L | 1;
+
+  /** The token hash from the state after its last byte: the partial word and the length go in, then one mix. */
+  private static long finish(long h, long w, int len) {
+    return mix((h ^ w) * WORD_PRIME ^ len);
+  }
+
+  /** The same hash for tokens of any script: the code points' UTF-8 bytes through the same steps. */
   private static long[] tokenHashesUnicode(String s) {
     long[] out = new long[Math.max(8, s.length() / 5)];
     int count = 0;
     int i = 0;
     int n = s.length();
+    long[] state = new long[3]; // h, w, len
     while (i < n) {
       int cp = s.codePointAt(i);
       int len = Character.charCount(cp);
-      long h;
+      state[0] = HASH_SEED;
+      state[1] = 0;
+      state[2] = 0;
       if (isSingleCharWord(cp)) {
-        h = fnvStep(FNV_OFFSET, cp);
+        feedUtf8(state, cp);
         i += len;
       } else if (Character.isLetterOrDigit(cp)) {
-        h = fnvStep(FNV_OFFSET, cp);
+        feedUtf8(state, cp);
         int j = i + len;
         while (j < n) {
           int c2 = s.codePointAt(j);
           if (!Character.isLetterOrDigit(c2) || isSingleCharWord(c2)) {
             break;
           }
-          h = fnvStep(h, c2);
+          feedUtf8(state, c2);
           j += Character.charCount(c2);
         }
         i = j;
@@ -164,9 +183,36 @@ public final class Tokens {
       if (count == out.length) {
         out = Arrays.copyOf(out, out.length * 2);
       }
-      out[count++] = mix(h);
+      out[count++] = finish(state[0], state[1], (int) state[2]);
     }
     return Arrays.copyOf(out, count);
+  }
+
+  private static void feedUtf8(long[] state, int cp) {
+    if (cp < 0x80) {
+      feed(state, cp);
+    } else if (cp < 0x800) {
+      feed(state, 0xC0 | cp >> 6);
+      feed(state, 0x80 | cp & 0x3F);
+    } else if (cp < 0x10000) {
+      feed(state, 0xE0 | cp >> 12);
+      feed(state, 0x80 | cp >> 6 & 0x3F);
+      feed(state, 0x80 | cp & 0x3F);
+    } else {
+      feed(state, 0xF0 | cp >> 18);
+      feed(state, 0x80 | cp >> 12 & 0x3F);
+      feed(state, 0x80 | cp >> 6 & 0x3F);
+      feed(state, 0x80 | cp & 0x3F);
+    }
+  }
+
+  /** One UTF-8 byte into a token's state: bytes fill a little-endian word, a full word is folded into the hash. */
+  private static void feed(long[] state, int b) {
+    state[1] |= (long) b << (8 * (state[2] & 7));
+    if ((++state[2] & 7) == 0) {
+      state[0] = (state[0] ^ state[1]) * WORD_PRIME;
+      state[1] = 0;
+    }
   }
 
   /**
@@ -183,10 +229,7 @@ public final class Tokens {
     }
     // Polynomial rolling hash: O(1) per window instead of O(n); token hashes are already mixed,
     // so the polynomial only has to keep order, and a final mix spreads the bits.
-    long pn1 = 1;
-    for (int i = 1; i < n; i++) {
-      pn1 *= ROLL;
-    }
+    long pn1 = rollPower(n - 1);
     long[] out = new long[tokens.length - n + 1];
     long h = 0;
     for (int i = 0; i < n; i++) {
@@ -198,6 +241,15 @@ public final class Tokens {
       out[i] = mix(h ^ n);
     }
     return out;
+  }
+
+  /** {@code ROLL^e}: the weight of the token leaving a window of {@code e + 1}. */
+  static long rollPower(int e) {
+    long p = 1;
+    for (int i = 0; i < e; i++) {
+      p *= ROLL;
+    }
+    return p;
   }
 
   /** A hash of the whole token sequence: equal for texts that differ only in case, spacing or punctuation. */
@@ -223,10 +275,6 @@ public final class Tokens {
     z *= 0xc4ceb9fe1a85ec53L;
     z ^= z >>> 33;
     return z;
-  }
-
-  private static long fnvStep(long h, int cp) {
-    return (h ^ cp) * FNV_PRIME;
   }
 
   /**

@@ -214,8 +214,11 @@ class FilterJobTest {
 
     // Spark reads the same outputs.
     assertEquals(accepted.size(), SharedSpark.get().read().parquet(out.resolve("accepted").toString()).count());
-    Row first = SharedSpark.get().read().parquet(out.resolve("sft").toString()).select("messages").first();
-    assertEquals(2, first.getList(0).size());
+    // The default view is prompt-completion: the reasoning is in the completion only.
+    Row first = SharedSpark.get().read().parquet(out.resolve("sft").toString()).select("prompt", "completion", "reasoning", "messages").first();
+    assertTrue(first.getString(1).startsWith("<think>\n"), first.getString(1));
+    assertTrue(first.isNullAt(2));
+    assertEquals(0, first.getList(3).size());
 
     // stats.json: counts per reason and per source agree with the rows.
     JsonNode stats = Json.read(out.resolve("stats.json"));
