@@ -28,6 +28,14 @@ public final class PromptScreen {
     private static final long serialVersionUID = 1L;
   }
 
+  /**
+   * A prompt's inputs to the dedup, which depend on its text alone: the Spark job computes them in
+   * its scan tasks, so the driver, which must see every prompt at once, only runs the greedy pass.
+   *
+   * @param guard the normalized reference answer (near-duplicates must share it), or null
+   */
+  public record Hashed(String id, Deduplicator.Prepared hashes, String guard) {}
+
   private final FilterSettings settings;
   private final Decontaminator decontaminator;
 
@@ -37,45 +45,83 @@ public final class PromptScreen {
     this.decontaminator = decontaminator;
   }
 
-  /** Reasons per rejected prompt id; prompts not in the map pass. */
+  /** Reasons per rejected prompt id (contamination, then duplication); prompts not in the map pass. */
   public Map<String, List<String>> screen(Collection<PromptText> prompts) {
-    List<PromptText> sorted = new ArrayList<>(prompts);
-    sorted.sort(Comparator.comparing(PromptText::id));
-    Map<String, List<String>> out = new TreeMap<>();
-    FilterSettings.MinHash mh = settings.minhash();
-    Deduplicator dedup = settings.dedupPrompts()
-        ? new Deduplicator(mh.shingle(), MinHasher.classic(mh.numPerm()), mh.bands(), mh.promptJaccard()) : null;
-    // The per-prompt hashing (decontamination, MinHash) runs in parallel; the greedy dedup that
-    // depends on order runs after it, in id order.
-    List<PromptText> unique = new ArrayList<>(sorted.size());
-    for (PromptText p : sorted) {
-      if (unique.isEmpty() || !unique.get(unique.size() - 1).id().equals(p.id())) {
-        unique.add(p); // one row per trace upstream: the same prompt may come several times
-      }
-    }
+    List<PromptText> unique = uniqueById(prompts, PromptText::id);
+    Deduplicator hasher = settings.dedupPrompts() ? hasher(settings) : null;
+    Map<String, List<String>> dups = hasher != null
+        ? duplicates(unique.parallelStream().map(p -> hash(hasher, p)).toList()) : Map.of();
     List<Optional<String>> contamination = decontaminator == null ? null
         : unique.parallelStream().map(p -> decontaminator.contaminatedBy(p.problem())).toList();
-    List<Deduplicator.Prepared> prepared = dedup == null ? null
-        : unique.parallelStream().map(p -> dedup.prepare(Tokens.tokenHashes(p.problem()))).toList();
+    Map<String, List<String>> out = new TreeMap<>();
     for (int i = 0; i < unique.size(); i++) {
-      PromptText p = unique.get(i);
-      List<String> reasons = new ArrayList<>(1);
-      if (contamination != null) {
-        contamination.get(i).ifPresent(b -> reasons.add(Reasons.contaminated(b)));
-      }
-      if (dedup != null) {
-        String guard = p.referenceAnswer() == null ? null : Tokens.normalizedText(p.referenceAnswer());
-        Deduplicator.Outcome o = dedup.offer(prepared.get(i), guard);
-        if (o.kind() == Deduplicator.Kind.DUPLICATE) {
-          reasons.add(Reasons.DUPLICATE_PROMPT);
-        } else if (o.kind() == Deduplicator.Kind.NEAR_DUPLICATE) {
-          reasons.add(Reasons.NEAR_DUPLICATE_PROMPT);
-        }
-      }
+      String id = unique.get(i).id();
+      List<String> reasons = reasons(contamination == null ? Optional.empty() : contamination.get(i), dups.get(id));
       if (!reasons.isEmpty()) {
-        out.put(p.id(), List.copyOf(reasons));
+        out.put(id, reasons);
       }
     }
     return out;
+  }
+
+  /** A prompt's reasons: its contamination, then its duplication reasons (either may be absent). */
+  public static List<String> reasons(Optional<String> contaminatedBy, List<String> duplication) {
+    if (contaminatedBy.isEmpty()) {
+      return duplication == null ? List.of() : duplication;
+    }
+    List<String> r = new ArrayList<>(2);
+    r.add(Reasons.contaminated(contaminatedBy.get()));
+    if (duplication != null) {
+      r.addAll(duplication);
+    }
+    return List.copyOf(r);
+  }
+
+  /** The deduplicator the settings ask for over prompts (classic MinHash: prompts are short). */
+  private static Deduplicator promptDedup(FilterSettings settings) {
+    FilterSettings.MinHash mh = settings.minhash();
+    return new Deduplicator(mh.shingle(), MinHasher.classic(mh.numPerm()), mh.bands(), mh.promptJaccard());
+  }
+
+  /** A prompt's dedup hashes, with a deduplicator from {@link #hasher} (thread-safe; reuse one over many prompts). */
+  public static Hashed hash(Deduplicator hasher, PromptText p) {
+    String guard = p.referenceAnswer() == null ? null : Tokens.normalizedText(p.referenceAnswer());
+    return new Hashed(p.id(), hasher.prepare(Tokens.tokenHashes(p.problem())), guard);
+  }
+
+  /** A deduplicator whose {@link Deduplicator#prepare} gives the hashes {@link #duplicates} expects. */
+  public static Deduplicator hasher(FilterSettings settings) {
+    return promptDedup(settings);
+  }
+
+  /**
+   * Exact and near-duplicate prompts: taken in id order, so which member of a cluster survives
+   * (the smallest id) does not depend on how the input was sharded. A repeated id counts once.
+   */
+  public Map<String, List<String>> duplicates(Collection<Hashed> prompts) {
+    Deduplicator dedup = promptDedup(settings);
+    Map<String, List<String>> out = new TreeMap<>();
+    for (Hashed h : uniqueById(prompts, Hashed::id)) {
+      Deduplicator.Outcome o = dedup.offer(h.hashes(), h.guard());
+      if (o.kind() == Deduplicator.Kind.DUPLICATE) {
+        out.put(h.id(), List.of(Reasons.DUPLICATE_PROMPT));
+      } else if (o.kind() == Deduplicator.Kind.NEAR_DUPLICATE) {
+        out.put(h.id(), List.of(Reasons.NEAR_DUPLICATE_PROMPT));
+      }
+    }
+    return out;
+  }
+
+  /** Sorted by id, the first of each id kept (one row per trace upstream: the same prompt may come several times). */
+  private static <T> List<T> uniqueById(Collection<T> items, java.util.function.Function<T, String> id) {
+    List<T> sorted = new ArrayList<>(items);
+    sorted.sort(Comparator.comparing(id));
+    List<T> unique = new ArrayList<>(sorted.size());
+    for (T t : sorted) {
+      if (unique.isEmpty() || !id.apply(unique.get(unique.size() - 1)).equals(id.apply(t))) {
+        unique.add(t);
+      }
+    }
+    return unique;
   }
 }

@@ -1,9 +1,7 @@
 package dev.retort.filter.decontam;
 
 import dev.retort.filter.text.Tokens;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -16,10 +14,13 @@ import java.util.Optional;
  * reject innocent ones. An n-gram shared by several benchmarks is reported under the first in the
  * order given, so the reason is deterministic.
  */
-public final class Decontaminator {
+public final class Decontaminator implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   private final int n;
-  private final Map<Long, String> ngrams = new HashMap<>();
-  private final Map<Long, String> whole = new HashMap<>();
+  /** n-gram hash to the index in {@link #names} of the first benchmark holding it. */
+  private final LongIntTable ngrams = new LongIntTable();
+  /** whole-text hash to a benchmark index, likewise. */
+  private final LongIntTable whole = new LongIntTable();
   private final List<String> names;
 
   public Decontaminator(List<Benchmark> benchmarks, int n) {
@@ -28,19 +29,20 @@ public final class Decontaminator {
     }
     this.n = n;
     this.names = benchmarks.stream().map(Benchmark::name).toList();
-    for (Benchmark b : benchmarks) {
+    for (int bi = 0; bi < benchmarks.size(); bi++) {
+      Benchmark b = benchmarks.get(bi);
       for (String problem : b.problems()) {
         long[] t = Tokens.tokenHashes(problem);
         if (t.length == 0) {
           continue;
         }
-        whole.putIfAbsent(Tokens.windowHash(t, 0, t.length), b.name());
+        whole.putIfAbsent(Tokens.windowHash(t, 0, t.length), bi);
         if (b.match() == Benchmark.Match.WHOLE_TEXT) {
           continue;
         }
         if (t.length >= n) {
           for (long g : Tokens.ngramHashes(t, n)) {
-            ngrams.putIfAbsent(g, b.name());
+            ngrams.putIfAbsent(g, bi);
           }
         }
       }
@@ -53,15 +55,15 @@ public final class Decontaminator {
     if (t.length == 0) {
       return Optional.empty();
     }
-    String hit = whole.get(Tokens.windowHash(t, 0, t.length));
-    if (hit != null) {
-      return Optional.of(hit);
+    int hit = whole.get(Tokens.windowHash(t, 0, t.length));
+    if (hit >= 0) {
+      return Optional.of(names.get(hit));
     }
     if (t.length >= n) {
       for (long g : Tokens.ngramHashes(t, n)) {
         hit = ngrams.get(g);
-        if (hit != null) {
-          return Optional.of(hit);
+        if (hit >= 0) {
+          return Optional.of(names.get(hit));
         }
       }
     }

@@ -1,7 +1,6 @@
 package dev.retort.filter.job;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,12 +29,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -43,13 +38,9 @@ import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.unsafe.types.UTF8String;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -190,29 +181,33 @@ public final class FilterJob {
       String[] paths = scan.readable().stream().map(p -> p.toAbsolutePath().toString()).toArray(String[]::new);
       Dataset<Row> traces = spark.read().schema(TraceSchema.SPARK).parquet(paths);
       boolean decontaminate = s.decontamination().arithTest() || !BenchmarkSources.files(s.decontamination()).isEmpty();
-      boolean screen = decontaminate || s.dedupPrompts();
-      // The benchmark index is built on the driver while the executors scan the prompts: neither
-      // needs the other until the screen.
+      // The benchmark index is built on the driver while the executors scan the prompts; the
+      // judge tasks check each prompt against it (a prompt's contamination needs no other prompt).
       CompletableFuture<Decontaminator> decon = decontaminate
           ? CompletableFuture.supplyAsync(() -> decontaminator(s, arith, seed), DRIVER_POOL)
           : CompletableFuture.completedFuture(null);
-      PromptScan prompts;
+      PromptScan.Result prompts;
       Decontaminator index;
       try {
-        prompts = scanPrompts(traces, screen);
+        long s0 = System.nanoTime();
+        prompts = PromptScan.run(traces, s.dedupPrompts() ? s : null);
+        LOG.info("filter: {} prompts in {} input partitions, {} (scan {} ms)", prompts.distinct(), prompts.partitions(),
+            prompts.wholePrompts() ? "each prompt's rows together in one" : "some prompts split", (System.nanoTime() - s0) / 1_000_000);
       } finally {
         index = join(decon);
       }
-      Map<String, List<String>> promptReasons = screen ? screenPrompts(prompts.prompts(), index, s) : new HashMap<>();
+      Map<String, List<String>> duplicates = s.dedupPrompts() ? dedupPrompts(prompts, s) : new HashMap<>();
       // Reading the input as it is needs whole prompts per partition, and enough partitions to keep
       // every core busy (one big file would otherwise be judged by one task).
       int cores = spark.sparkContext().defaultParallelism();
       boolean byInput = grouping == Grouping.AUTO && prompts.wholePrompts()
           && prompts.partitions() >= Math.min(s.partitions(), cores);
       long t1 = System.nanoTime();
-      Broadcast<Map<String, List<String>>> b = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(promptReasons);
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      Broadcast<Map<String, List<String>>> b = jsc.broadcast(duplicates);
+      Broadcast<Decontaminator> bd = index == null ? null : jsc.broadcast(index);
       try {
-        List<PartitionReport> reports = byInput ? judge(traces, s, out, b, true) : null;
+        List<PartitionReport> reports = byInput ? judge(traces, s, out, b, bd, true) : null;
         if (reports != null && !disjoint(reports)) {
           // The projection said the partitions hold whole prompts and the judge pass saw otherwise
           // (Spark planned the two scans differently): its output is wrong, so redo it shuffled.
@@ -225,7 +220,7 @@ public final class FilterJob {
         if (reports == null) {
           LOG.info("filter: {}; shuffling by prompt id", byInput ? "regrouping"
               : prompts.wholePrompts() ? "fewer input partitions (" + prompts.partitions() + ") than cores" : "input partitions split prompts");
-          reports = judge(traces, s, out, b, false);
+          reports = judge(traces, s, out, b, bd, false);
           how = "shuffle";
         } else {
           how = "input";
@@ -238,6 +233,9 @@ public final class FilterJob {
             reports.stream().mapToLong(r -> r.totalNanos() - r.judgeNanos() - r.writeNanos()).sum() / 1_000_000);
       } finally {
         b.destroy();
+        if (bd != null) {
+          bd.destroy();
+        }
       }
     }
     salvage(scan, out.resolve(REJECTED).resolve("part-malformed.parquet"), stats);
@@ -254,11 +252,11 @@ public final class FilterJob {
    * shuffle by prompt id, sorted, makes them so.
    */
   private static List<PartitionReport> judge(Dataset<Row> traces, FilterSettings s, Path out,
-      Broadcast<Map<String, List<String>>> reasons, boolean asIs) {
+      Broadcast<Map<String, List<String>>> duplicates, Broadcast<Decontaminator> decontaminator, boolean asIs) {
     Dataset<Row> grouped = asIs ? traces.coalesce(s.partitions())
         : traces.repartition(s.partitions(), col("prompt_id")).sortWithinPartitions(col("prompt_id"), col("sample_index"));
     // Spark's internal rows go to the task: the decoder converts each column once, straight to its Java value.
-    return grouped.queryExecution().toRdd().toJavaRDD().mapPartitions(new JudgePartition(s, out.toString(), reasons)).collect();
+    return grouped.queryExecution().toRdd().toJavaRDD().mapPartitions(new JudgePartition(s, out.toString(), duplicates, decontaminator)).collect();
   }
 
   /** Whether every prompt was judged as one group: no prompt hash in two groups, in one task or across tasks. */
@@ -270,54 +268,6 @@ public final class FilterJob {
       }
     }
     return true;
-  }
-
-  /**
-   * The distinct prompts of the input (id, problem, reference; without text when {@code withText}
-   * is false), and whether every partition holds whole prompts with their rows together: distinct
-   * per partition then merged on the driver, so a prompt seen in two partitions shows as a repeat.
-   */
-  private record PromptScan(List<PromptScreen.PromptText> prompts, boolean wholePrompts, int partitions) {}
-
-  /** One partition's distinct prompts, and whether each prompt's rows came one after another (public for Spark's encoder). */
-  public record PartitionPrompts(List<PromptScreen.PromptText> prompts, boolean consecutive) implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
-  }
-
-  private static PromptScan scanPrompts(Dataset<Row> traces, boolean withText) {
-    long t0 = System.nanoTime();
-    Column none = lit(null).cast(DataTypes.StringType);
-    List<PartitionPrompts> parts = traces
-        .select(col("prompt_id"), withText ? col("problem") : none, withText ? col("reference_answer") : none)
-        .where(col("prompt_id").isNotNull())
-        // Spark's internal rows: a prompt's text is converted to Java once, not once per sample.
-        .queryExecution().toRdd().toJavaRDD()
-        .mapPartitions(FilterJob::distinctPrompts)
-        .collect();
-    Map<String, PromptScreen.PromptText> byId = new HashMap<>();
-    boolean whole = true;
-    for (PartitionPrompts p : parts) {
-      whole &= p.consecutive();
-      for (PromptScreen.PromptText t : p.prompts()) {
-        // Distinct within a partition, so a repeat here is a prompt that spans partitions.
-        PromptScreen.PromptText had = byId.putIfAbsent(t.id(), t);
-        if (had != null) {
-          whole = false;
-          if (had.problem() == null && t.problem() != null) {
-            byId.put(t.id(), t);
-          }
-        }
-      }
-    }
-    List<PromptScreen.PromptText> prompts = new ArrayList<>(byId.size());
-    for (PromptScreen.PromptText t : byId.values()) {
-      if (!withText || t.problem() != null) {
-        prompts.add(t);
-      }
-    }
-    LOG.info("filter: {} prompts in {} input partitions, {} (scan {} ms)", prompts.size(), parts.size(),
-        whole ? "each prompt's rows together in one" : "some prompts split", (System.nanoTime() - t0) / 1_000_000);
-    return new PromptScan(prompts, whole, parts.size());
   }
 
   /** A daemon thread for driver work done alongside a Spark job (the benchmark index). */
@@ -351,46 +301,13 @@ public final class FilterJob {
     }
   }
 
-  /** Decontamination and dedup across prompts: needs all prompts at once, so it runs on the driver. */
-  private static Map<String, List<String>> screenPrompts(List<PromptScreen.PromptText> prompts, Decontaminator decon,
-      FilterSettings s) {
+  /** Dedup across prompts: needs all prompts at once, so it runs on the driver, over hashes the scan tasks made. */
+  private static Map<String, List<String>> dedupPrompts(PromptScan.Result prompts, FilterSettings s) {
     long t0 = System.nanoTime();
-    Map<String, List<String>> reasons = new PromptScreen(s, decon).screen(prompts);
-    LOG.info("filter: {} of {} prompts rejected as contaminated or duplicate (screen {} ms)", reasons.size(),
-        prompts.size(), (System.nanoTime() - t0) / 1_000_000);
+    Map<String, List<String>> reasons = new PromptScreen(s, null).duplicates(prompts.prompts());
+    LOG.info("filter: {} of {} prompts rejected as duplicates (screen {} ms)", reasons.size(), prompts.prompts().size(),
+        (System.nanoTime() - t0) / 1_000_000);
     return new HashMap<>(reasons);
-  }
-
-  /**
-   * A partition's distinct prompts (the first row with a problem gives the text) and whether each
-   * prompt's rows were consecutive: the condition for judging it without a shuffle. Rows without a
-   * problem are malformed and never grouped, but they still count here (conservative).
-   */
-  private static Iterator<PartitionPrompts> distinctPrompts(Iterator<InternalRow> rows) {
-    Map<String, PromptScreen.PromptText> seen = new LinkedHashMap<>();
-    Set<String> ended = new HashSet<>();
-    UTF8String lastRaw = null;
-    PromptScreen.PromptText cur = null;
-    boolean consecutive = true;
-    while (rows.hasNext()) {
-      InternalRow r = rows.next();
-      UTF8String raw = r.getUTF8String(0);
-      if (!raw.equals(lastRaw)) {
-        String id = raw.toString();
-        if (cur != null) {
-          ended.add(cur.id());
-        }
-        consecutive &= !ended.contains(id);
-        lastRaw = raw.clone(); // rows are reused buffers
-        cur = seen.computeIfAbsent(id, k -> new PromptScreen.PromptText(k, null, null));
-      }
-      if (cur.problem() == null && !r.isNullAt(1)) {
-        cur = new PromptScreen.PromptText(cur.id(), r.getUTF8String(1).toString(),
-            r.isNullAt(2) ? null : r.getUTF8String(2).toString());
-        seen.put(cur.id(), cur);
-      }
-    }
-    return List.of(new PartitionPrompts(new ArrayList<>(seen.values()), consecutive)).iterator();
   }
 
   /**

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.format.converter.ParquetMetadataConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.schema.MessageType;
@@ -55,11 +57,20 @@ record InputScan(List<Path> readable, Map<Path, List<String>> conflicting, List<
     List<Path> readable = new ArrayList<>();
     Map<Path, List<String>> conflicting = new LinkedHashMap<>();
     List<Path> unreadable = new ArrayList<>();
-    for (Path f : files) {
-      MessageType schema;
-      try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(f))) {
-        schema = r.getFooter().getFileMetaData().getSchema();
+    // Only each file's schema: the row-group metadata is skipped (Spark's tasks read it), and the
+    // footers are read in parallel (one after another this was a tenth of the job on 8 files).
+    ParquetReadOptions options = ParquetReadOptions.builder().withMetadataFilter(ParquetMetadataConverter.SKIP_ROW_GROUPS).build();
+    List<MessageType> schemas = files.parallelStream().map(f -> {
+      try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(f), options)) {
+        return r.getFooter().getFileMetaData().getSchema();
       } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    }).toList();
+    for (int i = 0; i < files.size(); i++) {
+      Path f = files.get(i);
+      MessageType schema = schemas.get(i);
+      if (schema == null) {
         unreadable.add(f);
         continue;
       }

@@ -5,10 +5,13 @@ import dev.retort.core.data.Trace;
 import dev.retort.core.data.Verdict;
 import dev.retort.core.io.Json;
 import dev.retort.filter.FilterSettings;
+import dev.retort.filter.PromptScreen;
 import dev.retort.filter.SftView;
 import dev.retort.filter.TraceDecoder;
 import dev.retort.filter.TraceJudge;
+import dev.retort.filter.decontam.Decontaminator;
 import dev.retort.filter.text.Tokens;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +21,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -25,6 +29,8 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * The Spark task: rows of a partition arrive with each prompt's traces consecutive (sorted after
@@ -38,12 +44,19 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
   private static final long serialVersionUID = 1L;
   private final FilterSettings settings;
   private final String outDir;
-  private final Broadcast<Map<String, List<String>>> promptReasons;
+  private final Broadcast<Map<String, List<String>>> duplicates;
+  private final Broadcast<Decontaminator> decontaminator;
 
-  JudgePartition(FilterSettings settings, String outDir, Broadcast<Map<String, List<String>>> promptReasons) {
+  /**
+   * @param duplicates prompt-level reasons from the driver's dedup, by prompt id
+   * @param decontaminator the benchmark index, or null for no decontamination
+   */
+  JudgePartition(FilterSettings settings, String outDir, Broadcast<Map<String, List<String>>> duplicates,
+      Broadcast<Decontaminator> decontaminator) {
     this.settings = settings;
     this.outDir = outDir;
-    this.promptReasons = promptReasons;
+    this.duplicates = duplicates;
+    this.decontaminator = decontaminator;
   }
 
   @Override
@@ -55,7 +68,8 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
   private final class Shard {
     private final int part;
     private final TraceJudge judge = new TraceJudge(settings);
-    private final Map<String, List<String>> reasons = promptReasons.value();
+    private final Map<String, List<String>> dups = duplicates.value();
+    private final Decontaminator decon = decontaminator == null ? null : decontaminator.value();
     private final FilterStats stats = new FilterStats();
     private final List<Map<String, Object>> promptRows = new ArrayList<>();
     private final ShardWriter<Verdict> accepted;
@@ -70,9 +84,10 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
       this.part = part;
       String name = String.format("part-%05d.parquet", part);
       Path out = Path.of(outDir);
-      accepted = new ShardWriter<>(out.resolve(FilterJob.ACCEPTED).resolve(name), ContractRows.VERDICT);
-      rejected = new ShardWriter<>(out.resolve(FilterJob.REJECTED).resolve(name), ContractRows.VERDICT);
-      sft = new ShardWriter<>(out.resolve(FilterJob.SFT).resolve(name), ContractRows.SFT);
+      RecyclingAllocator buffers = new RecyclingAllocator(64L << 20);
+      accepted = new ShardWriter<>(out.resolve(FilterJob.ACCEPTED).resolve(name), ContractRows.VERDICT, buffers);
+      rejected = new ShardWriter<>(out.resolve(FilterJob.REJECTED).resolve(name), ContractRows.VERDICT, buffers);
+      sft = new ShardWriter<>(out.resolve(FilterJob.SFT).resolve(name), ContractRows.SFT, buffers);
     }
 
     PartitionReport run(Iterator<InternalRow> rows) {
@@ -125,7 +140,8 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
       promptHashes[groups++] = promptHash(id);
       // Sample order, as after the shuffle's sort: the verdicts must not depend on how rows arrived.
       group.sort(BY_SAMPLE);
-      List<String> promptReasonsOf = reasons.getOrDefault(id, List.of());
+      List<String> promptReasonsOf = PromptScreen.reasons(
+          decon == null ? Optional.empty() : decon.contaminatedBy(group.get(0).problem()), dups.get(id));
       long t0 = System.nanoTime();
       List<Verdict> verdicts = judge.judge(group, promptReasonsOf);
       long t1 = System.nanoTime();
@@ -197,7 +213,7 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
       }
       DataType t = TYPES[i];
       if (t == DataTypes.StringType) {
-        return row.getUTF8String(i).toString();
+        return string(row.getUTF8String(i));
       } else if (t == DataTypes.IntegerType) {
         return row.getInt(i);
       } else if (t == DataTypes.LongType) {
@@ -206,6 +222,19 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
         return row.getDouble(i);
       }
       return row.get(i, t);
+    }
+
+    /**
+     * The Java string of a UTF-8 value, decoded where it lies: UTF8String.toString copies the bytes
+     * out first, and that copy of every text column was a fifth of reading a trace.
+     */
+    static String string(UTF8String u) {
+      Object base = u.getBaseObject();
+      if (base instanceof byte[] bytes) {
+        long offset = u.getBaseOffset() - Platform.BYTE_ARRAY_OFFSET;
+        return new String(bytes, (int) offset, u.numBytes(), StandardCharsets.UTF_8);
+      }
+      return u.toString();
     }
   }
 }

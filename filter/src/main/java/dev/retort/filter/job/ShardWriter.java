@@ -8,6 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroSchemaConverter;
+import org.apache.parquet.bytes.ByteBufferAllocator;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
@@ -42,9 +43,13 @@ final class ShardWriter<T> implements AutoCloseable {
   private ParquetWriter<T> writer;
   private long count;
 
-  ShardWriter(Path file, ContractRows.Writer<T> rows) {
+  private final ByteBufferAllocator allocator;
+
+  /** @param allocator page buffers (one per task, shared by its writers; see {@link RecyclingAllocator}) */
+  ShardWriter(Path file, ContractRows.Writer<T> rows, ByteBufferAllocator allocator) {
     this.file = file;
     this.rows = rows;
+    this.allocator = allocator;
   }
 
   void write(T row) {
@@ -73,6 +78,7 @@ final class ShardWriter<T> implements AutoCloseable {
     Builder<T> b = new Builder<>(new LocalOutputFile(tmp), new Support<>(schema, rows))
         .withConf(conf)
         .withCompressionCodec(CompressionCodecName.SNAPPY)
+        .withAllocator(allocator)
         .withWriteMode(ParquetFileWriter.Mode.OVERWRITE);
     for (String column : NO_DICTIONARY) {
       b = b.withDictionaryEncoding(column, false);

@@ -1,6 +1,9 @@
 package dev.retort.filter.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retort.core.data.AnswerType;
 import dev.retort.core.data.SamplingParams;
@@ -42,7 +45,7 @@ class ShardWriterTest {
       throws Exception {
     Path ours = dir.resolve("ours.parquet");
     Path theirs = dir.resolve("avro.parquet");
-    ShardWriter<T> w = new ShardWriter<>(ours, rows);
+    ShardWriter<T> w = new ShardWriter<>(ours, rows, new RecyclingAllocator(1L << 20));
     values.forEach(w::write);
     w.close();
     ParquetIO.write(theirs, codec, values);
@@ -59,6 +62,60 @@ class ShardWriterTest {
   @Test
   void verdictsMatchTheCodecsFiles() throws Exception {
     sameAsCodec(dir.resolve("v"), ContractRows.VERDICT, Codecs.VERDICT, VERDICTS);
+  }
+
+  /**
+   * Three writers of one task share the recycling allocator, interleaved, over many pages of long
+   * random texts: a page buffer handed out while another writer still held it would show as a
+   * changed row.
+   */
+  @Test
+  void writersSharingRecycledBuffersKeepEveryRow() throws Exception {
+    RecyclingAllocator buffers = new RecyclingAllocator(64L << 20);
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+    List<List<Verdict>> expected = List.of(new java.util.ArrayList<>(), new java.util.ArrayList<>(), new java.util.ArrayList<>());
+    List<ShardWriter<Verdict>> writers = new java.util.ArrayList<>();
+    for (int w = 0; w < 3; w++) {
+      writers.add(new ShardWriter<>(dir.resolve("shared-" + w + ".parquet"), ContractRows.VERDICT, buffers));
+    }
+    for (int i = 0; i < 6000; i++) {
+      StringBuilder text = new StringBuilder();
+      for (int c = rnd.nextInt(50, 3000); c > 0; c--) {
+        text.append((char) rnd.nextInt(32, 127));
+      }
+      Verdict v = new Verdict(TestTraces.trace("p-" + i, i % 7, "problem " + i, Integer.toString(i), text.toString(),
+          "\\boxed{" + i + "}"), i % 3 == 0, Integer.toString(i), i % 3 == 0 ? List.of() : List.of("incorrect"));
+      int w = rnd.nextInt(3);
+      writers.get(w).write(v);
+      expected.get(w).add(v);
+    }
+    for (ShardWriter<Verdict> w : writers) {
+      w.close();
+    }
+    assertTrue(buffers.pooledBytes() > 0, "page buffers were recycled");
+    for (int w = 0; w < 3; w++) {
+      assertEquals(expected.get(w), ParquetIO.read(dir.resolve("shared-" + w + ".parquet"), Codecs.VERDICT), "writer " + w);
+    }
+  }
+
+  @Test
+  void recyclingAllocatorNeverHandsOutOneBufferTwice() {
+    RecyclingAllocator a = new RecyclingAllocator(1L << 20);
+    java.nio.ByteBuffer b = a.allocate(1024);
+    b.put((byte) 7);
+    a.release(b);
+    a.release(b); // released twice: pooled once
+    java.nio.ByteBuffer again = a.allocate(1024);
+    assertSame(b, again);
+    assertEquals(0, again.position());
+    assertEquals(1024, again.limit());
+    assertNotSame(b, a.allocate(1024));
+    a.release(java.nio.ByteBuffer.wrap(new byte[2048], 0, 100).slice()); // a slice: not pooled
+    assertEquals(0, a.pooledBytes());
+    RecyclingAllocator small = new RecyclingAllocator(1500);
+    small.release(java.nio.ByteBuffer.allocate(1024));
+    small.release(java.nio.ByteBuffer.allocate(1024)); // over the cap: dropped
+    assertEquals(1024, small.pooledBytes());
   }
 
   @Test
