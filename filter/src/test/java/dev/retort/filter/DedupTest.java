@@ -1,5 +1,6 @@
 package dev.retort.filter;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,6 +64,23 @@ class DedupTest {
       }
       // Standard error of the estimate with k = 256 is at most 0.5/sqrt(256) = 0.031.
       assertTrue(worst < 0.12, "MinHash estimate off by " + worst);
+    }
+  }
+
+  @Test
+  void signatureFromTokenWindowsEqualsSignatureOfShingles() {
+    SplittableRandom rnd = new SplittableRandom(11);
+    for (MinHasher h : List.of(MinHasher.onePermutation(128), MinHasher.classic(64))) {
+      for (int len : new int[] {0, 1, 4, 5, 6, 40, 300}) {
+        long[] tokens = new long[len];
+        for (int i = 0; i < len; i++) {
+          tokens[i] = dev.retort.filter.text.Tokens.textHash("w" + rnd.nextInt(20));
+        }
+        for (int n : new int[] {1, 5}) {
+          assertArrayEquals(h.signature(dev.retort.filter.text.Tokens.ngramHashes(tokens, n)), h.signatureOfNgrams(tokens, n),
+              "len " + len + " n " + n);
+        }
+      }
     }
   }
 

@@ -36,6 +36,8 @@ public final class Deduplicator {
   private final List<long[]> keptBandKeys = new ArrayList<>();
   private final Map<Long, Integer> exact = new HashMap<>();
   private final List<long[]> keptGrams = new ArrayList<>();
+  /** Tokens of kept texts offered as tokens, whose shingle hashes are computed on first use (else null). */
+  private final List<long[]> keptTokens = new ArrayList<>();
   /** Sorted shingle sets of kept texts, built on first use. */
   private final List<ShingleSet> keptSets = new ArrayList<>();
   private final List<String> keptGuards = new ArrayList<>();
@@ -88,7 +90,13 @@ public final class Deduplicator {
       offered++;
       return new Outcome(Kind.DUPLICATE, dup);
     }
-    return offer(prepare(h, tokens), guard);
+    if (!near) {
+      return offer(new Prepared(h, null, null), guard);
+    }
+    // The signature straight from the token windows: the shingle hashes themselves are needed only
+    // to verify a candidate, which for most texts never happens.
+    long[] keys = LshIndex.bandKeys(hasher.signatureOfNgrams(tokens, shingle), bands);
+    return offer(new Prepared(h, null, keys), tokens, guard);
   }
 
   /**
@@ -111,6 +119,14 @@ public final class Deduplicator {
   public record Prepared(long exactHash, long[] grams, long[] bandKeys) {}
 
   public Outcome offer(Prepared p, String guard) {
+    return offer(p, null, guard);
+  }
+
+  /**
+   * @param p hashes; its shingle hashes may be null when {@code tokens} are given, and are then
+   *     computed from them only if a candidate needs verifying
+   */
+  private Outcome offer(Prepared p, long[] tokens, String guard) {
     int id = offered++;
     Integer dup = exact.get(p.exactHash());
     if (dup != null) {
@@ -125,7 +141,7 @@ public final class Deduplicator {
           continue;
         }
         if (set == null) {
-          set = ShingleSet.ofHashes(p.grams());
+          set = ShingleSet.ofHashes(p.grams() != null ? p.grams() : Tokens.ngramHashes(tokens, shingle));
         }
         if (set.jaccard(keptSet(c)) >= threshold) {
           return new Outcome(Kind.NEAR_DUPLICATE, keptIndexes.get(c));
@@ -135,6 +151,7 @@ public final class Deduplicator {
     int slot = keptSets.size();
     keptIndexes.add(id);
     keptGrams.add(p.grams());
+    keptTokens.add(p.grams() == null ? tokens : null);
     keptSets.add(set);
     keptGuards.add(guard);
     exact.put(p.exactHash(), id);
@@ -174,7 +191,8 @@ public final class Deduplicator {
   private ShingleSet keptSet(int slot) {
     ShingleSet s = keptSets.get(slot);
     if (s == null) {
-      s = ShingleSet.ofHashes(keptGrams.get(slot));
+      long[] grams = keptGrams.get(slot);
+      s = ShingleSet.ofHashes(grams != null ? grams : Tokens.ngramHashes(keptTokens.get(slot), shingle));
       keptSets.set(slot, s);
     }
     return s;

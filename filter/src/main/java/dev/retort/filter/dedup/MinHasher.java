@@ -99,10 +99,37 @@ public final class MinHasher {
     for (long s : shingles) {
       long h = Tokens.mix(s ^ SEED);
       int bin = (int) (((h >>> 32) * k) >>> 32);
-      long v = h & 0xffffffffL;
-      if (v < sig[bin]) {
-        sig[bin] = v;
+      // A conditional move: whether a bin's minimum changes is random, and the branch mispredicted.
+      sig[bin] = Math.min(sig[bin], h & 0xffffffffL);
+    }
+    densify(sig);
+    return sig;
+  }
+
+  /**
+   * {@code signature(Tokens.ngramHashes(tokens, n))}, equal to it, without the array of n-gram
+   * hashes: one-permutation hashing takes each window's hash as the rolling hash gives it.
+   */
+  public long[] signatureOfNgrams(long[] tokens, int n) {
+    if (mulLo != null || tokens.length < n) {
+      return signature(Tokens.ngramHashes(tokens, n));
+    }
+    long[] sig = new long[k];
+    Arrays.fill(sig, EMPTY);
+    long pn1 = Tokens.rollPower(n - 1);
+    long h = 0;
+    for (int i = 0; i < n; i++) {
+      h = h * Tokens.ROLL + tokens[i];
+    }
+    int windows = tokens.length - n + 1;
+    for (int i = 0; ; i++) {
+      long g = Tokens.mix(Tokens.mix(h ^ n) ^ SEED); // ngramHashes' value, then signature's own mix
+      int bin = (int) (((g >>> 32) * k) >>> 32);
+      sig[bin] = Math.min(sig[bin], g & 0xffffffffL);
+      if (i + 1 == windows) {
+        break;
       }
+      h = (h - tokens[i] * pn1) * Tokens.ROLL + tokens[i + n];
     }
     densify(sig);
     return sig;

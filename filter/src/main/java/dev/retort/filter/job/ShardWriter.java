@@ -32,10 +32,13 @@ final class ShardWriter<T> implements AutoCloseable {
    * trying one first hashes and compares every value (a fifth of the write time). Column paths.
    */
   private static final String[] NO_DICTIONARY = {"prompt_id", "problem", "prompt", "reasoning", "answer", "completion",
-      "error", "messages.list.element.content"};
-  /** Free text: min/max statistics of it help no reader, and Parquet would compare every value and keep whole texts in the footer. */
+      "error", "messages.list.element.content",
+      // One value per prompt or nearly per trace: a dictionary of them is as large as the values,
+      // and each value cost a hash lookup and a fallback check (a fifth of the writers' time).
+      "reference_answer", "extracted", "prompt_tokens", "completion_tokens", "latency_ms", "seed"};
+  /** Free text and answers: min/max statistics of them help no reader, and Parquet would compare every value and keep whole texts in the footer. */
   private static final String[] NO_STATISTICS = {"problem", "prompt", "reasoning", "answer", "completion", "error",
-      "messages.list.element.content"};
+      "messages.list.element.content", "reference_answer", "extracted"};
   private static final String AVRO_SCHEMA_KEY = "parquet.avro.schema";
   private final Path file;
   private final ContractRows.Writer<T> rows;

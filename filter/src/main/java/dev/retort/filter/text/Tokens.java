@@ -19,8 +19,8 @@ import java.util.List;
  * an allocation per word.
  */
 public final class Tokens {
-  /** The rolling hash's base (odd, so the polynomial is invertible mod 2^64). */
-  static final long ROLL = 0x9E3779B97F4A7C15L | 1;
+  /** The rolling hash's base (odd, so the polynomial is invertible mod 2^64); public for code that rolls windows itself. */
+  public static final long ROLL = 0x9E3779B97F4A7C15L | 1;
 
   private Tokens() {}
 
@@ -244,7 +244,7 @@ public final class Tokens {
   }
 
   /** {@code ROLL^e}: the weight of the token leaving a window of {@code e + 1}. */
-  static long rollPower(int e) {
+  public static long rollPower(int e) {
     long p = 1;
     for (int i = 0; i < e; i++) {
       p *= ROLL;
