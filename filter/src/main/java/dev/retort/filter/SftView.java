@@ -12,7 +12,12 @@ public final class SftView {
   private SftView() {}
 
   public static SftExample of(Trace t, FilterSettings settings) {
-    SftExample all = SftExample.of(t.promptId(), t.sampleIndex(), t.source(), settings.userPrompt(t.problem()), t.reasoning(), t.answer());
+    return of(t, settings, settings.userPrompt(t.problem()));
+  }
+
+  /** As {@link #of(Trace, FilterSettings)} with the user turn already made ({@code settings.userPrompt(t.problem())}). */
+  public static SftExample of(Trace t, FilterSettings settings, String userPrompt) {
+    SftExample all = SftExample.of(t.promptId(), t.sampleIndex(), t.source(), userPrompt, t.reasoning(), t.answer());
     return switch (settings.sftFormat()) {
       case ALL -> all;
       case MESSAGES -> new SftExample(all.promptId(), all.sampleIndex(), all.source(), all.prompt(), null, null,

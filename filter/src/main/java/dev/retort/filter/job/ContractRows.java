@@ -119,9 +119,30 @@ final class ContractRows {
   /** Field writes on a record consumer; a null optional field is simply not written (Parquet's null). */
   static final class Out {
     private final RecordConsumer c;
+    /**
+     * The last string written to each field and its bytes: a prompt's samples share their prompt
+     * columns as one String (the job's reader reuses them), so each is encoded once per prompt.
+     * By identity: equal strings that are different objects are simply encoded again.
+     */
+    private final String[] lastString = new String[32];
+    private final Binary[] lastBinary = new Binary[32];
 
     Out(RecordConsumer c) {
       this.c = c;
+    }
+
+    /** The field's bytes, reused when the same String was written to it last. */
+    private Binary encode(int index, String value) {
+      if (index < lastString.length) {
+        if (lastString[index] == value) {
+          return lastBinary[index];
+        }
+        Binary b = utf8(value);
+        lastString[index] = value;
+        lastBinary[index] = b;
+        return b;
+      }
+      return utf8(value);
     }
 
     RecordConsumer consumer() {
@@ -130,7 +151,7 @@ final class ContractRows {
 
     void string(int index, String name, String value) {
       if (value != null) {
-        binary(index, name, utf8(value));
+        binary(index, name, encode(index, value));
       }
     }
 
@@ -139,7 +160,7 @@ final class ContractRows {
       if (value == null) {
         throw new IllegalArgumentException("null value for required field " + name);
       }
-      Binary b = utf8(value);
+      Binary b = encode(index, value);
       binary(index, name, b);
       return b;
     }

@@ -144,7 +144,8 @@ public final class FilterJob {
     Path abs = output.toAbsolutePath().normalize();
     Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + UUID.randomUUID());
     try {
-      Judged judged = filterInto(spark, s, arith, seed, input, tmp, grouping);
+      Judged judged = withInputSplits(spark, 2 * spark.sparkContext().defaultParallelism(),
+          () -> filterInto(spark, s, arith, seed, input, tmp, grouping));
       FilterStats stats = judged.stats();
       Map<String, Object> statsJson = stats.toJson();
       statsJson.put("grouping", judged.grouping());
@@ -165,6 +166,31 @@ public final class FilterJob {
       throw new UncheckedIOException("cannot write " + tmp + ": " + e.getMessage(), e);
     } finally {
       StageOutput.deleteTree(tmp);
+    }
+  }
+
+  private static final String MIN_PARTITION_NUM = "spark.sql.files.minPartitionNum";
+
+  /**
+   * Runs {@code body} with Spark reading the input in at least {@code splits} partitions (two per
+   * core), then restores the session's setting. By default Spark packs small files into one
+   * partition per core, and the judge pass is one task per partition: a task slowed by a GC pause
+   * or a larger file then held the whole job while the other core idled (measured: tasks of 1.0 and
+   * 1.3 s; with two per core, four tasks within 0.07 s of each other). Only this job's reads: the
+   * session is the caller's.
+   */
+  private static <T> T withInputSplits(SparkSession spark, int splits, java.util.function.Supplier<T> body) {
+    org.apache.spark.sql.RuntimeConfig conf = spark.conf();
+    String before = conf.contains(MIN_PARTITION_NUM) ? conf.get(MIN_PARTITION_NUM) : null;
+    conf.set(MIN_PARTITION_NUM, Integer.toString(splits));
+    try {
+      return body.get();
+    } finally {
+      if (before == null) {
+        conf.unset(MIN_PARTITION_NUM);
+      } else {
+        conf.set(MIN_PARTITION_NUM, before);
+      }
     }
   }
 

@@ -30,6 +30,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.array.ByteArrayMethods;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
@@ -129,6 +130,18 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
       }
     }
 
+    private String lastProblem;
+    private String lastPrompt;
+
+    /** The SFT prompt of a problem: one String for a prompt's samples, so the writer encodes it once. */
+    private String userPrompt(String problem) {
+      if (problem != lastProblem) {
+        lastProblem = problem;
+        lastPrompt = settings.userPrompt(problem);
+      }
+      return lastPrompt;
+    }
+
     private void flush(List<Trace> group) {
       if (group.isEmpty()) {
         return;
@@ -150,7 +163,7 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
       for (Verdict v : verdicts) {
         if (v.accepted()) {
           accepted.write(v);
-          sft.write(SftView.of(v.trace(), settings));
+          sft.write(SftView.of(v.trace(), settings, userPrompt(v.trace().problem())));
           kept++;
         } else {
           rejected.write(v);
@@ -195,15 +208,29 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
     private static final Map<String, Integer> INDEX = new HashMap<>();
     private static final DataType[] TYPES = new DataType[TraceSchema.SPARK.size()];
 
+    /**
+     * Columns that hold one value per prompt, or few values: consecutive rows (a prompt's samples)
+     * repeat them, so the last value is kept and reused when the bytes are equal. A comparison of
+     * bytes is cheaper than decoding a string, and the samples then share one String, which the
+     * writers encode once ({@link ContractRows}).
+     */
+    private static final boolean[] REPEATING = new boolean[TraceSchema.SPARK.size()];
+
     static {
       StructField[] f = TraceSchema.SPARK.fields();
       for (int i = 0; i < f.length; i++) {
         INDEX.put(f[i].name(), i);
         TYPES[i] = f[i].dataType();
       }
+      for (String c : new String[] {"prompt_id", "teacher_id", "source", "problem", "reference_answer", "answer_type",
+          "finish_reason"}) {
+        REPEATING[INDEX.get(c)] = true;
+      }
     }
 
     InternalRow row;
+    private final byte[][] lastBytes = new byte[TYPES.length][];
+    private final String[] lastValue = new String[TYPES.length];
 
     @Override
     public Object get(String column) {
@@ -213,7 +240,7 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
       }
       DataType t = TYPES[i];
       if (t == DataTypes.StringType) {
-        return string(row.getUTF8String(i));
+        return REPEATING[i] ? repeating(i, row.getUTF8String(i)) : string(row.getUTF8String(i));
       } else if (t == DataTypes.IntegerType) {
         return row.getInt(i);
       } else if (t == DataTypes.LongType) {
@@ -222,6 +249,17 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
         return row.getDouble(i);
       }
       return row.get(i, t);
+    }
+
+    private String repeating(int i, UTF8String u) {
+      byte[] last = lastBytes[i];
+      if (last != null && last.length == u.numBytes()
+          && ByteArrayMethods.arrayEquals(last, Platform.BYTE_ARRAY_OFFSET, u.getBaseObject(), u.getBaseOffset(), last.length)) {
+        return lastValue[i];
+      }
+      lastBytes[i] = u.getBytes();
+      lastValue[i] = new String(lastBytes[i], StandardCharsets.UTF_8);
+      return lastValue[i];
     }
 
     /**
