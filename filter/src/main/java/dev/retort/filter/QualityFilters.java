@@ -51,11 +51,12 @@ public final class QualityFilters {
       f.add(t -> t.completionTokens() > s.maxCompletionTokens() ? Optional.of(Reasons.TOO_MANY_TOKENS) : Optional.empty());
     }
     if (s.maxMixedScriptShare() <= 1) {
+      ProblemScript script = new ProblemScript();
       f.add(t -> {
         if (t.reasoning() == null) {
           return Optional.empty();
         }
-        double share = ScriptMix.foreignShare(t.reasoning(), ScriptMix.dominantScript(t.problem()));
+        double share = ScriptMix.foreignShare(t.reasoning(), script.of(t.problem()));
         return share > s.maxMixedScriptShare() ? Optional.of(Reasons.LANGUAGE_MIXING) : Optional.empty();
       });
     }
@@ -71,6 +72,20 @@ public final class QualityFilters {
       });
     }
     return new QualityFilters(f, tokens);
+  }
+
+  /** The dominant script of the last problem, by identity: a prompt's samples share one problem string. */
+  private static final class ProblemScript {
+    private String problem;
+    private Character.UnicodeScript script;
+
+    Character.UnicodeScript of(String p) {
+      if (p != problem || problem == null) {
+        problem = p;
+        script = ScriptMix.dominantScript(p);
+      }
+      return script;
+    }
   }
 
   /** The token hashes of a text, shared with the filters (the same reasoning is tokenized once). */
