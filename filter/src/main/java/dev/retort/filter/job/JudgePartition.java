@@ -85,7 +85,7 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
       this.part = part;
       String name = String.format("part-%05d.parquet", part);
       Path out = Path.of(outDir);
-      RecyclingAllocator buffers = new RecyclingAllocator(64L << 20);
+      RecyclingAllocator buffers = RecyclingAllocator.SHARED;
       accepted = new ShardWriter<>(out.resolve(FilterJob.ACCEPTED).resolve(name), ContractRows.VERDICT, buffers);
       rejected = new ShardWriter<>(out.resolve(FilterJob.REJECTED).resolve(name), ContractRows.VERDICT, buffers);
       sft = new ShardWriter<>(out.resolve(FilterJob.SFT).resolve(name), ContractRows.SFT, buffers);

@@ -11,9 +11,19 @@ import org.apache.parquet.bytes.ByteBufferAllocator;
  * slab by slab and releases them all at every page, so with the default allocator a task zeroed
  * and collected its whole output several times over (a fifth of the writers' time in the filter
  * job). Released buffers are kept, up to {@code maxPooledBytes}, and handed out again for the same
- * size. Not thread-safe: one per task, shared by the task's writers.
+ * size.
+ *
+ * <p>Thread-safe, and meant to be shared by every writer of a JVM ({@link #SHARED}): parquet-java
+ * 1.16 builds every writer's value writers through one static factory
+ * ({@code ParquetProperties.DEFAULT_VALUES_WRITER_FACTORY}) that keeps the properties, allocator
+ * included, of the writer initialized last, so writers opened at the same time in two Spark tasks
+ * use each other's allocator. (A per-task pool failed that way: a concurrent modification in
+ * about one run of the filter tests in three.)
  */
 final class RecyclingAllocator implements ByteBufferAllocator {
+  /** The pool of this JVM's filter tasks. */
+  static final RecyclingAllocator SHARED = new RecyclingAllocator(128L << 20);
+
   private final long maxPooledBytes;
   private final Map<Integer, ArrayDeque<ByteBuffer>> free = new HashMap<>();
   /** The buffers in {@link #free}, by identity: a buffer released twice must not be handed out twice. */
@@ -25,7 +35,7 @@ final class RecyclingAllocator implements ByteBufferAllocator {
   }
 
   @Override
-  public ByteBuffer allocate(int size) {
+  public synchronized ByteBuffer allocate(int size) {
     ArrayDeque<ByteBuffer> q = free.get(size);
     ByteBuffer b = q == null ? null : q.pollLast();
     if (b == null) {
@@ -38,7 +48,7 @@ final class RecyclingAllocator implements ByteBufferAllocator {
   }
 
   @Override
-  public void release(ByteBuffer b) {
+  public synchronized void release(ByteBuffer b) {
     if (b.isDirect() || b.isReadOnly() || !b.hasArray() || b.arrayOffset() != 0 || b.capacity() != b.array().length) {
       return; // not one of ours (a slice or a wrapped array): leave it to the collector
     }
@@ -55,7 +65,7 @@ final class RecyclingAllocator implements ByteBufferAllocator {
   }
 
   /** Bytes held for reuse (for tests). */
-  long pooledBytes() {
+  synchronized long pooledBytes() {
     return pooledBytes;
   }
 }

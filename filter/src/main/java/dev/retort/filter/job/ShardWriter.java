@@ -48,7 +48,7 @@ final class ShardWriter<T> implements AutoCloseable {
 
   private final ByteBufferAllocator allocator;
 
-  /** @param allocator page buffers (one per task, shared by its writers; see {@link RecyclingAllocator}) */
+  /** @param allocator page buffers (thread-safe: parquet-java may hand it to other writers; see {@link RecyclingAllocator}) */
   ShardWriter(Path file, ContractRows.Writer<T> rows, ByteBufferAllocator allocator) {
     this.file = file;
     this.rows = rows;
