@@ -77,21 +77,19 @@ public final class PromptScreen {
     return List.copyOf(r);
   }
 
-  /** The deduplicator the settings ask for over prompts (classic MinHash: prompts are short). */
-  private static Deduplicator promptDedup(FilterSettings settings) {
-    FilterSettings.MinHash mh = settings.minhash();
-    return new Deduplicator(mh.shingle(), MinHasher.classic(mh.numPerm()), mh.bands(), mh.promptJaccard());
-  }
-
   /** A prompt's dedup hashes, with a deduplicator from {@link #hasher} (thread-safe; reuse one over many prompts). */
   public static Hashed hash(Deduplicator hasher, PromptText p) {
     String guard = p.referenceAnswer() == null ? null : Tokens.normalizedText(p.referenceAnswer());
     return new Hashed(p.id(), hasher.prepare(Tokens.tokenHashes(p.problem())), guard);
   }
 
-  /** A deduplicator whose {@link Deduplicator#prepare} gives the hashes {@link #duplicates} expects. */
+  /**
+   * The deduplicator the settings ask for over prompts (classic MinHash: prompts are short); its
+   * {@link Deduplicator#prepare} gives the hashes {@link #duplicates} expects.
+   */
   public static Deduplicator hasher(FilterSettings settings) {
-    return promptDedup(settings);
+    FilterSettings.MinHash mh = settings.minhash();
+    return new Deduplicator(mh.shingle(), MinHasher.classic(mh.numPerm()), mh.bands(), mh.promptJaccard());
   }
 
   /**
@@ -99,7 +97,7 @@ public final class PromptScreen {
    * (the smallest id) does not depend on how the input was sharded. A repeated id counts once.
    */
   public Map<String, List<String>> duplicates(Collection<Hashed> prompts) {
-    Deduplicator dedup = promptDedup(settings);
+    Deduplicator dedup = hasher(settings);
     Map<String, List<String>> out = new TreeMap<>();
     for (Hashed h : uniqueById(prompts, Hashed::id)) {
       Deduplicator.Outcome o = dedup.offer(h.hashes(), h.guard());

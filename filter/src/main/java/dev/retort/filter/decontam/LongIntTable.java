@@ -1,7 +1,6 @@
 package dev.retort.filter.decontam;
 
 import java.io.Serializable;
-import java.util.Arrays;
 
 /**
  * A set of 64-bit keys with an int value each, by open addressing: the benchmark n-gram index. A
@@ -72,10 +71,5 @@ final class LongIntTable implements Serializable {
         values[i] = oldValues[j];
       }
     }
-  }
-
-  @Override
-  public String toString() {
-    return "LongIntTable[" + size + " of " + keys.length + "]" + (size == 0 ? "" : " first=" + Arrays.toString(Arrays.copyOf(keys, 1)));
   }
 }

@@ -117,19 +117,16 @@ public final class MinHasher {
     long[] sig = new long[k];
     Arrays.fill(sig, EMPTY);
     long pn1 = Tokens.rollPower(n - 1);
-    long h = 0;
-    for (int i = 0; i < n; i++) {
-      h = h * Tokens.ROLL + tokens[i];
-    }
+    long h = Tokens.windowStart(tokens, n);
     int windows = tokens.length - n + 1;
     for (int i = 0; ; i++) {
-      long g = Tokens.mix(Tokens.mix(h ^ n) ^ SEED); // ngramHashes' value, then signature's own mix
+      long g = Tokens.mix(Tokens.ngramValue(h, n) ^ SEED); // as signature() mixes each n-gram hash
       int bin = (int) (((g >>> 32) * k) >>> 32);
       sig[bin] = Math.min(sig[bin], g & 0xffffffffL);
       if (i + 1 == windows) {
         break;
       }
-      h = (h - tokens[i] * pn1) * Tokens.ROLL + tokens[i + n];
+      h = Tokens.roll(h, tokens[i], tokens[i + n], pn1);
     }
     densify(sig);
     return sig;

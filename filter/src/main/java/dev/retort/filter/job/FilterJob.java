@@ -144,8 +144,9 @@ public final class FilterJob {
     Path abs = output.toAbsolutePath().normalize();
     Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + UUID.randomUUID());
     try {
+      boolean decontaminate = s.decontamination().arithTest() || !benchFiles.isEmpty();
       Judged judged = withInputSplits(spark, 2 * spark.sparkContext().defaultParallelism(),
-          () -> filterInto(spark, s, arith, seed, input, tmp, grouping));
+          () -> filterInto(spark, s, arith, seed, decontaminate, input, tmp, grouping));
       FilterStats stats = judged.stats();
       Map<String, Object> statsJson = stats.toJson();
       statsJson.put("grouping", judged.grouping());
@@ -197,8 +198,9 @@ public final class FilterJob {
   /** The merged counts, and how prompts were grouped: "input" (no shuffle), "shuffle" or "none" (no readable input). */
   private record Judged(FilterStats stats, String grouping) {}
 
-  private static Judged filterInto(SparkSession spark, FilterSettings s, ArithSettings arith, long seed, Path input, Path out,
-      Grouping grouping) {
+  /** @param decontaminate whether any benchmark is configured (the arith test split or a file) */
+  private static Judged filterInto(SparkSession spark, FilterSettings s, ArithSettings arith, long seed, boolean decontaminate,
+      Path input, Path out, Grouping grouping) {
     long t0 = System.nanoTime();
     InputScan scan = InputScan.of(input);
     FilterStats stats = new FilterStats();
@@ -206,7 +208,6 @@ public final class FilterJob {
     if (!scan.readable().isEmpty()) {
       String[] paths = scan.readable().stream().map(p -> p.toAbsolutePath().toString()).toArray(String[]::new);
       Dataset<Row> traces = spark.read().schema(TraceSchema.SPARK).parquet(paths);
-      boolean decontaminate = s.decontamination().arithTest() || !BenchmarkSources.files(s.decontamination()).isEmpty();
       // The benchmark index is built on the driver while the executors scan the prompts; the
       // judge tasks check each prompt against it (a prompt's contamination needs no other prompt).
       CompletableFuture<Decontaminator> decon = decontaminate

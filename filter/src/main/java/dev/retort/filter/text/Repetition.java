@@ -13,39 +13,7 @@ public final class Repetition {
    * {@code 2 * n} tokens (too short to loop, and too short for the share to mean anything).
    */
   public static double repeatedShare(long[] tokens, int n) {
-    if (tokens.length < 2 * n) {
-      return 0;
-    }
-    long[] grams = Tokens.ngramHashes(tokens, n);
-    int distinct = distinct(grams);
-    return 1.0 - (double) distinct / grams.length;
-  }
-
-  /** Distinct values, by open addressing (cheaper than sorting the few hundred n-grams of a trace). */
-  static int distinct(long[] values) {
-    int cap = Integer.highestOneBit(Math.max(4, values.length) * 2 - 1) << 1;
-    long[] table = new long[cap];
-    boolean zero = false;
-    int mask = cap - 1;
-    int distinct = 0;
-    for (long v : values) {
-      if (v == 0) {
-        if (!zero) {
-          zero = true;
-          distinct++;
-        }
-        continue;
-      }
-      int i = (int) (v ^ (v >>> 32)) & mask;
-      while (table[i] != 0 && table[i] != v) {
-        i = (i + 1) & mask;
-      }
-      if (table[i] == 0) {
-        table[i] = v;
-        distinct++;
-      }
-    }
-    return distinct;
+    return new Counter().repeatedShare(tokens, n);
   }
 
   public static double repeatedShare(String text, int n) {
@@ -53,11 +21,11 @@ public final class Repetition {
   }
 
   /**
-   * {@link #repeatedShare(long[], int)} for many texts in a row, without its allocations: the
-   * n-gram hashes go straight from the rolling hash into one open-addressing table, which is kept
-   * and cleared between texts (the array of n-gram hashes and a fresh table per trace were most of
-   * the check's cost). The n-gram hashes of {@link Tokens#ngramHashes} before their final mix, so the same count. Not
-   * thread-safe: one per judge.
+   * The count, reusable over many texts: the n-gram hashes go straight from the rolling hash into
+   * one open-addressing table, kept and cleared between texts (an array of n-gram hashes and a
+   * fresh table per trace were most of the check's cost). It counts the raw window hashes, which
+   * {@link Tokens#ngramValue} maps one to one onto {@link Tokens#ngramHashes}, so the count is the
+   * same. Not thread-safe: one per judge.
    */
   public static final class Counter {
     private long[] table = new long[64];
@@ -76,14 +44,11 @@ public final class Repetition {
       long[] t = table;
       int mask = cap - 1;
       long pn1 = Tokens.rollPower(n - 1);
-      long h = 0;
-      for (int i = 0; i < n; i++) {
-        h = h * Tokens.ROLL + tokens[i];
-      }
+      long h = Tokens.windowStart(tokens, n);
       boolean zero = false;
       int distinct = 0;
       for (int i = 0; ; i++) {
-        // The raw rolling hash, not Tokens.ngramHashes' mix of it: the mix is a bijection, so
+        // The raw rolling hash, not Tokens.ngramValue of it: the mix is a bijection, so
         // the distinct count is the same, and the token hashes are mixed already, so the low
         // bits index the table well.
         long v = h;
@@ -106,7 +71,7 @@ public final class Repetition {
         if (i + 1 == windows) {
           break;
         }
-        h = (h - tokens[i] * pn1) * Tokens.ROLL + tokens[i + n];
+        h = Tokens.roll(h, tokens[i], tokens[i + n], pn1);
       }
       return 1.0 - (double) distinct / windows;
     }

@@ -19,8 +19,8 @@ import java.util.List;
  * an allocation per word.
  */
 public final class Tokens {
-  /** The rolling hash's base (odd, so the polynomial is invertible mod 2^64); public for code that rolls windows itself. */
-  public static final long ROLL = 0x9E3779B97F4A7C15L | 1;
+  /** The rolling hash's base (odd, so the polynomial is invertible mod 2^64). */
+  private static final long ROLL = 0x9E3779B97F4A7C15L | 1;
 
   private Tokens() {}
 
@@ -231,16 +231,38 @@ public final class Tokens {
     // so the polynomial only has to keep order, and a final mix spreads the bits.
     long pn1 = rollPower(n - 1);
     long[] out = new long[tokens.length - n + 1];
+    long h = windowStart(tokens, n);
+    out[0] = ngramValue(h, n);
+    for (int i = 1; i < out.length; i++) {
+      h = roll(h, tokens[i - 1], tokens[i + n - 1], pn1);
+      out[i] = ngramValue(h, n);
+    }
+    return out;
+  }
+
+  /*
+   * The rolling window, for code that walks the n-grams of a text without their array (the
+   * repetition count, MinHash signatures): windowStart gives the raw hash of the first window,
+   * roll moves it one token on, ngramValue is the value ngramHashes reports for it.
+   */
+
+  /** The raw rolling hash of the window {@code tokens[0, n)}. */
+  public static long windowStart(long[] tokens, int n) {
     long h = 0;
     for (int i = 0; i < n; i++) {
       h = h * ROLL + tokens[i];
     }
-    out[0] = mix(h ^ n);
-    for (int i = 1; i < out.length; i++) {
-      h = (h - tokens[i - 1] * pn1) * ROLL + tokens[i + n - 1];
-      out[i] = mix(h ^ n);
-    }
-    return out;
+    return h;
+  }
+
+  /** The raw hash of the next window: {@code leaving} drops out, {@code entering} comes in; {@code pn1 = rollPower(n - 1)}. */
+  public static long roll(long h, long leaving, long entering, long pn1) {
+    return (h - leaving * pn1) * ROLL + entering;
+  }
+
+  /** The n-gram hash {@link #ngramHashes} reports for a window's raw hash. */
+  public static long ngramValue(long h, int n) {
+    return mix(h ^ n);
   }
 
   /** {@code ROLL^e}: the weight of the token leaving a window of {@code e + 1}. */
