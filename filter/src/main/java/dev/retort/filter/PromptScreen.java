@@ -79,8 +79,13 @@ public final class PromptScreen {
 
   /** A prompt's dedup hashes, with a deduplicator from {@link #hasher} (thread-safe; reuse one over many prompts). */
   public static Hashed hash(Deduplicator hasher, PromptText p) {
+    return hash(hasher, p, Tokens.tokenHashes(p.problem()));
+  }
+
+  /** As {@link #hash(Deduplicator, PromptText)}, with the problem's {@link Tokens#tokenHashes} already made. */
+  public static Hashed hash(Deduplicator hasher, PromptText p, long[] tokens) {
     String guard = p.referenceAnswer() == null ? null : Tokens.normalizedText(p.referenceAnswer());
-    return new Hashed(p.id(), hasher.prepare(Tokens.tokenHashes(p.problem())), guard);
+    return new Hashed(p.id(), hasher.prepare(tokens), guard);
   }
 
   /**

@@ -14,8 +14,7 @@ import java.util.Optional;
  * reject innocent ones. An n-gram shared by several benchmarks is reported under the first in the
  * order given, so the reason is deterministic.
  */
-public final class Decontaminator implements java.io.Serializable {
-  private static final long serialVersionUID = 1L;
+public final class Decontaminator {
   private final int n;
   /** n-gram hash to the index in {@link #names} of the first benchmark holding it. */
   private final LongIntTable ngrams = new LongIntTable();
@@ -51,23 +50,41 @@ public final class Decontaminator implements java.io.Serializable {
 
   /** The benchmark the prompt overlaps, if any. */
   public Optional<String> contaminatedBy(String problem) {
-    long[] t = Tokens.tokenHashes(problem);
-    if (t.length == 0) {
+    return contaminatedBy(fingerprint(Tokens.tokenHashes(problem), n));
+  }
+
+  /**
+   * What {@link #contaminatedBy(long[])} needs of a prompt, computed without the index (the Spark
+   * job's tasks compute it while judging, before the driver has loaded the benchmarks): the hash
+   * of the whole text, then its {@code n}-gram hashes. Empty for an empty text.
+   *
+   * @param tokens the prompt's {@link Tokens#tokenHashes}
+   */
+  public static long[] fingerprint(long[] tokens, int n) {
+    if (tokens.length == 0) {
+      return new long[0];
+    }
+    long whole = Tokens.windowHash(tokens, 0, tokens.length);
+    if (tokens.length < n) {
+      return new long[] {whole};
+    }
+    long[] grams = Tokens.ngramHashes(tokens, n);
+    long[] out = new long[grams.length + 1];
+    out[0] = whole;
+    System.arraycopy(grams, 0, out, 1, grams.length);
+    return out;
+  }
+
+  /** The benchmark a prompt overlaps, from its {@link #fingerprint} made with this index's n. */
+  public Optional<String> contaminatedBy(long[] fingerprint) {
+    if (fingerprint.length == 0) {
       return Optional.empty();
     }
-    int hit = whole.get(Tokens.windowHash(t, 0, t.length));
-    if (hit >= 0) {
-      return Optional.of(names.get(hit));
+    int hit = whole.get(fingerprint[0]);
+    for (int i = 1; hit < 0 && i < fingerprint.length; i++) {
+      hit = ngrams.get(fingerprint[i]);
     }
-    if (t.length >= n) {
-      for (long g : Tokens.ngramHashes(t, n)) {
-        hit = ngrams.get(g);
-        if (hit >= 0) {
-          return Optional.of(names.get(hit));
-        }
-      }
-    }
-    return Optional.empty();
+    return hit < 0 ? Optional.empty() : Optional.of(names.get(hit));
   }
 
   public int ngram() {

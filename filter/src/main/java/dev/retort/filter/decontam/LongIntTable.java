@@ -1,14 +1,11 @@
 package dev.retort.filter.decontam;
 
-import java.io.Serializable;
-
 /**
  * A set of 64-bit keys with an int value each, by open addressing: the benchmark n-gram index. A
  * {@code HashMap<Long, ...>} boxed every key of every lookup and chased a node per probe; the
  * filter looks up every n-gram of every prompt.
  */
-final class LongIntTable implements Serializable {
-  private static final long serialVersionUID = 1L;
+final class LongIntTable {
   private static final int ABSENT = -1;
   private long[] keys = new long[16];
   private int[] values = new int[16];

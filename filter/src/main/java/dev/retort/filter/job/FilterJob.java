@@ -36,11 +36,13 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -201,68 +203,21 @@ public final class FilterJob {
   /** @param decontaminate whether any benchmark is configured (the arith test split or a file) */
   private static Judged filterInto(SparkSession spark, FilterSettings s, ArithSettings arith, long seed, boolean decontaminate,
       Path input, Path out, Grouping grouping) {
-    long t0 = System.nanoTime();
     InputScan scan = InputScan.of(input);
     FilterStats stats = new FilterStats();
     String how = "none";
     if (!scan.readable().isEmpty()) {
       String[] paths = scan.readable().stream().map(p -> p.toAbsolutePath().toString()).toArray(String[]::new);
       Dataset<Row> traces = spark.read().schema(TraceSchema.SPARK).parquet(paths);
-      // The benchmark index is built on the driver while the executors scan the prompts; the
-      // judge tasks check each prompt against it (a prompt's contamination needs no other prompt).
+      // The benchmark index is built on the driver while the tasks judge; they only fingerprint
+      // each prompt, and the screen after the pass looks the fingerprints up.
       CompletableFuture<Decontaminator> decon = decontaminate
           ? CompletableFuture.supplyAsync(() -> decontaminator(s, arith, seed), DRIVER_POOL)
           : CompletableFuture.completedFuture(null);
-      PromptScan.Result prompts;
-      Decontaminator index;
       try {
-        long s0 = System.nanoTime();
-        prompts = PromptScan.run(traces, s.dedupPrompts() ? s : null);
-        LOG.info("filter: {} prompts in {} input partitions, {} (scan {} ms)", prompts.distinct(), prompts.partitions(),
-            prompts.wholePrompts() ? "each prompt's rows together in one" : "some prompts split", (System.nanoTime() - s0) / 1_000_000);
+        how = judgeAll(spark, s, traces, out, decontaminate ? s.decontamination().ngram() : 0, decon, grouping, stats);
       } finally {
-        index = join(decon);
-      }
-      Map<String, List<String>> duplicates = s.dedupPrompts() ? dedupPrompts(prompts, s) : new HashMap<>();
-      // Reading the input as it is needs whole prompts per partition, and enough partitions to keep
-      // every core busy (one big file would otherwise be judged by one task).
-      int cores = spark.sparkContext().defaultParallelism();
-      boolean byInput = grouping == Grouping.AUTO && prompts.wholePrompts()
-          && prompts.partitions() >= Math.min(s.partitions(), cores);
-      long t1 = System.nanoTime();
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      Broadcast<Map<String, List<String>>> b = jsc.broadcast(duplicates);
-      Broadcast<Decontaminator> bd = index == null ? null : jsc.broadcast(index);
-      try {
-        List<PartitionReport> reports = byInput ? judge(traces, s, out, b, bd, true) : null;
-        if (reports != null && !disjoint(reports)) {
-          // The projection said the partitions hold whole prompts and the judge pass saw otherwise
-          // (Spark planned the two scans differently): its output is wrong, so redo it shuffled.
-          LOG.warn("filter: a prompt's traces reached two groups without the shuffle; judging again with it");
-          for (String sub : List.of(ACCEPTED, REJECTED, SFT, PROMPT_STATS)) {
-            StageOutput.deleteTree(out.resolve(sub));
-          }
-          reports = null;
-        }
-        if (reports == null) {
-          LOG.info("filter: {}; shuffling by prompt id", byInput ? "regrouping"
-              : prompts.wholePrompts() ? "fewer input partitions (" + prompts.partitions() + ") than cores" : "input partitions split prompts");
-          reports = judge(traces, s, out, b, bd, false);
-          how = "shuffle";
-        } else {
-          how = "input";
-        }
-        reports.forEach(r -> stats.merge(r.stats()));
-        LOG.info("filter: prompt scan and screen {} ms, judge and write {} ms, grouped by {} (task time: judging {} ms, writing {} ms, reading {} ms)",
-            (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000, how,
-            reports.stream().mapToLong(PartitionReport::judgeNanos).sum() / 1_000_000,
-            reports.stream().mapToLong(PartitionReport::writeNanos).sum() / 1_000_000,
-            reports.stream().mapToLong(r -> r.totalNanos() - r.judgeNanos() - r.writeNanos()).sum() / 1_000_000);
-      } finally {
-        b.destroy();
-        if (bd != null) {
-          bd.destroy();
-        }
+        decon.cancel(false);
       }
     }
     salvage(scan, out.resolve(REJECTED).resolve("part-malformed.parquet"), stats);
@@ -274,16 +229,110 @@ public final class FilterJob {
   }
 
   /**
-   * The judge pass. {@code asIs}: the partitions hold whole prompts with their rows together, so
-   * they are only merged down to {@code partitions} tasks (a merge keeps prompts whole); else a
-   * shuffle by prompt id, sorted, makes them so.
+   * Judges every prompt, optimistically: the prompt-level decisions (duplicate prompts across the
+   * input, benchmark contamination) need every prompt, and deduplicated prompt sets, the common
+   * case, have none. So the first pass judges with none while each task digests its prompts; the
+   * screen then runs over the digests, and only the partitions that hold a rejected prompt are
+   * judged again, with the reasons. Over grouped input this reads the traces once, where a scan
+   * of the prompts before the judge pass was a second Spark job on the critical path.
+   *
+   * @return how prompts were grouped: "input" or "shuffle"
    */
-  private static List<PartitionReport> judge(Dataset<Row> traces, FilterSettings s, Path out,
-      Broadcast<Map<String, List<String>>> duplicates, Broadcast<Decontaminator> decontaminator, boolean asIs) {
-    Dataset<Row> grouped = asIs ? traces.coalesce(s.partitions())
-        : traces.repartition(s.partitions(), col("prompt_id")).sortWithinPartitions(col("prompt_id"), col("sample_index"));
-    // Spark's internal rows go to the task: the decoder converts each column once, straight to its Java value.
-    return grouped.queryExecution().toRdd().toJavaRDD().mapPartitions(new JudgePartition(s, out.toString(), duplicates, decontaminator)).collect();
+  private static String judgeAll(SparkSession spark, FilterSettings s, Dataset<Row> traces, Path out, int ngram,
+      CompletableFuture<Decontaminator> decon, Grouping grouping, FilterStats stats) {
+    long t0 = System.nanoTime();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    // Reading the input as it is needs whole prompts per partition: no file cut between
+    // partitions (a prompt could straddle the cut), and enough partitions to keep every core busy.
+    InputSplits splits = InputSplits.of(traces);
+    int cores = spark.sparkContext().defaultParallelism();
+    boolean byInput = grouping == Grouping.AUTO && !splits.anyFileCut() && splits.partitions() >= Math.min(s.partitions(), cores);
+    JavaRDD<InternalRow> grouped = byInput ? rows(traces.coalesce(s.partitions())) : shuffled(traces, s);
+    List<PartitionReport> reports = grouped.mapPartitions(JudgePartition.first(s, out.toString(), ngram)).collect();
+    String how = byInput ? "input" : "shuffle";
+    if (byInput && !(reports.stream().allMatch(PartitionReport::grouped) && disjoint(reports))) {
+      // A task met a prompt again after others, or two tasks judged the same prompt: the input
+      // is not grouped by prompt, so its output is wrong; redo it with the shuffle.
+      LOG.info("filter: the input partitions split prompts; judging again shuffled by prompt id");
+      deleteOutputs(out);
+      grouped = shuffled(traces, s);
+      reports = grouped.mapPartitions(JudgePartition.first(s, out.toString(), ngram)).collect();
+      how = "shuffle";
+      if (!reports.stream().allMatch(PartitionReport::grouped)) {
+        throw new IllegalStateException("filter: a shuffled partition met a prompt twice (Spark did not sort it)");
+      }
+    } else if (!byInput) {
+      LOG.info("filter: {}; shuffled by prompt id", grouping == Grouping.SHUFFLE ? "shuffle asked for"
+          : splits.anyFileCut() ? "input files cut between partitions" : "fewer input partitions (" + splits.partitions() + ") than cores");
+    }
+    long t1 = System.nanoTime();
+    Map<String, List<String>> promptReasons = PromptDigest.screen(reports.stream().map(PartitionReport::prompts).toList(), s, join(decon));
+    long t2 = System.nanoTime();
+    int[] again = partitionsHolding(reports, promptReasons.keySet());
+    LOG.info("filter: {} prompts, {} rejected by the prompt screen (screen {} ms), {} of {} partitions to judge again",
+        reports.stream().mapToInt(r -> r.promptHashes().length).sum(), promptReasons.size(), (t2 - t1) / 1_000_000,
+        again.length, reports.size());
+    if (again.length > 0) {
+      Broadcast<Map<String, List<String>>> b = jsc.broadcast(new HashMap<>(promptReasons));
+      try {
+        for (int part : again) {
+          deleteOutputs(out, part);
+        }
+        List<PartitionReport> redone = grouped.mapPartitions(JudgePartition.again(s, out.toString(), b, again)).collect();
+        Map<Integer, PartitionReport> byPart = new TreeMap<>();
+        reports.forEach(r -> byPart.put(r.partition(), r));
+        redone.forEach(r -> byPart.put(r.partition(), r));
+        reports = new ArrayList<>(byPart.values());
+      } finally {
+        b.destroy();
+      }
+    }
+    reports.forEach(r -> stats.merge(r.stats()));
+    LOG.info("filter: judge and write {} ms, screen and judging again {} ms, grouped by {} (task time: judging {} ms, writing {} ms, reading {} ms)",
+        (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000, how,
+        reports.stream().mapToLong(PartitionReport::judgeNanos).sum() / 1_000_000,
+        reports.stream().mapToLong(PartitionReport::writeNanos).sum() / 1_000_000,
+        reports.stream().mapToLong(r -> r.totalNanos() - r.judgeNanos() - r.writeNanos()).sum() / 1_000_000);
+    return how;
+  }
+
+  /** Spark's internal rows of a plan: the decoder converts each column once, straight to its Java value. */
+  private static JavaRDD<InternalRow> rows(Dataset<Row> ds) {
+    return ds.queryExecution().toRdd().toJavaRDD();
+  }
+
+  /** The traces shuffled by prompt id and sorted, so each prompt's rows come together in one partition. */
+  private static JavaRDD<InternalRow> shuffled(Dataset<Row> traces, FilterSettings s) {
+    return rows(traces.repartition(s.partitions(), col("prompt_id")).sortWithinPartitions(col("prompt_id"), col("sample_index")));
+  }
+
+  /** The partitions whose tasks judged any of {@code prompts}, sorted. */
+  private static int[] partitionsHolding(List<PartitionReport> reports, java.util.Set<String> prompts) {
+    if (prompts.isEmpty()) {
+      return new int[0];
+    }
+    return reports.stream()
+        .filter(r -> java.util.Arrays.stream(r.prompts().ids).anyMatch(prompts::contains))
+        .mapToInt(PartitionReport::partition).sorted().toArray();
+  }
+
+  private static final List<String> OUTPUTS = List.of(ACCEPTED, REJECTED, SFT, PROMPT_STATS);
+
+  private static void deleteOutputs(Path out) {
+    for (String sub : OUTPUTS) {
+      StageOutput.deleteTree(out.resolve(sub));
+    }
+  }
+
+  /** One partition's files, before it is judged again (a task writes only the files it has rows for). */
+  private static void deleteOutputs(Path out, int part) {
+    try {
+      for (String sub : OUTPUTS) {
+        Files.deleteIfExists(out.resolve(sub).resolve(JudgePartition.fileName(part, sub.equals(PROMPT_STATS) ? "jsonl" : "parquet")));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete partition " + part + " of " + out + ": " + e.getMessage(), e);
+    }
   }
 
   /** Whether every prompt was judged as one group: no prompt hash in two groups, in one task or across tasks. */
@@ -326,15 +375,6 @@ public final class FilterJob {
       }
       throw e;
     }
-  }
-
-  /** Dedup across prompts: needs all prompts at once, so it runs on the driver, over hashes the scan tasks made. */
-  private static Map<String, List<String>> dedupPrompts(PromptScan.Result prompts, FilterSettings s) {
-    long t0 = System.nanoTime();
-    Map<String, List<String>> reasons = new PromptScreen(s, null).duplicates(prompts.prompts());
-    LOG.info("filter: {} of {} prompts rejected as duplicates (screen {} ms)", reasons.size(), prompts.prompts().size(),
-        (System.nanoTime() - t0) / 1_000_000);
-    return new HashMap<>(reasons);
   }
 
   /**

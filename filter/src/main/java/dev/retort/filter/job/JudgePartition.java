@@ -5,11 +5,9 @@ import dev.retort.core.data.Trace;
 import dev.retort.core.data.Verdict;
 import dev.retort.core.io.Json;
 import dev.retort.filter.FilterSettings;
-import dev.retort.filter.PromptScreen;
 import dev.retort.filter.SftView;
 import dev.retort.filter.TraceDecoder;
 import dev.retort.filter.TraceJudge;
-import dev.retort.filter.decontam.Decontaminator;
 import dev.retort.filter.text.Tokens;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,7 +19,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -37,40 +34,73 @@ import org.apache.spark.unsafe.types.UTF8String;
  * The Spark task: rows of a partition arrive with each prompt's traces consecutive (sorted after
  * the shuffle, or as the input shards hold them), so each prompt is judged as one group by the
  * plain-Java {@link TraceJudge} while streaming. The group's hash goes into the report, so the
- * driver can tell if a prompt was split after all.
+ * driver can tell if a prompt was split after all; a prompt met again after another one in the
+ * same task stops the task at once (the input is not grouped, the driver shuffles).
  * The task writes its shard of accepted/, rejected/, sft/ and prompt_stats/ itself (file name =
- * partition id, so a retried task overwrites its own output) and returns only counts.
+ * partition id, so a retried task, or a partition judged again, overwrites its own output) and
+ * returns only counts, and on the first pass the digest of its prompts for the prompt screen.
  */
 final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, PartitionReport> {
   private static final long serialVersionUID = 1L;
   private final FilterSettings settings;
   private final String outDir;
-  private final Broadcast<Map<String, List<String>>> duplicates;
-  private final Broadcast<Decontaminator> decontaminator;
+  private final Broadcast<Map<String, List<String>>> promptReasons;
+  private final int[] only;
+  private final int ngram;
 
   /**
-   * @param duplicates prompt-level reasons from the driver's dedup, by prompt id
-   * @param decontaminator the benchmark index, or null for no decontamination
+   * The first pass: every partition, no prompt-level reasons yet; each report carries the digest
+   * of its prompts (with benchmark fingerprints of {@code ngram}-grams, none when 0).
    */
-  JudgePartition(FilterSettings settings, String outDir, Broadcast<Map<String, List<String>>> duplicates,
-      Broadcast<Decontaminator> decontaminator) {
+  static JudgePartition first(FilterSettings settings, String outDir, int ngram) {
+    return new JudgePartition(settings, outDir, null, null, ngram);
+  }
+
+  /**
+   * A second pass over the partitions {@code only} (sorted), which hold prompts the screen
+   * rejected: the other tasks return at once, without reading.
+   *
+   * @param promptReasons prompt-level reasons (contamination, duplicate prompt) by prompt id
+   */
+  static JudgePartition again(FilterSettings settings, String outDir, Broadcast<Map<String, List<String>>> promptReasons,
+      int[] only) {
+    return new JudgePartition(settings, outDir, promptReasons, only, 0);
+  }
+
+  private JudgePartition(FilterSettings settings, String outDir, Broadcast<Map<String, List<String>>> promptReasons,
+      int[] only, int ngram) {
     this.settings = settings;
     this.outDir = outDir;
-    this.duplicates = duplicates;
-    this.decontaminator = decontaminator;
+    this.promptReasons = promptReasons;
+    this.only = only;
+    this.ngram = ngram;
   }
 
   @Override
   public Iterator<PartitionReport> call(Iterator<InternalRow> rows) {
-    return List.of(new Shard(TaskContext.getPartitionId()).run(rows)).iterator();
+    int part = TaskContext.getPartitionId();
+    if (only != null && Arrays.binarySearch(only, part) < 0) {
+      return java.util.Collections.emptyIterator();
+    }
+    return List.of(new Shard(part).run(rows)).iterator();
+  }
+
+  /** Thrown inside a task that meets a prompt again after another one: its rows are not grouped. */
+  private static final class Ungrouped extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Ungrouped() {
+      super(null, null, false, false);
+    }
   }
 
   /** The state of one task: its writers, judge and counts. */
   private final class Shard {
     private final int part;
     private final TraceJudge judge = new TraceJudge(settings);
-    private final Map<String, List<String>> dups = duplicates.value();
-    private final Decontaminator decon = decontaminator == null ? null : decontaminator.value();
+    private final Map<String, List<String>> reasons = promptReasons == null ? Map.of() : promptReasons.value();
+    private final PromptDigest.Builder digest = promptReasons == null ? new PromptDigest.Builder(settings, ngram) : null;
+    private final java.util.Set<String> seen = new java.util.HashSet<>();
     private final FilterStats stats = new FilterStats();
     private final List<Map<String, Object>> promptRows = new ArrayList<>();
     private final ShardWriter<Verdict> accepted;
@@ -83,7 +113,7 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
 
     Shard(int part) {
       this.part = part;
-      String name = String.format("part-%05d.parquet", part);
+      String name = fileName(part, "parquet");
       Path out = Path.of(outDir);
       RecyclingAllocator buffers = RecyclingAllocator.SHARED;
       accepted = new ShardWriter<>(out.resolve(FilterJob.ACCEPTED).resolve(name), ContractRows.VERDICT, buffers);
@@ -116,11 +146,15 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
         rejected.close();
         sft.close();
         if (!promptRows.isEmpty()) {
-          Json.writeLines(Path.of(outDir, FilterJob.PROMPT_STATS, String.format("part-%05d.jsonl", part)), promptRows);
+          Json.writeLines(Path.of(outDir, FilterJob.PROMPT_STATS, fileName(part, "jsonl")), promptRows);
         }
         ok = true;
-        return new PartitionReport(stats, sft.rows(), judgeNanos, writeNanos, System.nanoTime() - start,
-            Arrays.copyOf(promptHashes, groups));
+        return new PartitionReport(part, stats, sft.rows(), judgeNanos, writeNanos, System.nanoTime() - start,
+            Arrays.copyOf(promptHashes, groups), true, digest == null ? null : digest.build());
+      } catch (Ungrouped e) {
+        // Judging the rest would be wasted: the driver redoes the pass with the shuffle.
+        return new PartitionReport(part, new FilterStats(), 0, judgeNanos, writeNanos, System.nanoTime() - start,
+            new long[0], false, null);
       } finally {
         if (!ok) {
           accepted.abort();
@@ -147,14 +181,20 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
         return;
       }
       String id = group.get(0).promptId();
+      if (!seen.add(id)) {
+        throw new Ungrouped();
+      }
       if (groups == promptHashes.length) {
         promptHashes = Arrays.copyOf(promptHashes, groups * 2);
       }
       promptHashes[groups++] = promptHash(id);
       // Sample order, as after the shuffle's sort: the verdicts must not depend on how rows arrived.
       group.sort(BY_SAMPLE);
-      List<String> promptReasonsOf = PromptScreen.reasons(
-          decon == null ? Optional.empty() : decon.contaminatedBy(group.get(0).problem()), dups.get(id));
+      Trace first = group.get(0);
+      if (digest != null) {
+        digest.add(id, first.problem(), first.referenceAnswer());
+      }
+      List<String> promptReasonsOf = reasons.getOrDefault(id, List.of());
       long t0 = System.nanoTime();
       List<Verdict> verdicts = judge.judge(group, promptReasonsOf);
       long t1 = System.nanoTime();
@@ -187,6 +227,11 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
       promptRows.add(p);
       group.clear();
     }
+  }
+
+  /** A task's file in each output folder: named after its partition, so a partition judged again replaces it. */
+  static String fileName(int part, String ext) {
+    return String.format("part-%05d.%s", part, ext);
   }
 
   private static final Comparator<Trace> BY_SAMPLE = Comparator.comparingInt(Trace::sampleIndex);

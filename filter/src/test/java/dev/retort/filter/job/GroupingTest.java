@@ -148,15 +148,46 @@ class GroupingTest {
   }
 
   @Test
+  void aFileCutBetweenPartitionsIsShuffledNotJudgedAsItIs() {
+    List<Trace> rows = new ArrayList<>();
+    groups(60).forEach(rows::addAll);
+    Path one = dir.resolve("one");
+    ParquetIO.write(one.resolve("part-00000.parquet"), Codecs.TRACE, rows);
+    // The same rows in one file of many small row groups, which Spark reads in parts when its
+    // split size is small: a prompt's rows can then land in two partitions.
+    var spark = SharedSpark.get();
+    Path cut = dir.resolve("cut");
+    spark.read().parquet(one.toString()).coalesce(1).write()
+        .option("parquet.block.size", "4096").parquet(cut.toString());
+    String key = "spark.sql.files.maxPartitionBytes";
+    String before = spark.conf().get(key);
+    spark.conf().set(key, "4096");
+    try {
+      assertFalse(InputSplits.of(spark.read().parquet(one.toString())).anyFileCut(), "one row group: read by one partition");
+      InputSplits splits = InputSplits.of(spark.read().parquet(cut.toString()));
+      assertTrue(splits.anyFileCut() && splits.partitions() > 1, "cut into " + splits);
+      FilterResult r = FilterJob.run(spark, config(), cut, dir.resolve("g"), FilterJob.Grouping.AUTO);
+      assertEquals("shuffle", r.stats().get("grouping"));
+    } finally {
+      spark.conf().set(key, before);
+    }
+    FilterJob.run(spark, config(), one, dir.resolve("h"), FilterJob.Grouping.SHUFFLE);
+    assertEquals(decisions(dir.resolve("h")), decisions(dir.resolve("g")));
+  }
+
+  @Test
   void reportsThatJudgedAPromptTwiceAreCaught() {
-    FilterStats none = new FilterStats();
     long a = JudgePartition.promptHash("arith-0001");
     long b = JudgePartition.promptHash("arith-0002");
     assertFalse(a == b);
-    PartitionReport r1 = new PartitionReport(none, 0, 0, 0, 0, new long[] {a});
-    PartitionReport r2 = new PartitionReport(none, 0, 0, 0, 0, new long[] {b});
+    PartitionReport r1 = report(a);
+    PartitionReport r2 = report(b);
     assertTrue(FilterJob.disjoint(List.of(r1, r2)));
-    assertFalse(FilterJob.disjoint(List.of(r1, r2, new PartitionReport(none, 0, 0, 0, 0, new long[] {a}))), "across tasks");
-    assertFalse(FilterJob.disjoint(List.of(new PartitionReport(none, 0, 0, 0, 0, new long[] {a, b, a}))), "within a task");
+    assertFalse(FilterJob.disjoint(List.of(r1, r2, report(a))), "across tasks");
+    assertFalse(FilterJob.disjoint(List.of(report(a, b, a))), "within a task");
+  }
+
+  private static PartitionReport report(long... promptHashes) {
+    return new PartitionReport(0, new FilterStats(), 0, 0, 0, 0, promptHashes, true, null);
   }
 }

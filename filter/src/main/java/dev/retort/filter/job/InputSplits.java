@@ -1,0 +1,72 @@
+package dev.retort.filter.job;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.spark.Partition;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.execution.datasources.FilePartition;
+import org.apache.spark.sql.execution.datasources.PartitionedFile;
+
+/**
+ * How Spark planned to read the input: its partitions, and whether a file's rows are cut between
+ * partitions. Spark reads a file larger than its split size in byte ranges, and each row group
+ * goes to the range holding its midpoint; when one file's row groups land in two partitions, a
+ * prompt can straddle the cut, so the job shuffles rather than judge the partitions as they are
+ * and find out afterwards. A file read in ranges whose row groups all land in one range is not cut.
+ *
+ * @param partitions the scan's partitions
+ * @param anyFileCut some file's row groups are read by more than one partition
+ */
+record InputSplits(int partitions, boolean anyFileCut) {
+  /** @param scan a plain Parquet read (the job's input, before any other operator) */
+  static InputSplits of(Dataset<Row> scan) {
+    Partition[] parts = scan.queryExecution().toRdd().partitions();
+    // file -> its ranges, each with the partition that reads it
+    Map<String, List<long[]>> ranges = new LinkedHashMap<>();
+    for (Partition p : parts) {
+      // The scan's row RDD maps the file scan's partitions one to one, so these are its FilePartitions.
+      if (p instanceof FilePartition fp) {
+        for (PartitionedFile f : fp.files()) {
+          ranges.computeIfAbsent(f.urlEncodedPath(), k -> new ArrayList<>()).add(new long[] {f.start(), f.start() + f.length(), fp.index()});
+        }
+      }
+    }
+    boolean cut = false;
+    for (var e : ranges.entrySet()) {
+      if (e.getValue().size() > 1) {
+        cut |= cut(e.getKey(), e.getValue());
+      }
+    }
+    return new InputSplits(parts.length, cut);
+  }
+
+  /** Whether the row groups of a file read in several ranges reach more than one partition. */
+  private static boolean cut(String urlEncodedPath, List<long[]> ranges) {
+    Path file = Path.of(java.net.URI.create(urlEncodedPath));
+    Set<Long> reading = new HashSet<>();
+    try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(file))) {
+      for (BlockMetaData b : r.getFooter().getBlocks()) {
+        long mid = b.getStartingPos() + b.getCompressedSize() / 2;
+        for (long[] range : ranges) {
+          if (mid >= range[0] && mid < range[1]) {
+            reading.add(range[2]);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the footer of " + file + ": " + e.getMessage(), e);
+    }
+    return reading.size() > 1;
+  }
+}
