@@ -18,7 +18,9 @@ import java.util.SplittableRandom;
  *       shingles than bins has few independent positions, and LSH bands then collide often (on a
  *       20-word prompt set that made candidate verification dominate), so not for short texts.
  * </ul>
- * Signatures of the two schemes are not comparable; one index uses one scheme.
+ * Signatures of the two schemes are not comparable; one index uses one scheme. Shingle hashes
+ * must be well mixed ({@link Tokens#ngramHashes} are): one-permutation hashing takes their bits
+ * as they are, the bin from the high half and the value from the low half.
  */
 public final class MinHasher {
   private static final long SEED = 0x5DEECE66DL;
@@ -97,7 +99,7 @@ public final class MinHasher {
       return sig;
     }
     for (long s : shingles) {
-      long h = Tokens.mix(s ^ SEED);
+      long h = s ^ SEED; // shingle hashes are mixed already (Tokens' n-gram hashes are)
       int bin = (int) (((h >>> 32) * k) >>> 32);
       // A conditional move: whether a bin's minimum changes is random, and the branch mispredicted.
       sig[bin] = Math.min(sig[bin], h & 0xffffffffL);
@@ -120,7 +122,7 @@ public final class MinHasher {
     long h = Tokens.windowStart(tokens, n);
     int windows = tokens.length - n + 1;
     for (int i = 0; ; i++) {
-      long g = Tokens.mix(Tokens.ngramValue(h, n) ^ SEED); // as signature() mixes each n-gram hash
+      long g = Tokens.ngramValue(h, n) ^ SEED; // as signature() takes each n-gram hash
       int bin = (int) (((g >>> 32) * k) >>> 32);
       sig[bin] = Math.min(sig[bin], g & 0xffffffffL);
       if (i + 1 == windows) {
@@ -132,32 +134,52 @@ public final class MinHasher {
     return sig;
   }
 
-  private static void densify(long[] sig) {
+  /**
+   * Each empty bin takes the value of its next non-empty bin around the ring, plus an offset per
+   * step so borrowed values do not equal the neighbour's own. The filled bins are found first as
+   * a bitmask (no branch per bin), then only the empty ones are visited: walking every bin with a
+   * test per bin mispredicted at each run of empty bins.
+   */
+  static void densify(long[] sig) {
     int k = sig.length;
-    int start = -1;
-    for (int i = k - 1; i >= 0; i--) {
-      if (sig[i] != EMPTY) {
-        start = i;
-        break;
+    int words = (k + 63) >>> 6;
+    long[] filled = new long[words];
+    int count = 0;
+    for (int w = 0; w < words; w++) {
+      int base = w << 6;
+      int end = Math.min(64, k - base);
+      long bits = 0;
+      for (int b = 0; b < end; b++) {
+        bits |= ((sig[base + b] - EMPTY) >>> 63) << b; // 1 when filled: every value is below EMPTY
       }
+      filled[w] = bits;
+      count += Long.bitCount(bits);
     }
-    if (start < 0) {
+    if (count == 0 || count == k) {
       return;
     }
-    // Each empty bin takes its next non-empty neighbour around the ring (walking backwards keeps
-    // that neighbour at hand); the offset per step keeps borrowed values from equalling the
-    // neighbour's own.
-    long val = sig[start];
-    long dist = 0;
-    for (int step = 1, i = start; step < k; step++) {
-      i = i == 0 ? k - 1 : i - 1; // (start - step) mod k, without a division per bin
-      if (sig[i] != EMPTY) {
-        val = sig[i];
-        dist = 0;
-      } else {
-        dist++;
-        sig[i] = val + dist * 0x100000000L;
+    for (int w = 0; w < words; w++) {
+      int base = w << 6;
+      int end = Math.min(64, k - base);
+      long empty = ~filled[w] & (end == 64 ? -1L : (1L << end) - 1);
+      while (empty != 0) {
+        int i = base + Long.numberOfTrailingZeros(empty);
+        empty &= empty - 1;
+        int j = nextFilled(filled, i, k);
+        sig[i] = sig[j] + (long) (j > i ? j - i : j + k - i) * 0x100000000L;
       }
     }
+  }
+
+  /** The first filled bin after {@code i} around the ring (one exists). */
+  private static int nextFilled(long[] filled, int i, int k) {
+    int from = i + 1 == k ? 0 : i + 1;
+    int w = from >>> 6;
+    long word = filled[w] & (-1L << (from & 63));
+    while (word == 0) {
+      w = w + 1 == filled.length ? 0 : w + 1;
+      word = filled[w];
+    }
+    return (w << 6) + Long.numberOfTrailingZeros(word);
   }
 }

@@ -92,6 +92,30 @@ public final class MathVerifier implements Verifier {
   }
 
   /**
+   * The digits of an optionally signed decimal integer without leading zeros ("-0" is "0"), or
+   * null when {@code s} is anything else (spaces, separators, LaTeX, a decimal point...).
+   */
+  static String plainInteger(String s) {
+    int n = s.length();
+    int i = n > 0 && s.charAt(0) == '-' ? 1 : 0;
+    if (i == n) {
+      return null;
+    }
+    for (int j = i; j < n; j++) {
+      char c = s.charAt(j);
+      if (c < '0' || c > '9') {
+        return null;
+      }
+    }
+    int from = i;
+    while (from < n - 1 && s.charAt(from) == '0') {
+      from++;
+    }
+    String digits = s.substring(from);
+    return i == 1 && !digits.equals("0") ? "-" + digits : digits;
+  }
+
+  /**
    * Whether two already-extracted answers are equivalent, {@code reference} read as the gold.
    * False on timeout.
    */
@@ -110,6 +134,15 @@ public final class MathVerifier implements Verifier {
   }
 
   private boolean same(Extraction ref, Extraction pred, Deadline deadline) {
+    // Two bare integers (most numeric answers: GSM8K, arith, AIME) are equal exactly when their
+    // digits are, leading zeros aside; no cleaning, parsing or evaluation can say otherwise.
+    String ri = plainInteger(ref.answer());
+    if (ri != null) {
+      String pi = plainInteger(pred.answer());
+      if (pi != null) {
+        return ri.equals(pi);
+      }
+    }
     if (Latex.light(ref.answer()).equals(Latex.light(pred.answer()))) {
       return true;
     }

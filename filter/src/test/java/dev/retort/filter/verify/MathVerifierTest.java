@@ -36,6 +36,27 @@ class MathVerifierTest {
     assertTrue(same("1 - \\frac{1}{\\mathrm{e}}", "\\frac{e-1}{e}"));
   }
 
+  @ParameterizedTest
+  @CsvSource({"16,16", "016,16", "0,0", "-0,0", "000,0", "-007,-7", "-12,-12", "120,120"})
+  void bareIntegersNormalize(String in, String digits) {
+    assertEquals(digits, MathVerifier.plainInteger(in));
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {"''", "-", "1.0", "1 000", "1,000", "+5", "\\frac{1}{2}", "12a", "--1", "1-"})
+  void otherAnswersAreNotBareIntegers(String in) {
+    assertNull(MathVerifier.plainInteger(in));
+  }
+
+  @Test
+  void bareIntegersCompareByValue() {
+    assertTrue(same("16", "The answer is \\boxed{016}."));
+    assertTrue(same("-0", "\\boxed{0}"));
+    assertFalse(same("12", "\\boxed{13}"));
+    assertFalse(same("-12", "\\boxed{12}"));
+    assertFalse(same("120", "\\boxed{12}"));
+  }
+
   @Test
   void leadingZerosAreTheSameNumber() {
     // Math-Verify issue: "016" was not matched with "16" (AIME answers are written 016).
