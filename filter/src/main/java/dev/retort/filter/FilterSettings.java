@@ -21,7 +21,8 @@ import java.util.List;
  * @param dedupTraces reject exact and near-duplicate traces among one prompt's traces
  * @param minhash near-duplicate detection parameters
  * @param decontamination benchmark overlap parameters
- * @param partitions Spark partitions (= output shards) the traces are grouped into
+ * @param partitions Spark partitions (= output shards) the traces are grouped into; 0 = one per core
+ *     of the session ({@link #partitionsFor})
  * @param sparkMaster Spark master when the job creates the SparkSession
  * @param verifyTimeoutMs time limit of one answer verification
  * @param promptTemplate the user turn the teacher saw, {@code {problem}} replaced by the problem (the SFT prompt)
@@ -58,12 +59,21 @@ public record FilterSettings(
     require(maxRepeatedShare >= 0, "max-repeated-share must be >= 0");
     require(maxMixedScriptShare >= 0, "max-mixed-script-share must be >= 0");
     require(keepPerPrompt >= 0, "keep-per-prompt must be >= 0 (0 = all)");
-    require(partitions >= 1, "partitions must be >= 1");
+    require(partitions >= 0, "partitions must be >= 0 (0 = one per core)");
     require(verifyTimeoutMs >= 1, "verify-timeout-ms must be >= 1");
     require(promptTemplate != null && promptTemplate.contains(PROBLEM_SLOT), "prompt-template must contain " + PROBLEM_SLOT);
     require(minhash != null, "minhash section is required");
     require(decontamination != null, "decontamination section is required");
     require(sftFormat != null, "sft-format is required");
+  }
+
+  /**
+   * The partitions the job judges in, on a session with {@code cores} cores: the setting, or with
+   * 0 one per core, so every core gets one task and the pass ends in one wave (with two tasks per
+   * core, the second wave waited on the first's stragglers and on each task's start-up).
+   */
+  public int partitionsFor(int cores) {
+    return partitions > 0 ? partitions : Math.max(1, cores);
   }
 
   /**

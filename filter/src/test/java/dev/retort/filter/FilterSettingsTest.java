@@ -28,4 +28,14 @@ class FilterSettingsTest {
     ConfigError template = assertThrows(ConfigError.class, () -> FilterSettings.from(RetortConfig.defaults("filter.prompt-template=\"no slot\"")));
     assertTrue(template.getMessage().contains("prompt-template"), template.getMessage());
   }
+
+  @Test
+  void partitionsDefaultToOnePerCore() {
+    FilterSettings auto = FilterSettings.from(RetortConfig.defaults());
+    assertEquals(2, auto.partitionsFor(2));
+    assertEquals(16, auto.partitionsFor(16));
+    assertEquals(3, FilterSettings.from(RetortConfig.defaults("filter.partitions=3")).partitionsFor(16));
+    ConfigError negative = assertThrows(ConfigError.class, () -> FilterSettings.from(RetortConfig.defaults("filter.partitions=-1")));
+    assertTrue(negative.getMessage().contains("partitions"), negative.getMessage());
+  }
 }

@@ -90,7 +90,8 @@ public final class FilterBenchmark {
           filter[rep] = f;
         }
       }
-      return new Result(n, median(copy), median(filter), last.accepted(), last.rejected(), s.partitions());
+      return new Result(n, median(copy), median(filter), last.accepted(), last.rejected(),
+          s.partitionsFor(spark.sparkContext().defaultParallelism()));
     } finally {
       if (!o.keep()) {
         StageOutput.deleteTree(work.resolve("copy"));

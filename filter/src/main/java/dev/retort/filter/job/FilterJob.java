@@ -94,14 +94,14 @@ public final class FilterJob {
 
   /** The session the job uses when none is given: existing one if any, else local per the config. */
   public static SparkSession session(FilterSettings s) {
-    return SparkSession.builder()
+    SparkSession.Builder b = SparkSession.builder()
         .master(s.sparkMaster())
         .appName("retort-filter")
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", Integer.toString(s.partitions()))
         // The trace schema's plan string is longer than Spark's default limit; the warning is noise.
-        .config("spark.sql.debug.maxToStringFields", "100")
-        .getOrCreate();
+        .config("spark.sql.debug.maxToStringFields", "100");
+    return s.partitions() > 0 ? b.config("spark.sql.shuffle.partitions", Integer.toString(s.partitions())).getOrCreate()
+        : b.getOrCreate();
   }
 
   /**
@@ -246,8 +246,9 @@ public final class FilterJob {
     // partitions (a prompt could straddle the cut), and enough partitions to keep every core busy.
     InputSplits splits = InputSplits.of(traces);
     int cores = spark.sparkContext().defaultParallelism();
-    boolean byInput = grouping == Grouping.AUTO && !splits.anyFileCut() && splits.partitions() >= Math.min(s.partitions(), cores);
-    JavaRDD<InternalRow> grouped = byInput ? rows(traces.coalesce(s.partitions())) : shuffled(traces, s);
+    int parts = s.partitionsFor(cores);
+    boolean byInput = grouping == Grouping.AUTO && !splits.anyFileCut() && splits.partitions() >= Math.min(parts, cores);
+    JavaRDD<InternalRow> grouped = byInput ? rows(traces.coalesce(parts)) : shuffled(traces, parts);
     List<PartitionReport> reports = grouped.mapPartitions(JudgePartition.first(s, out.toString(), ngram)).collect();
     String how = byInput ? "input" : "shuffle";
     if (byInput && !(reports.stream().allMatch(PartitionReport::grouped) && disjoint(reports))) {
@@ -255,7 +256,7 @@ public final class FilterJob {
       // is not grouped by prompt, so its output is wrong; redo it with the shuffle.
       LOG.info("filter: the input partitions split prompts; judging again shuffled by prompt id");
       deleteOutputs(out);
-      grouped = shuffled(traces, s);
+      grouped = shuffled(traces, parts);
       reports = grouped.mapPartitions(JudgePartition.first(s, out.toString(), ngram)).collect();
       how = "shuffle";
       if (!reports.stream().allMatch(PartitionReport::grouped)) {
@@ -302,8 +303,8 @@ public final class FilterJob {
   }
 
   /** The traces shuffled by prompt id and sorted, so each prompt's rows come together in one partition. */
-  private static JavaRDD<InternalRow> shuffled(Dataset<Row> traces, FilterSettings s) {
-    return rows(traces.repartition(s.partitions(), col("prompt_id")).sortWithinPartitions(col("prompt_id"), col("sample_index")));
+  private static JavaRDD<InternalRow> shuffled(Dataset<Row> traces, int partitions) {
+    return rows(traces.repartition(partitions, col("prompt_id")).sortWithinPartitions(col("prompt_id"), col("sample_index")));
   }
 
   /** The partitions whose tasks judged any of {@code prompts}, sorted. */
