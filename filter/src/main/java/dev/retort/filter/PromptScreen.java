@@ -102,7 +102,8 @@ public final class PromptScreen {
    * (the smallest id) does not depend on how the input was sharded. A repeated id counts once.
    */
   public Map<String, List<String>> duplicates(Collection<Hashed> prompts) {
-    Deduplicator dedup = hasher(settings);
+    FilterSettings.MinHash mh = settings.minhash();
+    Deduplicator dedup = new Deduplicator(mh.shingle(), MinHasher.classic(mh.numPerm()), mh.bands(), mh.promptJaccard(), prompts.size());
     Map<String, List<String>> out = new TreeMap<>();
     for (Hashed h : uniqueById(prompts, Hashed::id)) {
       Deduplicator.Outcome o = dedup.offer(h.hashes(), h.guard());

@@ -44,6 +44,7 @@ public final class Deduplicator {
   /** Offer index of each kept text, by its slot in the LSH index. */
   private final List<Integer> keptIndexes = new ArrayList<>();
   private int offered;
+  private final int expected;
 
   /**
    * @param shingle words per shingle
@@ -53,6 +54,11 @@ public final class Deduplicator {
    *     near-duplicate detection off (exact only)
    */
   public Deduplicator(int shingle, MinHasher hasher, int bands, double threshold) {
+    this(shingle, hasher, bands, threshold, 0);
+  }
+
+  /** @param expected texts that will be offered, when known (the index is then sized once) */
+  public Deduplicator(int shingle, MinHasher hasher, int bands, double threshold, int expected) {
     if (shingle < 1) {
       throw new IllegalArgumentException("minhash shingle must be >= 1, got " + shingle);
     }
@@ -61,6 +67,7 @@ public final class Deduplicator {
     this.near = threshold <= 1;
     this.hasher = hasher;
     this.bands = bands;
+    this.expected = expected;
     if (bands < 1 || hasher.size() % bands != 0) {
       throw new IllegalArgumentException("minhash bands must divide num-perm, got bands=" + bands + " num-perm=" + hasher.size());
     }
@@ -160,7 +167,7 @@ public final class Deduplicator {
       if (index != null) {
         index.addKeys(slot, p.bandKeys());
       } else if (keptBandKeys.size() >= INDEX_FROM) {
-        index = new LshIndex(hasher.size(), bands);
+        index = new LshIndex(hasher.size(), bands, expected);
         for (int i = 0; i < keptBandKeys.size(); i++) {
           index.addKeys(i, keptBandKeys.get(i));
         }

@@ -22,11 +22,27 @@ public final class LshIndex {
   private int entries;
 
   public LshIndex(int numPerm, int bands) {
+    this(numPerm, bands, 0);
+  }
+
+  /**
+   * @param expectedItems items the caller will add, when known: the tables start at their final
+   *     size (growing a table of a few hundred thousand keys rehashed them all, out of cache)
+   */
+  public LshIndex(int numPerm, int bands, int expectedItems) {
     if (bands < 1 || numPerm % bands != 0) {
       throw new IllegalArgumentException("minhash bands must divide num-perm, got bands=" + bands + " num-perm=" + numPerm);
     }
     this.bands = bands;
     this.rows = numPerm / bands;
+    if (expectedItems > 0) {
+      long want = Math.min(1L << 30, 2L * expectedItems * bands);
+      int cap = Integer.highestOneBit((int) Math.max(64, want - 1)) << 1;
+      keys = new long[cap];
+      heads = filled(cap);
+      entryItem = new int[(int) Math.min(1 << 30, (long) expectedItems * bands)];
+      entryNext = new int[entryItem.length];
+    }
   }
 
   public void add(int item, long[] signature) {
@@ -101,7 +117,7 @@ public final class LshIndex {
   /** The slot holding {@code key}, or the empty slot where it would go. */
   private int slot(long key) {
     int mask = keys.length - 1;
-    int i = (int) Tokens.mix(key) & mask;
+    int i = (int) key & mask; // band keys are mixed already
     while (heads[i] >= 0 && keys[i] != key) {
       i = (i + 1) & mask;
     }

@@ -132,12 +132,10 @@ public final class FilterJob {
     }
     String hash = configHash(config, seed);
     List<Path> benchFiles = BenchmarkSources.files(s.decontamination());
-    Map<String, String> inputs = new TreeMap<>();
-    inputs.put("traces", Provenance.identityOf(input));
-    for (Path f : benchFiles) {
-      inputs.put("benchmark:" + f.getFileName(), Provenance.identityOf(f));
-    }
-    if (isDone(output, hash, inputs)) {
+    // The identities hash every input byte: needed first only to tell whether a completed output
+    // is current; otherwise they are computed on a driver thread while the job runs.
+    CompletableFuture<Map<String, String>> identities = CompletableFuture.supplyAsync(() -> identities(input, benchFiles), DRIVER_POOL);
+    if (StageOutput.isComplete(output, hash) && isDone(output, hash, join(identities))) {
       LOG.info("filter: {} is complete for config {} and the same input; nothing to do", output, hash.substring(0, 12));
       return skipped(output, hash, t0);
     }
@@ -152,7 +150,8 @@ public final class FilterJob {
       FilterStats stats = judged.stats();
       Map<String, Object> statsJson = stats.toJson();
       statsJson.put("grouping", judged.grouping());
-      Provenance prov = Provenance.of(STAGE, hash, config.resolved(FilterSettings.SECTION, ArithSettings.SECTION), seed, inputs, Map.of());
+      Provenance prov = Provenance.of(STAGE, hash, config.resolved(FilterSettings.SECTION, ArithSettings.SECTION), seed,
+          join(identities), Map.of());
       for (String sub : List.of(ACCEPTED, REJECTED, SFT)) {
         // Only the marker in data folders: Spark reads every file there not named _* or .*,
         // so provenance.json and stats.json live one level up, in filtered/.
@@ -422,6 +421,16 @@ public final class FilterJob {
     if (ParquetIO.files(dir).isEmpty()) {
       ParquetIO.write(dir.resolve("part-empty.parquet"), codec, List.of());
     }
+  }
+
+  /** Content identities of the traces folder and of each benchmark file, as provenance records them. */
+  private static Map<String, String> identities(Path input, List<Path> benchFiles) {
+    Map<String, String> inputs = new TreeMap<>();
+    inputs.put("traces", Provenance.identityOf(input));
+    for (Path f : benchFiles) {
+      inputs.put("benchmark:" + f.getFileName(), Provenance.identityOf(f));
+    }
+    return inputs;
   }
 
   /** The config identity: the filter and arith sections (arith shapes the arith-test benchmark) and the seed. */

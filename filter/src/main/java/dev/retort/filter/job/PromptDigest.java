@@ -6,6 +6,7 @@ import dev.retort.filter.decontam.Decontaminator;
 import dev.retort.filter.dedup.Deduplicator;
 import dev.retort.filter.text.Tokens;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -65,25 +66,27 @@ final class PromptDigest implements Serializable {
    * several tasks counts once, with the first task's text.
    */
   static Map<String, List<String>> screen(List<PromptDigest> digests, FilterSettings s, Decontaminator index) {
-    Map<String, PromptScreen.Hashed> hashed = new HashMap<>();
+    // In task order, which keeps each task's prompts in their input order: the dedup sorts them by
+    // id, and input sorted by id (as teacher-gen writes it) makes that sort a merge of sorted runs.
+    List<PromptScreen.Hashed> hashed = new ArrayList<>();
     Map<String, Optional<String>> contaminated = new HashMap<>();
     for (PromptDigest d : digests) {
       for (int i = 0; i < d.ids.length; i++) {
-        String id = d.ids[i];
-        if (d.exact != null && !hashed.containsKey(id)) {
-          hashed.put(id, d.hashed(i));
+        if (d.exact != null) {
+          hashed.add(d.hashed(i));
         }
-        if (index != null && d.prints != null && !contaminated.containsKey(id)) {
-          contaminated.put(id, index.contaminatedBy(d.fingerprint(i)));
+        if (index != null && d.prints != null) {
+          Optional<String> bench = index.contaminatedBy(d.fingerprint(i));
+          if (bench.isPresent()) {
+            contaminated.putIfAbsent(d.ids[i], bench);
+          }
         }
       }
     }
-    Map<String, List<String>> dups = s.dedupPrompts() ? new PromptScreen(s, null).duplicates(hashed.values()) : Map.of();
+    Map<String, List<String>> dups = s.dedupPrompts() ? new PromptScreen(s, null).duplicates(hashed) : Map.of();
     Map<String, List<String>> out = new TreeMap<>();
     for (var e : contaminated.entrySet()) {
-      if (e.getValue().isPresent()) {
-        out.put(e.getKey(), PromptScreen.reasons(e.getValue(), dups.get(e.getKey())));
-      }
+      out.put(e.getKey(), PromptScreen.reasons(e.getValue(), dups.get(e.getKey())));
     }
     for (var e : dups.entrySet()) {
       out.putIfAbsent(e.getKey(), e.getValue());
