@@ -143,10 +143,16 @@ public final class FilterJob {
 
     Path abs = output.toAbsolutePath().normalize();
     Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + UUID.randomUUID());
+    boolean decontaminate = s.decontamination().arithTest() || !benchFiles.isEmpty();
+    // The benchmark index is built on a driver thread from the start: alongside Spark's planning
+    // (one core) it mostly costs no time; the tasks only fingerprint each prompt, and the screen
+    // after the judge pass looks the fingerprints up.
+    CompletableFuture<Decontaminator> decon = decontaminate
+        ? CompletableFuture.supplyAsync(() -> decontaminator(s, arith, seed), DRIVER_POOL)
+        : CompletableFuture.completedFuture(null);
     try {
-      boolean decontaminate = s.decontamination().arithTest() || !benchFiles.isEmpty();
       Judged judged = withInputSplits(spark, 2 * spark.sparkContext().defaultParallelism(),
-          () -> filterInto(spark, s, arith, seed, decontaminate, input, tmp, grouping));
+          () -> filterInto(spark, s, decontaminate ? s.decontamination().ngram() : 0, decon, input, tmp, grouping));
       FilterStats stats = judged.stats();
       Map<String, Object> statsJson = stats.toJson();
       statsJson.put("grouping", judged.grouping());
@@ -167,6 +173,7 @@ public final class FilterJob {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + tmp + ": " + e.getMessage(), e);
     } finally {
+      decon.cancel(false);
       StageOutput.deleteTree(tmp);
     }
   }
@@ -199,8 +206,11 @@ public final class FilterJob {
   /** The merged counts, and how prompts were grouped: "input" (no shuffle), "shuffle" or "none" (no readable input). */
   private record Judged(FilterStats stats, String grouping) {}
 
-  /** @param decontaminate whether any benchmark is configured (the arith test split or a file) */
-  private static Judged filterInto(SparkSession spark, FilterSettings s, ArithSettings arith, long seed, boolean decontaminate,
+  /**
+   * @param ngram the decontamination n, 0 when no benchmark is configured
+   * @param decon the benchmark index (null inside when none has a problem)
+   */
+  private static Judged filterInto(SparkSession spark, FilterSettings s, int ngram, CompletableFuture<Decontaminator> decon,
       Path input, Path out, Grouping grouping) {
     InputScan scan = InputScan.of(input);
     FilterStats stats = new FilterStats();
@@ -208,16 +218,7 @@ public final class FilterJob {
     if (!scan.readable().isEmpty()) {
       String[] paths = scan.readable().stream().map(p -> p.toAbsolutePath().toString()).toArray(String[]::new);
       Dataset<Row> traces = spark.read().schema(TraceSchema.SPARK).parquet(paths);
-      // The benchmark index is built on the driver while the tasks judge; they only fingerprint
-      // each prompt, and the screen after the pass looks the fingerprints up.
-      CompletableFuture<Decontaminator> decon = decontaminate
-          ? CompletableFuture.supplyAsync(() -> decontaminator(s, arith, seed), DRIVER_POOL)
-          : CompletableFuture.completedFuture(null);
-      try {
-        how = judgeAll(spark, s, traces, out, decontaminate ? s.decontamination().ngram() : 0, decon, grouping, stats);
-      } finally {
-        decon.cancel(false);
-      }
+      how = judgeAll(spark, s, traces, out, ngram, decon, grouping, stats);
     }
     salvage(scan, out.resolve(REJECTED).resolve("part-malformed.parquet"), stats);
     // Every output holds at least one (maybe empty) file, so readers always find the schema.
@@ -243,11 +244,14 @@ public final class FilterJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     // Reading the input as it is needs whole prompts per partition: no file cut between
     // partitions (a prompt could straddle the cut), and enough partitions to keep every core busy.
-    InputSplits splits = InputSplits.of(traces);
+    // The scan is planned once: its partitions tell how Spark reads the files, and merging them
+    // (an RDD coalesce, what Dataset.coalesce runs) keeps each one's rows together and in order.
+    JavaRDD<InternalRow> scan = rows(traces);
+    InputSplits splits = InputSplits.of(scan.rdd().partitions());
     int cores = spark.sparkContext().defaultParallelism();
     int parts = s.partitionsFor(cores);
     boolean byInput = grouping == Grouping.AUTO && !splits.anyFileCut() && splits.partitions() >= Math.min(parts, cores);
-    JavaRDD<InternalRow> grouped = byInput ? rows(traces.coalesce(parts)) : shuffled(traces, parts);
+    JavaRDD<InternalRow> grouped = byInput ? scan.coalesce(parts) : shuffled(traces, parts);
     List<PartitionReport> reports = grouped.mapPartitions(JudgePartition.first(s, out.toString(), ngram)).collect();
     String how = byInput ? "input" : "shuffle";
     if (byInput && !(reports.stream().allMatch(PartitionReport::grouped) && disjoint(reports))) {

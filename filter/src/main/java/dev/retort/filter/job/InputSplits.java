@@ -31,7 +31,11 @@ import org.apache.spark.sql.execution.datasources.PartitionedFile;
 record InputSplits(int partitions, boolean anyFileCut) {
   /** @param scan a plain Parquet read (the job's input, before any other operator) */
   static InputSplits of(Dataset<Row> scan) {
-    Partition[] parts = scan.queryExecution().toRdd().partitions();
+    return of(scan.queryExecution().toRdd().partitions());
+  }
+
+  /** @param parts the partitions of a plain Parquet read's row RDD */
+  static InputSplits of(Partition[] parts) {
     // file -> its ranges, each with the partition that reads it
     Map<String, List<long[]>> ranges = new LinkedHashMap<>();
     for (Partition p : parts) {
