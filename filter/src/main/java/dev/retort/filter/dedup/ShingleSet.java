@@ -3,8 +3,26 @@ package dev.retort.filter.dedup;
 import dev.retort.filter.text.Tokens;
 import java.util.Arrays;
 
-/** A text's word shingles as a sorted array of distinct hashes, with exact Jaccard similarity. */
-public record ShingleSet(long[] hashes) {
+/**
+ * A text's word shingles as a set of distinct hashes, with exact Jaccard similarity. The set is an
+ * open-addressing table: building it and probing one set with the other's members costs a pass
+ * over each, where a sorted array cost a sort per text (near-duplicate candidates among one
+ * prompt's traces are common when a teacher reuses its phrases, and the sort was most of their
+ * verification).
+ */
+public final class ShingleSet {
+  private static final long[] NONE = new long[0];
+  /** Slots hold members; 0 marks an empty slot, and the member 0 is kept in {@link #hasZero}. */
+  private final long[] table;
+  private final boolean hasZero;
+  private final long[] members;
+
+  private ShingleSet(long[] table, boolean hasZero, long[] members) {
+    this.table = table;
+    this.hasZero = hasZero;
+    this.members = members;
+  }
+
   public static ShingleSet of(String text, int shingle) {
     return ofTokens(Tokens.tokenHashes(text), shingle);
   }
@@ -15,42 +33,67 @@ public record ShingleSet(long[] hashes) {
 
   /** The set of the given shingle hashes (any order, duplicates allowed; the array is not kept). */
   public static ShingleSet ofHashes(long[] shingleHashes) {
-    long[] g = shingleHashes.clone();
-    Arrays.sort(g);
+    if (shingleHashes.length == 0) {
+      return new ShingleSet(NONE, false, NONE);
+    }
+    int cap = Integer.highestOneBit(Math.max(2, shingleHashes.length) * 2 - 1) << 1; // a power of two >= 2n
+    long[] table = new long[cap];
+    long[] members = new long[shingleHashes.length];
     int n = 0;
-    for (int i = 0; i < g.length; i++) {
-      if (i == 0 || g[i] != g[i - 1]) {
-        g[n++] = g[i];
+    boolean zero = false;
+    for (long x : shingleHashes) {
+      if (x == 0) {
+        if (!zero) {
+          zero = true;
+          members[n++] = 0;
+        }
+        continue;
+      }
+      int i = slot(table, x);
+      if (table[i] == 0) {
+        table[i] = x;
+        members[n++] = x;
       }
     }
-    return new ShingleSet(Arrays.copyOf(g, n));
+    return new ShingleSet(table, zero, Arrays.copyOf(members, n));
+  }
+
+  /** The slot of {@code x}, or the empty slot where it would go (shingle hashes are mixed already). */
+  private static int slot(long[] table, long x) {
+    int mask = table.length - 1;
+    int i = (int) (x ^ (x >>> 32)) & mask;
+    while (table[i] != 0 && table[i] != x) {
+      i = (i + 1) & mask;
+    }
+    return i;
+  }
+
+  private boolean contains(long x) {
+    return x == 0 ? hasZero : table.length > 0 && table[slot(table, x)] == x;
+  }
+
+  /** The distinct hashes, in the order first given. */
+  public long[] hashes() {
+    return members.clone();
   }
 
   public int size() {
-    return hashes.length;
+    return members.length;
   }
 
   /** |A and B| / |A or B|; 1 for two empty sets (two empty texts are the same text). */
   public double jaccard(ShingleSet other) {
-    long[] a = hashes;
-    long[] b = other.hashes;
-    if (a.length == 0 && b.length == 0) {
+    if (members.length == 0 && other.members.length == 0) {
       return 1;
     }
-    int i = 0;
-    int j = 0;
+    ShingleSet small = members.length <= other.members.length ? this : other;
+    ShingleSet big = small == this ? other : this;
     int inter = 0;
-    while (i < a.length && j < b.length) {
-      if (a[i] == b[j]) {
+    for (long x : small.members) {
+      if (big.contains(x)) {
         inter++;
-        i++;
-        j++;
-      } else if (a[i] < b[j]) {
-        i++;
-      } else {
-        j++;
       }
     }
-    return (double) inter / (a.length + b.length - inter);
+    return (double) inter / (members.length + other.members.length - inter);
   }
 }
