@@ -39,7 +39,10 @@ class TextTest {
   void partialNormalizationAgreesWithNormalizingTheWholeText() {
     // tokenHashes normalizes only the span that NFKC could change; words() normalizes everything.
     String[] pieces = {"Let me check ", "x2 ", "ｘ１２", "ﬁnal ", "e\u0301t\u00e9 ", "数学题。", "Ａ", "\uD835\uDC00bc ", "각",
-        "\u1100\u1161\u11A8", "Σίσυφος ", "½ ", "ℌ", "  ", "\u0301", "done.", "①②", "ﾊﾝｶｸ", "Ǆ", "x\u20DD"};
+        "\u1100\u1161\u11A8", "Σίσυφος ", "½ ", "ℌ", "  ", "\u0301", "done.", "①②", "ﾊﾝｶｸ", "Ǆ", "x\u20DD",
+        // Lower-casing by context (final sigma, across case-ignorable '.' and '), the dotted capital
+        // I, and the punctuation most English traces carry.
+        "ΟΔΟΣ.Α ", "ΟΔΟΣ's ", "ΟΔΟΣ ", "İstanbul ", "wait\u2014no ", "\u201Cquoted\u201D ", "it\u2019s ", "\t\n"};
     java.util.Random rnd = new java.util.Random(7);
     for (int n = 0; n < 2000; n++) {
       StringBuilder b = new StringBuilder("The reasoning goes on for a while before anything special happens. ");

@@ -103,18 +103,44 @@ public final class Tokens {
     }
     // ASCII fast path (most traces): the UTF-8 bytes are as many as the characters exactly when
     // all are ASCII, and String.getBytes checks and copies that case with vector instructions.
-    // Any non-ASCII character sends the whole text down the Unicode path instead.
     byte[] b = text.getBytes(StandardCharsets.UTF_8);
-    if (b.length != text.length()) {
-      return tokenHashesUnicode(normalize(text));
+    Sink out = new Sink(Math.max(8, b.length / 5));
+    if (b.length == text.length()) {
+      ascii(b, 0, b.length, out);
+    } else {
+      mixed(b, out);
     }
-    long[] out = new long[Math.max(8, b.length / 5)];
-    int count = 0;
+    return out.toArray();
+  }
+
+  /** Token hashes as they are made: a growing array. */
+  private static final class Sink {
+    long[] hashes;
+    int count;
+
+    Sink(int capacity) {
+      hashes = new long[capacity];
+    }
+
+    void add(long h) {
+      if (count == hashes.length) {
+        hashes = Arrays.copyOf(hashes, hashes.length * 2);
+      }
+      hashes[count++] = h;
+    }
+
+    long[] toArray() {
+      return Arrays.copyOf(hashes, count);
+    }
+  }
+
+  /** The tokens of {@code b[from, to)}, all ASCII: one table load per byte. */
+  private static void ascii(byte[] b, int from, int to, Sink out) {
     long h = HASH_SEED;
     long w = 0;
     int len = 0;
-    for (byte x : b) {
-      int c = ASCII_WORD[x];
+    for (int i = from; i < to; i++) {
+      int c = ASCII_WORD[b[i] & 0x7f];
       if (c != 0) {
         w |= (long) c << (8 * (len & 7));
         if ((++len & 7) == 0) {
@@ -122,22 +148,56 @@ public final class Tokens {
           w = 0;
         }
       } else if (len > 0) {
-        if (count == out.length) {
-          out = Arrays.copyOf(out, out.length * 2);
-        }
-        out[count++] = finish(h, w, len);
+        out.add(finish(h, w, len));
         h = HASH_SEED;
         w = 0;
         len = 0;
       }
     }
     if (len > 0) {
-      if (count == out.length) {
-        out = Arrays.copyOf(out, out.length + 1);
-      }
-      out[count++] = finish(h, w, len);
+      out.add(finish(h, w, len));
     }
-    return Arrays.copyOf(out, count);
+  }
+
+  /**
+   * A text with non-ASCII characters, as UTF-8: most such traces are ASCII with an em dash, curly
+   * quotes or one sentence in another script. The ASCII stretches take the table path; only each
+   * run of non-whitespace that holds a non-ASCII byte is decoded, normalized and walked by code
+   * point (that walk costs ten times the table's per character). ASCII whitespace bounds every
+   * context NFKC and lower-casing look at (composition with marks, the final sigma), and it
+   * separates tokens, so the pieces give the hashes of the whole text; a test checks they agree.
+   */
+  private static void mixed(byte[] b, Sink out) {
+    int n = b.length;
+    int i = 0;
+    while (i < n) {
+      int j = i;
+      while (j < n && b[j] >= 0) {
+        j++;
+      }
+      if (j == n) {
+        ascii(b, i, n, out);
+        return;
+      }
+      int start = j;
+      while (start > i && !space(b[start - 1])) {
+        start--;
+      }
+      ascii(b, i, start, out);
+      int end = j + 1;
+      while (end < n && !space(b[end])) {
+        end++;
+      }
+      for (long h : tokenHashesUnicode(normalize(new String(b, start, end - start, StandardCharsets.UTF_8)))) {
+        out.add(h);
+      }
+      i = end;
+    }
+  }
+
+  /** ASCII space or control: never part of a token, unchanged by NFKC and lower-casing, and no context for either. */
+  private static boolean space(byte c) {
+    return c >= 0 && c <= ' ';
   }
 
   private static final long HASH_SEED = 0xcbf29ce484222325L;
