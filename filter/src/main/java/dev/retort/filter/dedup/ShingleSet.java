@@ -36,7 +36,9 @@ public final class ShingleSet {
     if (shingleHashes.length == 0) {
       return new ShingleSet(NONE, false, NONE);
     }
-    int cap = Integer.highestOneBit(Math.max(2, shingleHashes.length) * 2 - 1) << 1; // a power of two >= 2n
+    // A power of two at least 4/3 of the hashes: loaded up to 3/4, the probes stay short and the
+    // table small (one is built per near-duplicate candidate).
+    int cap = Integer.highestOneBit(shingleHashes.length + shingleHashes.length / 3) << 1; // > n, always a free slot
     long[] table = new long[cap];
     long[] members = new long[shingleHashes.length];
     int n = 0;

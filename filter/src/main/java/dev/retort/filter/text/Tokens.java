@@ -104,7 +104,8 @@ public final class Tokens {
     // ASCII fast path (most traces): the UTF-8 bytes are as many as the characters exactly when
     // all are ASCII, and String.getBytes checks and copies that case with vector instructions.
     byte[] b = text.getBytes(StandardCharsets.UTF_8);
-    Sink out = new Sink(Math.max(8, b.length / 5));
+    Sink out = SINK.get();
+    out.count = 0;
     if (b.length == text.length()) {
       ascii(b, 0, b.length, out);
     } else {
@@ -113,14 +114,16 @@ public final class Tokens {
     return out.toArray();
   }
 
+  /**
+   * Each thread's buffer for the hashes of the text being tokenized, copied out at its exact
+   * length: one allocation per text instead of a guessed array and the copy.
+   */
+  private static final ThreadLocal<Sink> SINK = ThreadLocal.withInitial(Sink::new);
+
   /** Token hashes as they are made: a growing array. */
   private static final class Sink {
-    long[] hashes;
+    long[] hashes = new long[256];
     int count;
-
-    Sink(int capacity) {
-      hashes = new long[capacity];
-    }
 
     void add(long h) {
       if (count == hashes.length) {
