@@ -102,15 +102,70 @@ public final class PromptScreen {
    * (the smallest id) does not depend on how the input was sharded. A repeated id counts once.
    */
   public Map<String, List<String>> duplicates(Collection<Hashed> prompts) {
+    List<Hashed> greedy = colliding(firstOfEachId(prompts));
+    greedy.sort(Comparator.comparing(Hashed::id));
     FilterSettings.MinHash mh = settings.minhash();
-    Deduplicator dedup = new Deduplicator(mh.shingle(), MinHasher.classic(mh.numPerm()), mh.bands(), mh.promptJaccard(), prompts.size());
+    Deduplicator dedup = new Deduplicator(mh.shingle(), MinHasher.classic(mh.numPerm()), mh.bands(), mh.promptJaccard(), greedy.size());
     Map<String, List<String>> out = new TreeMap<>();
-    for (Hashed h : uniqueById(prompts, Hashed::id)) {
+    for (Hashed h : greedy) {
       Deduplicator.Outcome o = dedup.offer(h.hashes(), h.guard());
       if (o.kind() == Deduplicator.Kind.DUPLICATE) {
         out.put(h.id(), List.of(Reasons.DUPLICATE_PROMPT));
       } else if (o.kind() == Deduplicator.Kind.NEAR_DUPLICATE) {
         out.put(h.id(), List.of(Reasons.NEAR_DUPLICATE_PROMPT));
+      }
+    }
+    return out;
+  }
+
+  /** The first prompt of each id, in the order given (as the stable sort by id in {@link #uniqueById} keeps it). */
+  private static List<Hashed> firstOfEachId(Collection<Hashed> prompts) {
+    java.util.Set<String> seen = new java.util.HashSet<>(prompts.size() * 2);
+    List<Hashed> out = new ArrayList<>(prompts.size());
+    for (Hashed h : prompts) {
+      if (seen.add(h.id())) {
+        out.add(h);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The prompts that share their exact hash or a band key with another: only those can be
+   * duplicates or the candidates that make one, so only they go through the greedy pass, in id
+   * order; every other prompt is kept whatever the order. (Indexing every prompt of a run in the
+   * LSH tables was most of the screen, nearly all of it cache misses.) One key position at a time
+   * (the exact hash, then each band) through one table small enough to stay in cache.
+   */
+  private static List<Hashed> colliding(List<Hashed> prompts) {
+    int n = prompts.size();
+    int bands = n == 0 || prompts.get(0).hashes().bandKeys() == null ? 0 : prompts.get(0).hashes().bandKeys().length;
+    int cap = Integer.highestOneBit(Math.max(2, 2 * n)) << 1; // load below 1/2
+    long[] keys = new long[cap];
+    int[] holder = new int[cap];
+    boolean[] shared = new boolean[n];
+    for (int c = 0; c <= bands; c++) {
+      java.util.Arrays.fill(holder, -1);
+      for (int i = 0; i < n; i++) {
+        Deduplicator.Prepared p = prompts.get(i).hashes();
+        long key = c == 0 ? p.exactHash() : p.bandKeys()[c - 1];
+        int slot = (int) (key ^ (key >>> 32)) & (cap - 1); // keys are mixed hashes
+        while (holder[slot] >= 0 && keys[slot] != key) {
+          slot = (slot + 1) & (cap - 1);
+        }
+        if (holder[slot] < 0) {
+          keys[slot] = key;
+          holder[slot] = i;
+        } else {
+          shared[i] = true;
+          shared[holder[slot]] = true;
+        }
+      }
+    }
+    List<Hashed> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (shared[i]) {
+        out.add(prompts.get(i));
       }
     }
     return out;
