@@ -30,7 +30,7 @@ public final class PromptScreen {
 
   /**
    * A prompt's inputs to the dedup, which depend on its text alone: the Spark job computes them in
-   * its scan tasks, so the driver, which must see every prompt at once, only runs the greedy pass.
+   * its judge tasks, so the driver, which must see every prompt at once, only runs the greedy pass.
    *
    * @param guard the normalized reference answer (near-duplicates must share it), or null
    */

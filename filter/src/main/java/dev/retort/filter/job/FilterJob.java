@@ -53,13 +53,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Design choices:
  * <ul>
- *   <li>One pass over the traces: a small projection (prompt id, problem, reference) first, for the
- *       prompt-level decisions that need every prompt at once (dedup across prompts,
- *       decontamination, made on the driver and broadcast); then each task streams prompt groups
- *       through the judge. When the input partitions already hold whole prompts with their rows
- *       together (teacher-gen writes a prompt's samples into one shard, sorted), the tasks read
- *       the input as it is; otherwise one shuffle by prompt id, sorted, brings each prompt
- *       together. The projection tells which case holds, and the tasks' reports confirm it.
+ *   <li>One pass over the traces: each task streams prompt groups through the judge and returns a
+ *       digest of its prompts; the prompt-level decisions that need every prompt at once (dedup
+ *       across prompts, decontamination) are made on the driver after the pass, and only the
+ *       partitions holding a rejected prompt are judged again (usually none). When the input
+ *       partitions already hold whole prompts with their rows together (teacher-gen writes a
+ *       prompt's samples into one shard, sorted), the tasks read the input as it is; otherwise one
+ *       shuffle by prompt id, sorted, brings each prompt together. A task that finds its rows not
+ *       grouped stops, and the tasks' reports confirm no prompt reached two of them.
  *   <li>Tasks write their shards with core's Parquet format (Avro schema of the contract), so
  *       ParquetIO and Spark read the outputs alike, and return only counts: the stats cost no
  *       extra pass. Outputs must therefore be on a filesystem every executor sees (local or mounted).
