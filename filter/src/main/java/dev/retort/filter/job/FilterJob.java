@@ -268,7 +268,8 @@ public final class FilterJob {
       }
     } else if (!byInput) {
       LOG.info("filter: {}; shuffled by prompt id", grouping == Grouping.SHUFFLE ? "shuffle asked for"
-          : splits.anyFileCut() ? "input files cut between partitions" : "fewer input partitions (" + splits.partitions() + ") than cores");
+          : splits.anyFileCut() ? "input files cut between partitions"
+          : "fewer input partitions reading rows (" + splits.partitions() + ") than cores");
     }
     long t1 = System.nanoTime();
     Map<String, List<String>> promptReasons = PromptDigest.screen(reports.stream().map(PartitionReport::prompts).toList(), s, join(decon));

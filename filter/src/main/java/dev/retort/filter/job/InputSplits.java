@@ -19,13 +19,14 @@ import org.apache.spark.sql.execution.datasources.FilePartition;
 import org.apache.spark.sql.execution.datasources.PartitionedFile;
 
 /**
- * How Spark planned to read the input: its partitions, and whether a file's rows are cut between
- * partitions. Spark reads a file larger than its split size in byte ranges, and each row group
- * goes to the range holding its midpoint; when one file's row groups land in two partitions, a
- * prompt can straddle the cut, so the job shuffles rather than judge the partitions as they are
- * and find out afterwards. A file read in ranges whose row groups all land in one range is not cut.
+ * How Spark planned to read the input: how many partitions will read rows, and whether a file's
+ * rows are cut between partitions. Spark reads a file larger than its split size in byte ranges,
+ * and each row group goes to the range holding its midpoint: a range without a midpoint reads
+ * nothing (a large file of one row group keeps one task busy however it is cut), and when one
+ * file's row groups land in two partitions, a prompt can straddle the cut. In both cases the job
+ * shuffles rather than judge the partitions as they are.
  *
- * @param partitions the scan's partitions
+ * @param partitions the scan's partitions that read rows
  * @param anyFileCut some file's row groups are read by more than one partition
  */
 record InputSplits(int partitions, boolean anyFileCut) {
@@ -46,17 +47,22 @@ record InputSplits(int partitions, boolean anyFileCut) {
         }
       }
     }
+    Set<Long> reading = new HashSet<>();
     boolean cut = false;
     for (var e : ranges.entrySet()) {
-      if (e.getValue().size() > 1) {
-        cut |= cut(e.getKey(), e.getValue());
+      if (e.getValue().size() == 1) {
+        reading.add(e.getValue().get(0)[2]);
+      } else {
+        Set<Long> these = readers(e.getKey(), e.getValue());
+        cut |= these.size() > 1;
+        reading.addAll(these);
       }
     }
-    return new InputSplits(parts.length, cut);
+    return new InputSplits(reading.size(), cut);
   }
 
-  /** Whether the row groups of a file read in several ranges reach more than one partition. */
-  private static boolean cut(String urlEncodedPath, List<long[]> ranges) {
+  /** The partitions that read the row groups of a file read in several ranges. */
+  private static Set<Long> readers(String urlEncodedPath, List<long[]> ranges) {
     Path file = Path.of(java.net.URI.create(urlEncodedPath));
     Set<Long> reading = new HashSet<>();
     try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(file))) {
@@ -71,6 +77,6 @@ record InputSplits(int partitions, boolean anyFileCut) {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the footer of " + file + ": " + e.getMessage(), e);
     }
-    return reading.size() > 1;
+    return reading;
   }
 }

@@ -163,7 +163,11 @@ class GroupingTest {
     String before = spark.conf().get(key);
     spark.conf().set(key, "4096");
     try {
-      assertFalse(InputSplits.of(spark.read().parquet(one.toString())).anyFileCut(), "one row group: read by one partition");
+      InputSplits whole = InputSplits.of(spark.read().parquet(one.toString()));
+      assertFalse(whole.anyFileCut(), "one row group: read by one partition");
+      assertEquals(1, whole.partitions(), "the other ranges read nothing");
+      // One task would judge everything: the job shuffles to use every core.
+      assertEquals("shuffle", FilterJob.run(spark, config(), one, dir.resolve("w"), FilterJob.Grouping.AUTO).stats().get("grouping"));
       InputSplits splits = InputSplits.of(spark.read().parquet(cut.toString()));
       assertTrue(splits.anyFileCut() && splits.partitions() > 1, "cut into " + splits);
       FilterResult r = FilterJob.run(spark, config(), cut, dir.resolve("g"), FilterJob.Grouping.AUTO);
