@@ -3,7 +3,6 @@ package dev.retort.filter.job;
 import dev.retort.core.data.SftExample;
 import dev.retort.core.data.Trace;
 import dev.retort.core.data.Verdict;
-import dev.retort.core.io.Json;
 import dev.retort.filter.FilterSettings;
 import dev.retort.filter.SftView;
 import dev.retort.filter.TraceDecoder;
@@ -16,7 +15,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.TaskContext;
@@ -102,7 +100,7 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
     private final PromptDigest.Builder digest = promptReasons == null ? new PromptDigest.Builder(settings, ngram) : null;
     private final java.util.Set<String> seen = new java.util.HashSet<>();
     private final FilterStats stats = new FilterStats();
-    private final List<Map<String, Object>> promptRows = new ArrayList<>();
+    private final PromptStatsWriter promptStats;
     private final ShardWriter<Verdict> accepted;
     private final ShardWriter<Verdict> rejected;
     private final ShardWriter<SftExample> sft;
@@ -119,6 +117,7 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
       accepted = new ShardWriter<>(out.resolve(FilterJob.ACCEPTED).resolve(name), ContractRows.VERDICT, buffers);
       rejected = new ShardWriter<>(out.resolve(FilterJob.REJECTED).resolve(name), ContractRows.VERDICT, buffers);
       sft = new ShardWriter<>(out.resolve(FilterJob.SFT).resolve(name), ContractRows.SFT, buffers);
+      promptStats = new PromptStatsWriter(out.resolve(FilterJob.PROMPT_STATS).resolve(fileName(part, "jsonl")));
     }
 
     PartitionReport run(Iterator<InternalRow> rows) {
@@ -145,9 +144,7 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
         accepted.close();
         rejected.close();
         sft.close();
-        if (!promptRows.isEmpty()) {
-          Json.writeLines(Path.of(outDir, FilterJob.PROMPT_STATS, fileName(part, "jsonl")), promptRows);
-        }
+        promptStats.close();
         ok = true;
         return new PartitionReport(part, stats, sft.rows(), judgeNanos, writeNanos, System.nanoTime() - start,
             Arrays.copyOf(promptHashes, groups), true, digest == null ? null : digest.build());
@@ -160,6 +157,7 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
           accepted.abort();
           rejected.abort();
           sft.abort();
+          promptStats.abort();
         }
       }
     }
@@ -216,15 +214,7 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
       judgeNanos += t1 - t0;
       writeNanos += System.nanoTime() - t1;
       stats.addPrompt(group.size(), correct, kept);
-      Map<String, Object> p = new LinkedHashMap<>();
-      p.put("prompt_id", id);
-      p.put("source", group.get(0).source());
-      p.put("samples", group.size());
-      p.put("correct", correct);
-      p.put("accepted", kept);
-      p.put("pass_rate", (double) correct / group.size());
-      p.put("prompt_reasons", promptReasonsOf);
-      promptRows.add(p);
+      promptStats.write(id, group.get(0).source(), group.size(), correct, kept, promptReasonsOf);
       group.clear();
     }
   }
