@@ -136,7 +136,7 @@ public final class FilterJob {
     // The identities hash every input byte: needed first only to tell whether a completed output
     // is current; otherwise they are computed on a driver thread while the job runs.
     CompletableFuture<Map<String, String>> identities = CompletableFuture.supplyAsync(() -> identities(input, benchFiles), DRIVER_POOL);
-    if (StageOutput.isComplete(output, hash) && isDone(output, hash, join(identities))) {
+    if (isDone(output, hash, () -> join(identities))) {
       LOG.info("filter: {} is complete for config {} and the same input; nothing to do", output, hash.substring(0, 12));
       return skipped(output, hash, t0);
     }
@@ -444,12 +444,13 @@ public final class FilterJob {
     return RetortConfig.sha256(config.hash(FilterSettings.SECTION, ArithSettings.SECTION) + "|seed=" + seed);
   }
 
-  static boolean isDone(Path output, String hash, Map<String, String> inputs) {
+  /** @param inputs the current input identities, asked for only when a completed output has this config hash */
+  static boolean isDone(Path output, String hash, java.util.function.Supplier<Map<String, String>> inputs) {
     if (!StageOutput.isComplete(output, hash)) {
       return false;
     }
     try {
-      return inputs.equals(new TreeMap<>(Provenance.read(output).inputs()));
+      return inputs.get().equals(new TreeMap<>(Provenance.read(output).inputs()));
     } catch (UncheckedIOException e) {
       return false;
     }

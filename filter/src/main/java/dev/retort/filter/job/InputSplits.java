@@ -13,8 +13,6 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.spark.Partition;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.execution.datasources.FilePartition;
 import org.apache.spark.sql.execution.datasources.PartitionedFile;
 
@@ -30,11 +28,6 @@ import org.apache.spark.sql.execution.datasources.PartitionedFile;
  * @param anyFileCut some file's row groups are read by more than one partition
  */
 record InputSplits(int partitions, boolean anyFileCut) {
-  /** @param scan a plain Parquet read (the job's input, before any other operator) */
-  static InputSplits of(Dataset<Row> scan) {
-    return of(scan.queryExecution().toRdd().partitions());
-  }
-
   /** @param parts the partitions of a plain Parquet read's row RDD */
   static InputSplits of(Partition[] parts) {
     // file -> its ranges, each with the partition that reads it

@@ -3,13 +3,11 @@ package dev.retort.filter.job;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -22,7 +20,6 @@ final class PromptStatsWriter implements AutoCloseable {
   private static final JsonFactory JSON = new JsonFactory();
   private final Path file;
   private Path tmp;
-  private BufferedWriter out;
   private JsonGenerator gen;
 
   PromptStatsWriter(Path file) {
@@ -54,10 +51,8 @@ final class PromptStatsWriter implements AutoCloseable {
   }
 
   private void open() throws IOException {
-    Files.createDirectories(file.getParent());
-    tmp = file.resolveSibling("." + file.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
-    out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
-    gen = JSON.createGenerator(out);
+    tmp = TaskFile.temporary(file);
+    gen = JSON.createGenerator(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8));
     gen.setRootValueSeparator(new SerializedString("\n"));
   }
 
@@ -71,7 +66,7 @@ final class PromptStatsWriter implements AutoCloseable {
       gen.writeRaw('\n');
       gen.close();
       gen = null;
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      TaskFile.commit(tmp, file);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot finish " + file + ": " + e.getMessage(), e);
     }
@@ -84,11 +79,9 @@ final class PromptStatsWriter implements AutoCloseable {
         gen.close();
         gen = null;
       }
-      if (tmp != null) {
-        Files.deleteIfExists(tmp);
-      }
     } catch (IOException e) {
-      // a leftover temporary is ignored by readers (its name starts with '.')
+      // the file is being thrown away
     }
+    TaskFile.discard(tmp);
   }
 }

@@ -2,9 +2,7 @@ package dev.retort.filter.job;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroSchemaConverter;
@@ -72,9 +70,7 @@ final class ShardWriter<T> implements AutoCloseable {
   }
 
   private void open() throws IOException {
-    Files.createDirectories(file.getParent());
-    tmp = file.resolveSibling("." + file.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
-    Files.deleteIfExists(tmp);
+    tmp = TaskFile.temporary(file);
     Configuration conf = new Configuration(false);
     conf.setBoolean("parquet.avro.write-old-list-structure", false);
     MessageType schema = new AvroSchemaConverter(conf).convert(rows.schema());
@@ -101,7 +97,7 @@ final class ShardWriter<T> implements AutoCloseable {
     try {
       writer.close();
       writer = null;
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      TaskFile.commit(tmp, file);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot finish " + file + ": " + e.getMessage(), e);
     }
@@ -117,13 +113,7 @@ final class ShardWriter<T> implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       // the file is being thrown away
     }
-    try {
-      if (tmp != null) {
-        Files.deleteIfExists(tmp);
-      }
-    } catch (IOException e) {
-      // a leftover temporary is ignored by readers (its name starts with '.')
-    }
+    TaskFile.discard(tmp);
   }
 
   /** Rows through {@link ContractRows}; the footer carries the Avro schema and model name as parquet-avro writes them. */
