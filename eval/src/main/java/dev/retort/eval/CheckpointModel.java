@@ -17,15 +17,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
  * A local HF-layout checkpoint run through the model module's batched KV-cache {@link Sampler}.
- * The user turn goes through the checkpoint family's chat template (Qwen ChatML, what Retort's
- * students are trained on); generation stops at {@code <|im_end|>} or the config's eos ids.
+ * The user turn goes through the checkpoint's own chat template (the one its weights were trained
+ * on); generation stops at the template's end of turn or the checkpoint's eos ids.
  * Each request draws from its own seed, so a sample does not depend on its batch.
  */
 public final class CheckpointModel implements ModelUnderTest {
@@ -34,6 +32,7 @@ public final class CheckpointModel implements ModelUnderTest {
   private final LoadedModel loaded;
   private final Sampler sampler;
   private final Tokenizer tokenizer;
+  private final ChatTemplate template;
   private final List<Integer> stopIds;
   private final int batchSize;
   private final String identity;
@@ -67,11 +66,13 @@ public final class CheckpointModel implements ModelUnderTest {
     }
     this.tokenizer = loaded.tokenizer();
     this.sampler = loaded.sampler();
-    Set<Integer> stops = new LinkedHashSet<>(loaded.stopTokenIds());
-    if (tokenizer.imEndId() != null) {
-      stops.add(tokenizer.imEndId());
+    try {
+      this.template = tokenizer.chatTemplate(null, "the checkpoint's tokenizer_config.json chat_template");
+    } catch (RuntimeException e) {
+      close();
+      throw e;
     }
-    this.stopIds = List.copyOf(stops);
+    this.stopIds = template.stopIds(tokenizer, loaded.stopTokenIds());
   }
 
   /**
@@ -115,7 +116,7 @@ public final class CheckpointModel implements ModelUnderTest {
       List<int[]> prompts = new ArrayList<>(batch.size());
       long[] seeds = new long[batch.size()];
       for (int b = 0; b < batch.size(); b++) {
-        prompts.add(tokenizer.encode(ChatTemplate.QWEN.prompt(batch.get(b).userText())));
+        prompts.add(tokenizer.encode(template.prompt(batch.get(b).userText())));
         seeds[b] = batch.get(b).seed();
       }
       SamplingOptions opts = new SamplingOptions(first.maxTokens(), first.temperature(), first.topP(), first.topK(),

@@ -28,7 +28,7 @@ final class TinyModels {
     CharTokenizer.write(tokFile);
     try (Tokenizer tok = Tokenizer.load(tokFile); NDManager m = NDManager.newBaseManager()) {
       ModelConfig cfg = ModelConfig.of(ModelConfig.QWEN2, tok.vocabSize(), 32, 64, 1, 2, 1, true)
-          .withSpecialTokens(null, List.of(tok.imEndId()), tok.padId());
+          .withSpecialTokens(null, List.of(tok.requireTokenId(dev.retort.model.ChatTemplate.IM_END)), tok.padId());
       Transformer t = Transformer.create(cfg, seed, m);
       Checkpoint.save(t, cfg, dir, DataType.FLOAT32, tok);
     }

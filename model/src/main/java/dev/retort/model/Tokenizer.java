@@ -28,6 +28,9 @@ import java.util.Set;
  * JSON here; special ids prefer {@code tokenizer_config.json} next to the file when present.
  */
 public final class Tokenizer implements AutoCloseable {
+  /** transformers v5 writes the chat template to this file beside tokenizer_config.json. */
+  public static final String CHAT_TEMPLATE_FILE = "chat_template.jinja";
+
   private final HuggingFaceTokenizer hf;
   private final Path file;
   private final Map<String, Integer> ids;
@@ -36,9 +39,12 @@ public final class Tokenizer implements AutoCloseable {
   private final Integer eosId;
   private final Integer padId;
   private final Integer bosId;
+  private final String templateSource;
+  private volatile ChatTemplate chatTemplate;
 
   private Tokenizer(HuggingFaceTokenizer hf, Path file, Map<String, Integer> ids,
-      Set<Integer> specialIds, int vocabSize, Integer eosId, Integer padId, Integer bosId) {
+      Set<Integer> specialIds, int vocabSize, Integer eosId, Integer padId, Integer bosId,
+      String templateSource) {
     this.hf = hf;
     this.file = file;
     this.ids = ids;
@@ -47,6 +53,7 @@ public final class Tokenizer implements AutoCloseable {
     this.eosId = eosId;
     this.padId = padId;
     this.bosId = bosId;
+    this.templateSource = templateSource;
   }
 
   /** Loads {@code dir/tokenizer.json} or the given tokenizer.json file. */
@@ -97,10 +104,39 @@ public final class Tokenizer implements AutoCloseable {
         "</s>");
     Integer pad = firstId(ids, configToken(cfg, "pad_token"), "<pad>");
     Integer bos = firstId(ids, configToken(cfg, "bos_token"));
+    String template = templateSource(file.resolveSibling(CHAT_TEMPLATE_FILE), cfg);
     HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(file, Map.of(
         "addSpecialTokens", "false", "truncation", "false", "padding", "false"));
     return new Tokenizer(hf, file, Collections.unmodifiableMap(ids),
-        Collections.unmodifiableSet(special), maxId + 1, eos, pad == null ? eos : pad, bos);
+        Collections.unmodifiableSet(special), maxId + 1, eos, pad == null ? eos : pad, bos, template);
+  }
+
+  /**
+   * The checkpoint's chat template source: {@code chat_template.jinja} (transformers v5) beside
+   * tokenizer.json, else tokenizer_config.json's {@code chat_template} (a string, or a list of
+   * named templates of which "default" is used), else null.
+   */
+  private static String templateSource(Path jinjaFile, JsonObject cfg) throws IOException {
+    if (Files.isRegularFile(jinjaFile)) {
+      return Files.readString(jinjaFile, StandardCharsets.UTF_8);
+    }
+    JsonElement t = cfg.get("chat_template");
+    if (t == null || t.isJsonNull()) {
+      return null;
+    }
+    if (t.isJsonPrimitive()) {
+      return t.getAsString();
+    }
+    if (t.isJsonArray()) {
+      for (JsonElement e : t.getAsJsonArray()) {
+        JsonObject o = e.getAsJsonObject();
+        if (o.has("name") && "default".equals(o.get("name").getAsString())) {
+          return o.get("template").getAsString();
+        }
+      }
+    }
+    throw new IllegalArgumentException("tokenizer_config.json next to " + jinjaFile.getParent()
+        + ": chat_template is neither a string nor a list holding a 'default' template");
   }
 
   private static JsonObject tokenizerConfig(Path p) throws IOException {
@@ -196,12 +232,55 @@ public final class Tokenizer implements AutoCloseable {
     return bosId;
   }
 
-  public Integer imStartId() {
-    return ids.get(ChatTemplate.IM_START);
+  /** The string of token {@code id} (vocabulary or added token), or null. */
+  public String tokenString(Integer id) {
+    if (id == null) {
+      return null;
+    }
+    for (Map.Entry<String, Integer> e : ids.entrySet()) {
+      if (e.getValue().equals(id)) {
+        return e.getKey();
+      }
+    }
+    return null;
   }
 
-  public Integer imEndId() {
-    return ids.get(ChatTemplate.IM_END);
+  /**
+   * The checkpoint's own chat template, or Retort's ChatML when the checkpoint has none but its
+   * tokenizer has the ChatML tokens (Retort's character-level models); null otherwise.
+   */
+  public ChatTemplate chatTemplate() {
+    ChatTemplate t = chatTemplate;
+    if (t == null) {
+      if (templateSource != null) {
+        t = ChatTemplate.of(templateSource, tokenString(bosId), tokenString(eosId));
+      } else if (ids.containsKey(ChatTemplate.IM_START) && ids.containsKey(ChatTemplate.IM_END)) {
+        t = ChatTemplate.chatml();
+      } else {
+        return null;
+      }
+      chatTemplate = t;
+    }
+    return t;
+  }
+
+  /**
+   * {@code override} (a Jinja template, from a config key) when set, else {@link #chatTemplate()};
+   * the error names {@code key} when neither exists. An override becomes this tokenizer's template
+   * from then on, so a checkpoint saved with it records the format its weights were trained on.
+   */
+  public ChatTemplate chatTemplate(String override, String key) {
+    if (override != null && !override.isBlank()) {
+      ChatTemplate t = ChatTemplate.of(override, tokenString(bosId), tokenString(eosId));
+      chatTemplate = t;
+      return t;
+    }
+    ChatTemplate t = chatTemplate();
+    if (t == null) {
+      throw new IllegalArgumentException("the tokenizer at " + file.getParent() + " has no chat template ("
+          + CHAT_TEMPLATE_FILE + " or tokenizer_config.json chat_template); set " + key + " to a Jinja template");
+    }
+    return t;
   }
 
   /** Ids of added tokens marked special. */
@@ -215,22 +294,19 @@ public final class Tokenizer implements AutoCloseable {
   }
 
   /**
-   * Copies tokenizer.json (and tokenizer_config.json / special_tokens_map.json when they sit
-   * next to it) into {@code dir}; without a tokenizer_config.json one is written so that
-   * transformers' AutoTokenizer and vLLM load the tokenizer and its chat template.
+   * Copies tokenizer.json and special_tokens_map.json into {@code dir} and writes
+   * tokenizer_config.json (the source's, else a minimal one that transformers' AutoTokenizer and
+   * vLLM load) whose {@code chat_template} is {@code trainedWith}: the format the weights saw. A
+   * chat_template.jinja is written too when the source had one (transformers v5 prefers it).
    */
-  public void saveTo(Path dir) throws IOException {
+  public void saveTo(Path dir, ChatTemplate trainedWith) throws IOException {
     Files.copy(file, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
-    boolean hasConfig = false;
-    for (String name : List.of("tokenizer_config.json", "special_tokens_map.json")) {
-      Path src = file.resolveSibling(name);
-      if (Files.isRegularFile(src)) {
-        Files.copy(src, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-        hasConfig |= name.equals("tokenizer_config.json");
-      }
+    Path map = file.resolveSibling("special_tokens_map.json");
+    if (Files.isRegularFile(map)) {
+      Files.copy(map, dir.resolve("special_tokens_map.json"), StandardCopyOption.REPLACE_EXISTING);
     }
-    if (!hasConfig) {
-      JsonObject cfg = new JsonObject();
+    JsonObject cfg = tokenizerConfig(file.resolveSibling("tokenizer_config.json"));
+    if (cfg.size() == 0) {
       cfg.addProperty("tokenizer_class", "PreTrainedTokenizerFast");
       putToken(cfg, "eos_token", eosId);
       putToken(cfg, "pad_token", padId);
@@ -240,13 +316,21 @@ public final class Tokenizer implements AutoCloseable {
       }
       cfg.addProperty("clean_up_tokenization_spaces", false);
       cfg.addProperty("model_max_length", 1_000_000);
-      if (imStartId() != null && imEndId() != null) {
-        cfg.addProperty("chat_template", ChatTemplate.QWEN.jinja());
-      }
-      Files.writeString(dir.resolve("tokenizer_config.json"),
-          new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(cfg) + "\n",
-          StandardCharsets.UTF_8);
     }
+    if (trainedWith != null) {
+      cfg.addProperty("chat_template", trainedWith.source());
+      if (Files.isRegularFile(file.resolveSibling(CHAT_TEMPLATE_FILE))) {
+        Files.writeString(dir.resolve(CHAT_TEMPLATE_FILE), trainedWith.source(), StandardCharsets.UTF_8);
+      }
+    }
+    Files.writeString(dir.resolve("tokenizer_config.json"),
+        new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(cfg) + "\n",
+        StandardCharsets.UTF_8);
+  }
+
+  /** {@link #saveTo(Path, ChatTemplate)} with this tokenizer's own template. */
+  public void saveTo(Path dir) throws IOException {
+    saveTo(dir, chatTemplate());
   }
 
   private void putToken(JsonObject cfg, String key, Integer id) {

@@ -28,8 +28,8 @@ class CharTokenizerTest {
     CharTokenizer.write(file);
     try (Tokenizer tok = Tokenizer.load(file)) {
       assertEquals(defaultVocab(), tok.vocabSize());
-      String prompt = ChatTemplate.QWEN.prompt("What is 12 + 30?\nPlease reason step by step.");
-      String completion = ChatTemplate.QWEN.completion("12 + 30 = 42.", "The answer is \\boxed{42}.");
+      String prompt = ChatTemplate.chatml().prompt("What is 12 + 30?\nPlease reason step by step.");
+      String completion = ChatTemplate.chatml().completion("What is 12 + 30?\nPlease reason step by step.", "12 + 30 = 42.", "The answer is \\boxed{42}.");
       String text = prompt + completion;
       int[] ids = tok.encode(text);
       assertEquals(text, tok.decode(ids));
@@ -38,8 +38,8 @@ class CharTokenizerTest {
       int[] t = tok.encode("<think>");
       assertArrayEquals(new int[] {think}, t);
       assertEquals(1, count(ids, tok.requireTokenId(ChatTemplate.THINK_END)));
-      assertEquals(2, count(ids, tok.imStartId()));
-      assertEquals(2, count(ids, tok.imEndId()));
+      assertEquals(2, count(ids, tok.requireTokenId(ChatTemplate.IM_START)));
+      assertEquals(2, count(ids, tok.requireTokenId(ChatTemplate.IM_END)));
       int specials = 2 + 2 + 1 + 1; // im_start x2, im_end x2, think, /think
       int chars = text.length() - 2 * "<|im_start|>".length() - 2 * "<|im_end|>".length()
           - "<think>".length() - "</think>".length();
@@ -93,13 +93,13 @@ class CharTokenizerTest {
 
   @Test
   void chatTemplateParsesItsOwnCompletion() {
-    ChatTemplate.Parsed p = ChatTemplate.QWEN.parse(
-        ChatTemplate.QWEN.completion("step one\nstep two", "so \\boxed{7}"));
+    ChatTemplate.Parsed p = ChatTemplate.chatml().parse(
+        ChatTemplate.chatml().completion("hi", "step one\nstep two", "so \\boxed{7}"));
     assertTrue(p.hasThinkBlock());
     assertEquals("step one\nstep two", p.reasoning());
     assertEquals("so \\boxed{7}", p.answer());
     assertEquals("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n",
-        ChatTemplate.QWEN.prompt("hi"));
+        ChatTemplate.chatml().prompt("hi"));
   }
 
   private static int count(int[] ids, int id) {

@@ -4,26 +4,29 @@ import dev.retort.core.data.Completions;
 import dev.retort.core.data.SftExample;
 import dev.retort.model.ChatTemplate;
 import dev.retort.model.Tokenizer;
+import java.util.List;
 
 /**
- * Turns an SFT row into token ids and the loss boundary. The prompt (chat template up to the
- * assistant header) and the completion (reasoning block, answer, end-of-turn token) are encoded
- * separately and concatenated, so the boundary is exact by construction: tokens before
- * {@code promptLength} are never trained on, every token from it on is. A tokenizer that would
- * merge across the boundary cannot move it, and a completion that encodes to nothing is an error,
- * never an empty mask.
+ * Turns an SFT row into token ids and the loss boundary. The prompt is the checkpoint's chat
+ * template rendered up to its generation prompt (exactly what eval and serving feed the model);
+ * the completion is what the template adds for the final assistant turn (reasoning block, answer,
+ * end of turn: {@link ChatTemplate#completion}). The two are encoded separately, without added
+ * special tokens (a BOS comes from the template or not at all), and concatenated, so the boundary
+ * is exact by construction: tokens before {@code promptLength} are never trained on, every token
+ * from it on is. A completion that holds no end-of-turn id is an error, never a turn the model
+ * cannot learn to stop.
  */
 public final class SftEncoder {
   private final Tokenizer tokenizer;
   private final ChatTemplate template;
-  private final int endTokenId;
+  private final List<Integer> endIds;
   private final Integer unkId;
 
-  /** @throws IllegalArgumentException when the tokenizer lacks the template's end-of-turn token */
+  /** @throws IllegalArgumentException when the template's end of turn is no token of the tokenizer */
   public SftEncoder(Tokenizer tokenizer, ChatTemplate template) {
     this.tokenizer = tokenizer;
     this.template = template;
-    this.endTokenId = template.endTokenId(tokenizer);
+    this.endIds = template.endOfTurnIds(tokenizer);
     this.unkId = tokenizer.tokenId("<unk>");
   }
 
@@ -50,8 +53,8 @@ public final class SftEncoder {
     }
     int[] p = tokenizer.encode(template.prompt(e.prompt()));
     int[] c = tokenizer.encode(completionText(e));
-    if (c.length == 0 || c[c.length - 1] != endTokenId) {
-      throw new IllegalStateException("completion of " + e.promptId() + " does not end with the end-of-turn token");
+    if (!endsTurn(c)) {
+      throw new IllegalStateException("completion of " + e.promptId() + " holds no end-of-turn token " + endIds);
     }
     int[] all = new int[p.length + c.length];
     System.arraycopy(p, 0, all, 0, p.length);
@@ -68,23 +71,37 @@ public final class SftEncoder {
   }
 
   /**
-   * The assistant turn: the template's completion of reasoning and answer, taken from the row's
-   * columns or, when the view left them out ({@code filter.sft-format = prompt-completion}), split
-   * from its completion column; a completion without a think block is used as it is, followed by
-   * the end token. Both views of one trace give the same text.
+   * The trained text of a row: the template's final assistant turn holding the reasoning block
+   * and the answer, taken from the row's columns or, when the view left them out
+   * ({@code filter.sft-format = prompt-completion}), split from its completion column; a
+   * completion without a think block is the turn's content as it is. Both views of one trace give
+   * the same text.
    */
   public String completionText(SftExample e) {
+    String content;
     if (e.reasoning() != null && e.answer() != null) {
-      return template.completion(e.reasoning().strip(), e.answer().strip());
+      content = ChatTemplate.assistantContent(e.reasoning(), e.answer());
+    } else {
+      if (e.completion() == null || e.completion().isBlank()) {
+        throw new IllegalArgumentException("SFT row " + e.promptId() + "/" + e.sampleIndex() + " has no completion");
+      }
+      Completions.Parts parts = Completions.split(e.completion());
+      content = parts.hasReasoning() ? ChatTemplate.assistantContent(parts.reasoning(), parts.answer()) : e.completion();
     }
-    if (e.completion() == null || e.completion().isBlank()) {
-      throw new IllegalArgumentException("SFT row " + e.promptId() + "/" + e.sampleIndex() + " has no completion");
+    return template.completion(List.of(ChatTemplate.Message.user(e.prompt())), content);
+  }
+
+  private boolean endsTurn(int[] ids) {
+    for (int k = ids.length - 1; k >= 0 && k >= ids.length - 4; k--) {
+      if (endIds.contains(ids[k])) {
+        return true;
+      }
     }
-    Completions.Parts parts = Completions.split(e.completion());
-    if (parts.hasReasoning()) {
-      return template.completion(parts.reasoning(), parts.answer());
-    }
-    return e.completion() + template.endToken();
+    return false;
+  }
+
+  public ChatTemplate template() {
+    return template;
   }
 
   public Tokenizer tokenizer() {

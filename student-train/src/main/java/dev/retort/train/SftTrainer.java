@@ -12,7 +12,6 @@ import dev.retort.core.config.RetortConfig;
 import dev.retort.core.io.Json;
 import dev.retort.core.run.Provenance;
 import dev.retort.core.run.StageOutput;
-import dev.retort.model.ChatTemplate;
 import dev.retort.model.Checkpoint;
 import dev.retort.model.ModelConfig;
 import dev.retort.model.Tokenizer;
@@ -125,7 +124,7 @@ public final class SftTrainer {
         throw new IllegalArgumentException("the tokenizer has " + tok.vocabSize() + " ids, the model only "
             + config.vocabSize());
       }
-      SftEncoder encoder = new SftEncoder(tok, ChatTemplate.QWEN);
+      SftEncoder encoder = new SftEncoder(tok, settings.chatTemplate(tok));
       Path cache = outDir.resolve(TOKEN_CACHE);
       TokenStore store = TokenStore.build(data, encoder, settings.seqLen(), cache);
       SftDataset dataset = new SftDataset(store, settings.seqLen(), settings.batchSize(), settings.gradAccum(),
@@ -207,7 +206,7 @@ public final class SftTrainer {
       throw new UncheckedIOException(e);
     }
     try (Tokenizer tok = StudentModel.tokenizer(settings, scratch);
-        TokenStore store = TokenStore.build(data, new SftEncoder(tok, ChatTemplate.QWEN), settings.seqLen(),
+        TokenStore store = TokenStore.build(data, new SftEncoder(tok, settings.chatTemplate(tok)), settings.seqLen(),
             scratch.resolve(TOKEN_CACHE))) {
       long planned = new SftDataset(store, settings.seqLen(), settings.batchSize(), settings.gradAccum(),
           settings.seed(), settings.epochs(), settings.batching()).totalSteps();

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
-import dev.retort.model.ChatTemplate;
 import dev.retort.model.CharTokenizer;
 import dev.retort.model.Checkpoint;
 import dev.retort.model.LoadedModel;
@@ -72,7 +71,9 @@ public final class StudentModel {
       StringBuilder b = new StringBuilder();
       for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
         String name = f.getFileName().toString();
-        boolean model = name.equals(Checkpoint.CONFIG) || name.equals("tokenizer.json") || name.endsWith(".safetensors")
+        boolean model = name.equals(Checkpoint.CONFIG) || name.equals("tokenizer.json")
+            || name.equals("tokenizer_config.json") || name.equals(dev.retort.model.Tokenizer.CHAT_TEMPLATE_FILE)
+            || name.endsWith(".safetensors")
             || name.endsWith(".bin") || name.endsWith(".safetensors.index.json");
         if (model) {
           b.append(name).append('=').append(dev.retort.core.run.Provenance.identityOf(f)).append(';');
@@ -108,11 +109,8 @@ public final class StudentModel {
       }
     }
     TrainSettings.ModelSpec m = s.model();
-    List<Integer> eos = new ArrayList<>();
-    eos.add(ChatTemplate.QWEN.endTokenId(tok)); // generation stops at the end of the assistant turn
-    if (tok.eosId() != null && !eos.contains(tok.eosId())) {
-      eos.add(tok.eosId());
-    }
+    // Generation stops at the end of the assistant turn, then the tokenizer's eos.
+    List<Integer> eos = new ArrayList<>(s.chatTemplate(tok).endOfTurnIds(tok));
     String type = m.modelType().toLowerCase(Locale.ROOT);
     return new ModelConfig(type, tok.vocabSize(), m.hiddenSize(), m.intermediateSize(), m.numLayers(), m.numHeads(),
         m.numKvHeads(), m.hiddenSize() / m.numHeads(), m.maxPositionEmbeddings(), 1e-6, m.ropeTheta(), null,

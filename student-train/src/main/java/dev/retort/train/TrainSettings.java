@@ -44,6 +44,8 @@ import java.util.Set;
  * @param threads PyTorch intra-op threads (0: all cores)
  * @param devices "auto", "cpu", "gpu:0,1" or "cpu:N"
  * @param saveDtype dtype of the saved weights, "float32" or "bfloat16"
+ * @param chatTemplate a Jinja chat template for a tokenizer that has none (empty: the checkpoint's
+ *     own template, or Retort's ChatML for tokenizers with ChatML tokens); saved with the model
  */
 public record TrainSettings(
     Method method,
@@ -71,7 +73,8 @@ public record TrainSettings(
     int logEvery,
     int threads,
     String devices,
-    String saveDtype) {
+    String saveDtype,
+    String chatTemplate) {
 
   public static final String SECTION = "train";
 
@@ -177,7 +180,12 @@ public record TrainSettings(
   public TrainSettings withDataOverride(Path dataDir) {
     return new TrainSettings(method, initFrom, model, Optional.ofNullable(dataDir), epochs, maxSteps, batchSize, seqLen,
         batching, gradAccum, lr, minLrRatio, warmupSteps, weightDecay, beta1, beta2, eps, clipNorm, seed, checkpointEvery,
-        keepCheckpoints, earlyStop, logEvery, threads, devices, saveDtype);
+        keepCheckpoints, earlyStop, logEvery, threads, devices, saveDtype, chatTemplate);
+  }
+
+  /** The chat template this run trains with, which the saved model then carries. */
+  public dev.retort.model.ChatTemplate chatTemplate(dev.retort.model.Tokenizer tok) {
+    return tok.chatTemplate(chatTemplate, SECTION + ".chat-template");
   }
 
   /** Tokens of one optimizer step at most: batch-size x seq-len x grad-accum. */

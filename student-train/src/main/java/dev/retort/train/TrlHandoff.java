@@ -3,6 +3,7 @@ package dev.retort.train;
 import dev.retort.core.io.Json;
 import dev.retort.core.io.ParquetIO;
 import dev.retort.model.ModelConfig;
+import dev.retort.model.ChatTemplate;
 import dev.retort.model.Tokenizer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +22,9 @@ import java.util.Map;
  * The handoff for students that do not fit one device (or need many nodes): instead of a
  * home-made distributed trainer, Retort writes what an existing one needs: a TRL SFTTrainer script
  * run by {@code accelerate launch} with FSDP, reading the same SFT Parquet with the same chat
- * format, loss mask (completion only), schedule (warmup, cosine to {@code min-lr-ratio}) and
+ * template (the checkpoint's own, or {@code chat-template}; the script splits each row into prompt
+ * and trained turn the way {@link ChatTemplate#completion} does and hands TRL the token ids and
+ * completion mask), loss mask (completion only), schedule (warmup, cosine to {@code min-lr-ratio}) and
  * optimizer settings. Files written into the handoff folder:
  *
  * <ul>
@@ -66,13 +69,18 @@ public final class TrlHandoff {
         cfg.put("init_from", modelPath);
         cfg.put("random_init", false);
         layerClass = decoderLayerClass(ModelConfig.read(settings.initFrom().get().resolve("config.json")).modelType());
+        try (Tokenizer tok = Tokenizer.load(settings.initFrom().get())) {
+          cfg.put("chat_template", settings.chatTemplate(tok).source());
+        }
       } else {
         Path init = dir.resolve("init");
         Files.createDirectories(init);
         try (Tokenizer tok = StudentModel.tokenizer(settings, init)) {
           ModelConfig config = StudentModel.config(settings, tok);
           config.write(init.resolve("config.json"));
-          tok.saveTo(init);
+          ChatTemplate template = settings.chatTemplate(tok);
+          tok.saveTo(init, template);
+          cfg.put("chat_template", template.source());
           layerClass = decoderLayerClass(config.modelType());
         }
         Files.deleteIfExists(init.resolve(StudentModel.SCRATCH_TOKENIZER));
@@ -119,6 +127,7 @@ public final class TrlHandoff {
   static String decoderLayerClass(String modelType) {
     return switch (modelType.toLowerCase(Locale.ROOT)) {
       case "qwen2" -> "Qwen2DecoderLayer";
+      case "qwen3" -> "Qwen3DecoderLayer";
       case "llama" -> "LlamaDecoderLayer";
       default -> throw new IllegalArgumentException("no FSDP layer class known for model_type " + modelType);
     };

@@ -40,7 +40,7 @@ class GradientUnderGcTest {
     CharTokenizer.write(f);
     TestData.engine();
     try (Tokenizer tok = Tokenizer.load(f); NDManager root = NDManager.newBaseManager()) {
-      SftEncoder enc = new SftEncoder(tok, ChatTemplate.QWEN);
+      SftEncoder enc = new SftEncoder(tok, ChatTemplate.chatml());
       LossMaskTest.ListSamples samples = new LossMaskTest.ListSamples(TestData.examples(4, 3).stream().map(enc::encode).toList());
       ModelConfig cfg = StudentModel.config(TestData.tiny(), tok);
       Transformer model = Transformer.create(cfg, 7, root.newSubManager());

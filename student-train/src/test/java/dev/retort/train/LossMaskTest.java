@@ -26,7 +26,7 @@ class LossMaskTest {
   @Test
   void maskedTokensDecodeToTheCompletionAndNothingElse() throws Exception {
     try (Tokenizer tok = charTokenizer()) {
-      SftEncoder enc = new SftEncoder(tok, ChatTemplate.QWEN);
+      SftEncoder enc = new SftEncoder(tok, ChatTemplate.chatml());
       List<SftExample> examples = TestData.examples(3, 11);
       // Pack all three into one row and read the weights back per segment.
       List<int[]> rows = List.of(new int[] {0, 1, 2});
@@ -56,10 +56,10 @@ class LossMaskTest {
       int expectedLoss = 0;
       for (int k = 0; k < 3; k++) {
         SftExample e = examples.get(k);
-        String completion = ChatTemplate.QWEN.completion(e.reasoning(), e.answer());
+        String completion = ChatTemplate.chatml().completion(e.prompt(), e.reasoning(), e.answer());
         assertEquals(completion, tok.decode(ints(trained.get(k))), "trained tokens of sample " + k);
-        assertTrue(completion.endsWith(ChatTemplate.IM_END));
-        assertEquals(ChatTemplate.QWEN.prompt(e.prompt()), tok.decode(ints(context.get(k))), "context of sample " + k);
+        assertTrue(completion.endsWith(ChatTemplate.IM_END + "\n"));
+        assertEquals(ChatTemplate.chatml().prompt(e.prompt()), tok.decode(ints(context.get(k))), "context of sample " + k);
         expectedLoss += tok.encode(completion).length;
       }
       assertEquals(expectedLoss, b.lossTokens());
@@ -70,7 +70,7 @@ class LossMaskTest {
   @Test
   void completionColumnIsUsedWhenReasoningIsMissing() throws Exception {
     try (Tokenizer tok = charTokenizer()) {
-      SftEncoder enc = new SftEncoder(tok, ChatTemplate.QWEN);
+      SftEncoder enc = new SftEncoder(tok, ChatTemplate.chatml());
       SftExample e = TestData.examples(1, 5).get(0);
       SftExample noParts = new SftExample(e.promptId(), 0, e.source(), e.prompt(), null, null, e.completion(), e.messages());
       SftEncoder.Encoded a = enc.encode(e);

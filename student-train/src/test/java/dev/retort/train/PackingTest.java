@@ -125,7 +125,7 @@ class PackingTest {
     CharTokenizer.write(f);
     TestData.engine();
     try (Tokenizer tok = Tokenizer.load(f); NDManager m = NDManager.newBaseManager()) {
-      SftEncoder enc = new SftEncoder(tok, ChatTemplate.QWEN);
+      SftEncoder enc = new SftEncoder(tok, ChatTemplate.chatml());
       List<SftExample> ex = TestData.examples(3, 21);
       LossMaskTest.ListSamples samples = new LossMaskTest.ListSamples(ex.stream().map(enc::encode).toList());
       ModelConfig cfg = StudentModel.config(TestData.tiny(), tok);

@@ -54,7 +54,7 @@ class SftTrainerTest {
     // The checkpoint loads through the model module and scores text.
     try (var nd = ai.djl.ndarray.NDManager.newBaseManager(); var lm = Checkpoint.load(out, nd)) {
       assertEquals(r.parameterCount(), lm.model().numParameters());
-      assertTrue(lm.stopTokenIds().contains(lm.tokenizer().imEndId()));
+      assertTrue(lm.stopTokenIds().contains(lm.tokenizer().tokenId(dev.retort.model.ChatTemplate.IM_END)));
     }
     // Same settings and data: skipped, same result, nothing rewritten.
     long mtime = Files.getLastModifiedTime(out.resolve("model.safetensors")).toMillis();

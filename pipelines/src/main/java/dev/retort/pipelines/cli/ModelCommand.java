@@ -5,6 +5,8 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
 import com.google.gson.JsonObject;
 import dev.retort.model.ChatTemplate;
 import dev.retort.model.CharTokenizer;
@@ -30,8 +32,9 @@ import picocli.CommandLine.Option;
  * Each prints one JSON object on stdout, so scripts and held-out checks can parse it.
  */
 @Command(name = "model", mixinStandardHelpOptions = true,
-    description = "Model utilities: init, score, generate.",
-    subcommands = {ModelCommand.Init.class, ModelCommand.Score.class, ModelCommand.Generate.class})
+    description = "Model utilities: init, score, render, tokenize, generate.",
+    subcommands = {ModelCommand.Init.class, ModelCommand.Score.class, ModelCommand.Render.class,
+        ModelCommand.Tokenize.class, ModelCommand.Generate.class})
 public final class ModelCommand implements Callable<Integer> {
   private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
@@ -40,7 +43,7 @@ public final class ModelCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "Missing subcommand: init, score or generate");
+        "Missing subcommand: init, score, render, tokenize or generate");
   }
 
   /** {@code model score}: element i of logprobs is log p(token i+1 | tokens 0..i). */
@@ -96,19 +99,132 @@ public final class ModelCommand implements Callable<Integer> {
     }
   }
 
+  /** Options of the commands that render a chat with the checkpoint's own template (a picocli mixin). */
+  static final class Chat {
+    @Option(names = "--messages", description = "JSON file: a list of {role, content, ...} "
+        + "messages, or an object with a \"messages\" list.")
+    Path messages;
+
+    @Option(names = "--template-kwargs", description = "JSON object of extra template "
+        + "variables, e.g. {\"enable_thinking\": false}.")
+    String kwargs;
+
+    @Option(names = "--chat-template", description = "Jinja template file for a checkpoint "
+        + "without one.")
+    Path template;
+
+    ChatTemplate template(Tokenizer tok) throws java.io.IOException {
+      String override = template == null ? null : Files.readString(template);
+      return tok.chatTemplate(override, "--chat-template");
+    }
+
+    String render(Tokenizer tok, boolean addGenerationPrompt) throws java.io.IOException {
+      JsonElement root;
+      try {
+        root = JsonParser.parseString(Files.readString(messages));
+      } catch (com.google.gson.JsonParseException e) {
+        throw new IllegalArgumentException("--messages " + messages + ": not JSON: " + e.getMessage());
+      }
+      if (root.isJsonObject() && root.getAsJsonObject().has("messages")) {
+        root = root.getAsJsonObject().get("messages");
+      }
+      if (!root.isJsonArray() || root.getAsJsonArray().isEmpty()) {
+        throw new IllegalArgumentException("--messages " + messages
+            + ": expected a non-empty list of {role, content} messages");
+      }
+      for (JsonElement m : root.getAsJsonArray()) {
+        if (!m.isJsonObject() || !m.getAsJsonObject().has("role")) {
+          throw new IllegalArgumentException("--messages " + messages + ": every message needs a role");
+        }
+      }
+      JsonObject kw = null;
+      if (kwargs != null) {
+        try {
+          kw = JsonParser.parseString(kwargs).getAsJsonObject();
+        } catch (RuntimeException e) {
+          throw new IllegalArgumentException("--template-kwargs: not a JSON object: " + kwargs);
+        }
+      }
+      return template(tok).render(root.getAsJsonArray(), addGenerationPrompt, kw);
+    }
+  }
+
+  static JsonArray ids(int[] ids) {
+    JsonArray a = new JsonArray();
+    for (int t : ids) {
+      a.add(t);
+    }
+    return a;
+  }
+
+  /** {@code model render}: the checkpoint's chat template applied to messages, and its ids. */
+  @Command(name = "render", mixinStandardHelpOptions = true,
+      description = "Print {\"text\", \"token_ids\"}: the messages rendered by the checkpoint's "
+          + "own chat template (as transformers' apply_chat_template) and encoded without added "
+          + "special tokens.")
+  static final class Render implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Hugging Face checkpoint folder.")
+    Path model;
+
+    @CommandLine.Mixin
+    Chat chat;
+
+    @Option(names = "--add-generation-prompt", description = "End with the assistant header.")
+    boolean addGenerationPrompt;
+
+    @Override
+    public Integer call() throws Exception {
+      try (Tokenizer tok = Tokenizer.load(model)) {
+        if (chat.messages == null) {
+          throw new IllegalArgumentException("--messages is required");
+        }
+        String text = chat.render(tok, addGenerationPrompt);
+        JsonObject out = new JsonObject();
+        out.addProperty("text", text);
+        out.add("token_ids", ids(tok.encode(text)));
+        System.out.println(GSON.toJson(out));
+        return 0;
+      }
+    }
+  }
+
+  /** {@code model tokenize}: ids of a text. */
+  @Command(name = "tokenize", mixinStandardHelpOptions = true,
+      description = "Print {\"token_ids\"}: --text encoded by the checkpoint's tokenizer without "
+          + "added special tokens (special tokens written in the text map to their ids).")
+  static final class Tokenize implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Hugging Face checkpoint folder.")
+    Path model;
+
+    @Option(names = "--text", required = true, description = "Text to encode.")
+    String text;
+
+    @Override
+    public Integer call() throws Exception {
+      try (Tokenizer tok = Tokenizer.load(model)) {
+        JsonObject out = new JsonObject();
+        out.add("token_ids", ids(tok.encode(text)));
+        System.out.println(GSON.toJson(out));
+        return 0;
+      }
+    }
+  }
+
   /** {@code model generate}: one completion as JSON. */
   @Command(name = "generate", mixinStandardHelpOptions = true,
-      description = "Generate a continuation of --prompt; prints JSON with text and token ids.")
+      description = "Generate a continuation of --prompt (raw text) or of --messages (rendered by "
+          + "the checkpoint's chat template with its generation prompt); prints JSON with text and "
+          + "token ids. Stops at the checkpoint's eos ids (generation_config.json, config.json), "
+          + "a --stop string, or --max-new-tokens.")
   static final class Generate implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Hugging Face checkpoint folder.")
     Path model;
 
-    @Option(names = "--prompt", required = true, description = "Prompt text.")
+    @Option(names = "--prompt", description = "Prompt text, used as it is.")
     String prompt;
 
-    @Option(names = "--chat", description = "Wrap the prompt in the chat template and stop at "
-        + "<|im_end|>.")
-    boolean chat;
+    @CommandLine.Mixin
+    Chat chat;
 
     @Option(names = "--max-new-tokens", defaultValue = "128")
     int maxNewTokens;
@@ -130,12 +246,18 @@ public final class ModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      if ((prompt == null) == (chat.messages == null)) {
+        throw new IllegalArgumentException("give exactly one of --prompt and --messages");
+      }
       try (NDManager m = NDManager.newBaseManager(); LoadedModel lm = Checkpoint.load(model, m)) {
         Tokenizer tok = requireTokenizer(lm);
-        String text = chat ? ChatTemplate.QWEN.prompt(prompt) : prompt;
+        String text = prompt;
+        if (chat.messages != null) {
+          text = chat.render(tok, true);
+        }
         List<Integer> stops = new ArrayList<>(lm.stopTokenIds());
-        if (chat) {
-          stops.add(ChatTemplate.QWEN.endTokenId(tok));
+        if (stops.isEmpty() && tok.eosId() != null) {
+          stops.add(tok.eosId());
         }
         SamplingOptions opts = new SamplingOptions(maxNewTokens, temperature, topP, topK, seed,
             stops, stop);
@@ -146,11 +268,7 @@ public final class ModelCommand implements Callable<Integer> {
         out.addProperty("finish_reason", g.finishReason());
         out.addProperty("prompt_tokens", g.promptTokens());
         out.addProperty("completion_tokens", g.completionTokens());
-        JsonArray a = new JsonArray();
-        for (int t : g.tokens()) {
-          a.add(t);
-        }
-        out.add("token_ids", a);
+        out.add("token_ids", ids(g.tokens()));
         System.out.println(GSON.toJson(out));
         return 0;
       }

@@ -187,17 +187,14 @@ public final class GrpoTrainer {
     return l;
   }
 
-  /** Generation stops on the checkpoint's eos ids; an end-of-turn token is the fallback. */
+  /** Generation stops on the checkpoint's eos ids and its chat template's end of turn. */
   private static List<Integer> stopIds(LoadedModel m) {
-    if (!m.stopTokenIds().isEmpty()) {
-      return m.stopTokenIds();
-    }
-    Integer end = m.tokenizer().imEndId();
-    if (end == null) {
-      throw new IllegalArgumentException("init-from " + m.dir() + " declares no eos_token_id and its tokenizer has no "
-          + ChatTemplate.IM_END + ": sampled completions would never end");
-    }
-    return List.of(end);
+    return template(m).stopIds(m.tokenizer(), m.stopTokenIds());
+  }
+
+  /** The policy's own chat template (the one its weights were trained on). */
+  static ChatTemplate template(LoadedModel m) {
+    return m.tokenizer().chatTemplate(null, "a chat_template in the tokenizer_config.json of " + m.dir());
   }
 
   private static List<int[]> encodePrompts(GrpoSettings s, List<Prompt> prompts, Tokenizer tok, ModelConfig config) {
@@ -205,7 +202,7 @@ public final class GrpoTrainer {
     int longest = 0;
     String longestId = null;
     for (Prompt p : prompts) {
-      int[] ids = tok.encode(ChatTemplate.QWEN.prompt(s.userText(p.problem())));
+      int[] ids = tok.encode(tok.chatTemplate(null, "a chat_template in the policy's tokenizer_config.json").prompt(s.userText(p.problem())));
       if (ids.length > longest) {
         longest = ids.length;
         longestId = p.id();

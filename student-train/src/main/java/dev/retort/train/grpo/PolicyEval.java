@@ -1,7 +1,6 @@
 package dev.retort.train.grpo;
 
 import dev.retort.core.data.Prompt;
-import dev.retort.model.ChatTemplate;
 import dev.retort.model.Generation;
 import dev.retort.model.Sampler;
 import dev.retort.model.SamplingOptions;
@@ -43,7 +42,7 @@ public final class PolicyEval {
       List<Prompt> chunk = prompts.subList(from, Math.min(prompts.size(), from + batchSize));
       List<int[]> ids = new ArrayList<>();
       for (Prompt p : chunk) {
-        ids.add(tok.encode(ChatTemplate.QWEN.prompt(promptTemplate.replace(GrpoSettings.PROBLEM, p.problem()))));
+        ids.add(tok.encode(tok.chatTemplate(null, "a chat_template in the policy's tokenizer_config.json").prompt(promptTemplate.replace(GrpoSettings.PROBLEM, p.problem()))));
       }
       List<Generation> gens = sampler.generate(ids, opts);
       for (int i = 0; i < chunk.size(); i++) {

@@ -19,19 +19,19 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A checkpoint loaded with the model module and sampled with its KV-cache {@link Sampler}: the
  * backend of {@code retort serve} and of the in-process teacher on GPU executors.
  *
- * <p>Each request is rendered with the chat template up to the assistant header and encoded with
- * the checkpoint's own tokenizer (the project's character-level tokenizer.json or a real HF one).
+ * <p>Each request's messages (system, earlier turns, the last user turn) are rendered with the
+ * checkpoint's own chat template up to its generation prompt and encoded with the checkpoint's own
+ * tokenizer (the project's character-level tokenizer.json or a real HF one); sampling stops at the
+ * template's end of turn or the checkpoint's eos ids.
  * The generated text starts with the model's {@code <think>} block and is split with core
  * {@code Completions.split} (through {@link ReasoningParser}), which also accepts R1-style output
  * without the opening tag. One Sampler call per distinct sampling setting in the batch (a batch of
@@ -43,6 +43,8 @@ public final class DjlBackend implements CompletionBackend {
   private final Sampler sampler;
   private final Tokenizer tokenizer;
   private final List<Integer> stopIds;
+  private final ChatTemplate template;
+  private final String endOfTurn;
   private final String name;
 
   private DjlBackend(NDManager manager, LoadedModel loaded) {
@@ -53,15 +55,9 @@ public final class DjlBackend implements CompletionBackend {
       throw new IllegalArgumentException("checkpoint " + loaded.dir() + " has no tokenizer.json; the teacher needs one");
     }
     this.sampler = loaded.sampler();
-    Set<Integer> stops = new LinkedHashSet<>(loaded.stopTokenIds());
-    Integer imEnd = tokenizer.imEndId();
-    if (imEnd != null) {
-      stops.add(imEnd);
-    }
-    if (tokenizer.eosId() != null) {
-      stops.add(tokenizer.eosId());
-    }
-    this.stopIds = List.copyOf(stops);
+    this.template = tokenizer.chatTemplate(null, "a chat_template in the teacher checkpoint's tokenizer_config.json");
+    this.endOfTurn = template.endOfTurn().strip();
+    this.stopIds = template.stopIds(tokenizer, loaded.stopTokenIds());
     Path fn = loaded.dir().toAbsolutePath().normalize().getFileName();
     this.name = fn == null ? "checkpoint" : fn.toString();
   }
@@ -147,7 +143,7 @@ public final class DjlBackend implements CompletionBackend {
       long[] seeds = new long[rows.size()];
       for (int j = 0; j < rows.size(); j++) {
         CompletionRequest r = batch.get(rows.get(j));
-        prompts.add(tokenizer.encode(ChatTemplate.QWEN.prompt(r.userText())));
+        prompts.add(tokenizer.encode(template.prompt(messages(r))));
         Long seed = r.sampling().seed();
         seeds[j] = seed != null ? seed : ThreadLocalRandom.current().nextLong();
       }
@@ -157,7 +153,7 @@ public final class DjlBackend implements CompletionBackend {
       for (int j = 0; j < rows.size(); j++) {
         Generation gen = gens.get(j);
         String text = gen.text() == null ? "" : gen.text();
-        int end = text.indexOf(ChatTemplate.IM_END);
+        int end = endOfTurn.isEmpty() ? -1 : text.indexOf(endOfTurn);
         if (end >= 0) {
           text = text.substring(0, end);
         }
@@ -167,6 +163,15 @@ public final class DjlBackend implements CompletionBackend {
       }
     }
     return List.of(out);
+  }
+
+  /** Every message of the request, in order: system prompts and earlier turns are part of the prompt. */
+  private static List<ChatTemplate.Message> messages(CompletionRequest r) {
+    List<ChatTemplate.Message> out = new ArrayList<>(r.messages().size());
+    for (var m : r.messages()) {
+      out.add(new ChatTemplate.Message(m.role(), m.content()));
+    }
+    return out;
   }
 
   private record Key(double temperature, double topP, int topK, int maxTokens, List<String> stop) {}

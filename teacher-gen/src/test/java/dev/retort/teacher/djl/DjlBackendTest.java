@@ -88,7 +88,7 @@ public class DjlBackendTest {
     }
     int promptTokens;
     try (Tokenizer tok = Tokenizer.load(checkpoint)) {
-      promptTokens = tok.encode(ChatTemplate.QWEN.prompt("What is 0+1?")).length;
+      promptTokens = tok.encode(ChatTemplate.chatml().prompt("What is 0+1?")).length;
     }
     assertEquals(promptTokens, viaHttp.get(0).promptTokens());
     for (int i = 0; i < 6; i++) {
@@ -100,6 +100,29 @@ public class DjlBackendTest {
       assertTrue(List.of("stop", "length").contains(h.finishReason()));
     }
     assertNotEquals(viaHttp.get(0).choices().get(0).answer(), viaHttp.get(1).choices().get(0).answer());
+  }
+
+  @Test
+  void everyMessageOfARequestReachesThePrompt() throws Exception {
+    List<dev.retort.teacher.ChatMessage> chat = List.of(
+        new dev.retort.teacher.ChatMessage("system", "Answer briefly."),
+        new dev.retort.teacher.ChatMessage("user", "What is 1+1?"),
+        new dev.retort.teacher.ChatMessage("assistant", "2"),
+        new dev.retort.teacher.ChatMessage("user", "And 2+2?"));
+    List<ChatTemplate.Message> asTemplate = chat.stream()
+        .map(m -> new ChatTemplate.Message(m.role(), m.content())).toList();
+    int expected;
+    int lastTurnOnly;
+    try (Tokenizer tok = Tokenizer.load(checkpoint)) {
+      expected = tok.encode(tok.chatTemplate().prompt(asTemplate)).length;
+      lastTurnOnly = tok.encode(tok.chatTemplate().prompt("And 2+2?")).length;
+    }
+    try (DjlBackend b = DjlBackend.load(checkpoint, Device.cpu())) {
+      var out = b.generate(List.of(new dev.retort.teacher.server.CompletionRequest(chat,
+          new SamplingParams(0.0, 1.0, 0, 2, 1L), List.of())));
+      assertEquals(expected, out.get(0).promptTokens());
+      assertNotEquals(lastTurnOnly, out.get(0).promptTokens());
+    }
   }
 
   @Test
