@@ -72,6 +72,10 @@ public final class JinjaChatRenderer {
     Map<String, Object> bindings = new HashMap<>();
     bindings.put("none", PyValues.NONE);
     bindings.put("None", PyValues.NONE);
+    // Globals are EL functions when called; as names they must be defined (strftime_now is defined).
+    for (ELFunctionDefinition f : PyLibrary.FUNCTIONS) {
+      bindings.put(f.getLocalName(), PyLibrary.GLOBAL_FUNCTION);
+    }
     for (Map.Entry<String, Object> e : context.entrySet()) {
       bindings.put(e.getKey(), PyValues.fromJava(e.getValue()));
     }

@@ -41,6 +41,14 @@ final class PyLibrary {
       new ELFunctionDefinition("", TemplateRewriter.SLICE_FUNCTION, PyLibrary.class, "slice",
           Object.class, Object.class, Object.class, Object.class));
 
+  /** What a global function's name resolves to when it is not called: defined, truthy. */
+  static final Object GLOBAL_FUNCTION = new Object() {
+    @Override
+    public String toString() {
+      return "<function>";
+    }
+  };
+
   static Object raiseException(Object message) {
     throw new TemplateRaise(PyValues.str(message));
   }

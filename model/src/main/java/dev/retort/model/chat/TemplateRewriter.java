@@ -46,9 +46,12 @@ final class TemplateRewriter {
         i = end;
         continue;
       }
-      out.append(src, open, open + 2);
-      out.append(rewriteExpression(src.substring(open + 2, close)));
-      out.append(closer);
+      String body = src.substring(open + 2, close);
+      int lead = body.startsWith("-") || body.startsWith("+") ? 1 : 0;
+      int trail = body.length() > lead && (body.endsWith("-") || body.endsWith("+")) ? 1 : 0;
+      out.append(src, open, open + 2).append(body, 0, lead);
+      out.append(wrapNot(rewriteExpression(body.substring(lead, body.length() - trail))));
+      out.append(body, body.length() - trail, body.length()).append(closer);
       i = close + 2;
     }
     return out.toString();
@@ -152,6 +155,95 @@ final class TemplateRewriter {
       i++;
     }
     return e;
+  }
+
+  /**
+   * Parenthesizes the operand of a logical {@code not}: Jinja2's {@code not} binds looser than
+   * comparisons and tests ({@code not a|length == 1} is {@code not (a|length == 1)}), JUEL's
+   * binds tighter. The operand ends at the next {@code and}, {@code or}, {@code if},
+   * {@code else}, comma or closing bracket of the same depth. {@code not in} and {@code is not}
+   * are operators, not logical not, and stay as they are.
+   */
+  static String wrapNot(String e) {
+    int i = 0;
+    while (i < e.length()) {
+      char c = e.charAt(i);
+      if (c == '\'' || c == '"') {
+        i = skipString(e, i);
+        continue;
+      }
+      if (isWordAt(e, i, "not") && !"is".equals(previousWord(e, i)) && !isWordAt(e, skipSpaces(e, i + 3), "in")) {
+        int from = i + 3;
+        int end = operandEnd(e, from);
+        String operand = e.substring(from, end);
+        if (!operand.isBlank()) {
+          String wrapped = " (" + wrapNot(operand.strip()) + ")" + (operand.endsWith(" ") ? " " : "");
+          e = e.substring(0, from) + wrapped + e.substring(end);
+          i = from;
+          i += wrapped.length();
+          continue;
+        }
+      }
+      i++;
+    }
+    return e;
+  }
+
+  private static boolean isWordAt(String e, int i, String word) {
+    if (i < 0 || !e.startsWith(word, i)) {
+      return false;
+    }
+    boolean before = i == 0 || !isIdent(e.charAt(i - 1)) && e.charAt(i - 1) != '.';
+    int after = i + word.length();
+    return before && (after >= e.length() || !isIdent(e.charAt(after)));
+  }
+
+  private static boolean isIdent(char c) {
+    return Character.isLetterOrDigit(c) || c == '_';
+  }
+
+  private static int skipSpaces(String e, int i) {
+    while (i < e.length() && Character.isWhitespace(e.charAt(i))) {
+      i++;
+    }
+    return i;
+  }
+
+  private static String previousWord(String e, int i) {
+    int k = i - 1;
+    while (k >= 0 && Character.isWhitespace(e.charAt(k))) {
+      k--;
+    }
+    int end = k + 1;
+    while (k >= 0 && isIdent(e.charAt(k))) {
+      k--;
+    }
+    return e.substring(k + 1, end);
+  }
+
+  private static int operandEnd(String e, int from) {
+    int depth = 0;
+    int i = from;
+    while (i < e.length()) {
+      char c = e.charAt(i);
+      if (c == '\'' || c == '"') {
+        i = skipString(e, i);
+        continue;
+      }
+      if (c == '(' || c == '[' || c == '{') {
+        depth++;
+      } else if (c == ')' || c == ']' || c == '}') {
+        if (depth == 0) {
+          return i;
+        }
+        depth--;
+      } else if (depth == 0 && (c == ',' || isWordAt(e, i, "and") || isWordAt(e, i, "or") || isWordAt(e, i, "if")
+          || isWordAt(e, i, "else"))) {
+        return i;
+      }
+      i++;
+    }
+    return i;
   }
 
   private static final java.util.regex.Pattern KEYWORD =
