@@ -1,0 +1,223 @@
+package dev.retort.model.chat;
+
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.InterpreterFactory;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.interpret.TemplateError.ErrorType;
+import com.hubspot.jinjava.lib.exptest.ExpTest;
+import com.hubspot.jinjava.lib.filter.Filter;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.tree.ExpressionNode;
+import com.hubspot.jinjava.tree.Node;
+import com.hubspot.jinjava.tree.TagNode;
+import java.util.HashMap;
+import java.util.Map;
+import jinjava.javax.el.CompositeELResolver;
+
+/**
+ * Renders a Hugging Face checkpoint's own Jinja chat template as transformers'
+ * {@code apply_chat_template} does (Python jinja2 in an ImmutableSandboxedEnvironment with
+ * trim_blocks, lstrip_blocks, loopcontrols, the AssistantTracker {@code generation} tag, and
+ * transformers' {@code tojson}, {@code raise_exception} and {@code strftime_now}).
+ *
+ * <p>Design choices:
+ * <ul>
+ *   <li>Jinjava does the parsing, control flow and whitespace handling; Python semantics come
+ *       through its extension points: an EL resolver for str/dict/list methods and negative
+ *       indices ({@link PyMethods}), filters, tests and globals ({@link PyLibrary}), an
+ *       interpreter that prints values as Python's str() does, and a source rewrite for slices
+ *       with steps, which Jinjava's expression grammar lacks ({@link TemplateRewriter}).</li>
+ *   <li>Python None is a sentinel ({@link PyValues#NONE}) so that Java null can keep meaning
+ *       jinja2's Undefined: a missing dict key is undefined, prints empty and is not
+ *       {@code none}.</li>
+ *   <li>One shared engine, configured once: Jinjava renders concurrently from many threads, and
+ *       every render gets its own interpreter and context. A render parses the rewritten source
+ *       again (a few kilobytes), so no parsed tree is shared across threads.</li>
+ * </ul>
+ */
+public final class JinjaChatRenderer {
+  private static final Jinjava ENGINE = createEngine();
+
+  private final String source;
+
+  private JinjaChatRenderer(String source) {
+    this.source = source;
+  }
+
+  /** Parses once; IllegalArgumentException with a clear one-line message (and the line) on a syntax error. */
+  public static JinjaChatRenderer compile(String templateSource) {
+    if (templateSource == null) {
+      throw new IllegalArgumentException("chat template: null template");
+    }
+    String rewritten = TemplateRewriter.rewrite(templateSource);
+    checkSyntax(rewritten);
+    return new JinjaChatRenderer(rewritten);
+  }
+
+  /**
+   * Renders with jinja2 semantics as transformers does. context keys: "messages"
+   * (List<Map<String,Object>> with "role", "content" and optionally "reasoning_content",
+   * "tool_calls"), "add_generation_prompt" (Boolean), "bos_token", "eos_token" (String), "tools"
+   * (null or list), and any extra template kwargs such as "enable_thinking". A key present with a
+   * null value is Python None; an absent key is undefined. raise_exception(msg) in a template ->
+   * IllegalArgumentException("chat template: " + msg).
+   */
+  public String render(Map<String, Object> context) {
+    Map<String, Object> bindings = new HashMap<>();
+    bindings.put("none", PyValues.NONE);
+    bindings.put("None", PyValues.NONE);
+    // Globals are EL functions when called; as names they must be defined (strftime_now is defined).
+    for (ELFunctionDefinition f : PyLibrary.FUNCTIONS) {
+      bindings.put(f.getLocalName(), PyLibrary.GLOBAL_FUNCTION);
+    }
+    for (Map.Entry<String, Object> e : context.entrySet()) {
+      bindings.put(e.getKey(), PyValues.fromJava(e.getValue()));
+    }
+    RenderResult result = ENGINE.renderForResult(source, bindings);
+    for (TemplateError error : result.getErrors()) {
+      PyLibrary.TemplateRaise raised = findRaise(error.getException());
+      if (raised != null) {
+        throw new IllegalArgumentException("chat template: " + raised.getMessage());
+      }
+    }
+    for (TemplateError error : result.getErrors()) {
+      if (error.getSeverity() == ErrorType.FATAL) {
+        throw new IllegalArgumentException("chat template: line " + error.getLineno() + ": " + oneLine(error.getMessage()));
+      }
+    }
+    return result.getOutput();
+  }
+
+  private static PyLibrary.TemplateRaise findRaise(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof PyLibrary.TemplateRaise r) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private static String oneLine(String s) {
+    return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").strip();
+  }
+
+  /** Block structure from Jinjava's tree parser, then every {{ }} and if/elif expression parsed. */
+  private static void checkSyntax(String source) {
+    JinjavaInterpreter interpreter = ENGINE.newInterpreter();
+    JinjavaInterpreter.pushCurrent(interpreter);
+    try {
+      Node root = interpreter.parse(source);
+      for (TemplateError error : interpreter.getErrors()) {
+        if (error.getSeverity() == ErrorType.FATAL) {
+          throw new IllegalArgumentException("chat template: syntax error at line " + error.getLineno() + ": "
+              + oneLine(error.getMessage()));
+        }
+      }
+      com.hubspot.jinjava.el.JinjavaELContext elContext = new com.hubspot.jinjava.el.JinjavaELContext(
+          interpreter, new JinjavaInterpreterResolver(interpreter));
+      for (ELFunctionDefinition fn : ENGINE.getGlobalContext().getAllFunctions()) {
+        elContext.setFunction(fn.getNamespace(), fn.getLocalName(), fn.getMethod());
+      }
+      checkExpressions(root, elContext);
+    } finally {
+      JinjavaInterpreter.popCurrent();
+    }
+  }
+
+  private static void checkExpressions(Node node, com.hubspot.jinjava.el.JinjavaELContext elContext) {
+    String expr = null;
+    if (node instanceof ExpressionNode) {
+      String image = node.getMaster().getImage();
+      expr = image.substring(2, image.length() - 2).strip();
+      if (expr.startsWith("-")) {
+        expr = expr.substring(1);
+      }
+      if (expr.endsWith("-")) {
+        expr = expr.substring(0, expr.length() - 1);
+      }
+    } else if (node instanceof TagNode tag && (tag.getName().equals("if") || tag.getName().equals("elif"))) {
+      expr = tag.getHelpers();
+    }
+    if (expr != null && !expr.isBlank()) {
+      try {
+        ENGINE.getExpressionFactory().createValueExpression(
+            elContext, "#{" + expr.strip() + "}", Object.class);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("chat template: syntax error at line " + node.getLineNumber()
+            + ": cannot parse expression '" + oneLine(expr.strip()) + "': " + oneLine(e.getMessage()));
+      }
+    }
+    for (Node child : node.getChildren()) {
+      checkExpressions(child, elContext);
+    }
+  }
+
+  private static Jinjava createEngine() {
+    CompositeELResolver resolver = new CompositeELResolver();
+    resolver.add(new PyMethods());
+    resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+    LegacyOverrides overrides = LegacyOverrides.newBuilder()
+        .withEvaluateMapKeys(true)
+        .withIterateOverMapKeys(true)
+        .withParseWhitespaceControlStrictly(true)
+        .withKeepNullableLoopValues(true)
+        .withUseTrimmingForNotesAndExpressions(true)
+        .build();
+    JinjavaConfig config = JinjavaConfig.newBuilder()
+        .withTrimBlocks(true)
+        .withLstripBlocks(true)
+        // A printed value that contains "{{" is text, not a template to render again.
+        .withNestedInterpretationEnabled(false)
+        .withElResolver(resolver)
+        .withLegacyOverrides(overrides)
+        .withInterperterFactory(new PyInterpreterFactory())
+        .build();
+    Jinjava jinjava = new Jinjava(config);
+    Context global = jinjava.getGlobalContext();
+    for (Filter f : PyLibrary.FILTERS) {
+      global.registerFilter(f);
+    }
+    for (ExpTest t : PyLibrary.TESTS) {
+      global.registerExpTest(t);
+    }
+    for (ELFunctionDefinition f : PyLibrary.FUNCTIONS) {
+      global.registerFunction(f);
+    }
+    global.registerTag(new PyLibrary.GenerationTag());
+    return jinjava;
+  }
+
+  /** Interpreters that print values as Python's str() does (True, None, 1.0, ['a']). */
+  private static final class PyInterpreterFactory implements InterpreterFactory {
+    @Override
+    public JinjavaInterpreter newInstance(JinjavaInterpreter orig) {
+      return new PyInterpreter(orig);
+    }
+
+    @Override
+    public JinjavaInterpreter newInstance(Jinjava application, Context context, JinjavaConfig renderConfig) {
+      return new PyInterpreter(application, context, renderConfig);
+    }
+  }
+
+  private static final class PyInterpreter extends JinjavaInterpreter {
+    PyInterpreter(JinjavaInterpreter orig) {
+      super(orig);
+    }
+
+    PyInterpreter(Jinjava application, Context context, JinjavaConfig config) {
+      super(application, context, config);
+    }
+
+    @Override
+    public String getAsString(Object object) {
+      return PyValues.str(object);
+    }
+  }
+}
