@@ -43,7 +43,8 @@ import java.util.Set;
  * @param logEvery steps between metric lines
  * @param threads PyTorch intra-op threads (0: all cores)
  * @param devices "auto", "cpu", "gpu:0,1" or "cpu:N"
- * @param saveDtype dtype of the saved weights, "float32" or "bfloat16"
+ * @param saveDtype dtype of the saved weights: "auto" (init-from's dtype, float32 for a random
+ *     init), "float32" or "bfloat16"
  */
 public record TrainSettings(
     Method method,
@@ -127,8 +128,8 @@ public record TrainSettings(
     check(earlyStop.patience() >= 0, "early-stop.patience", "must be >= 0, got " + earlyStop.patience());
     check(earlyStop.minDelta() >= 0, "early-stop.min-delta", "must be >= 0, got " + earlyStop.minDelta());
     String dt = saveDtype.toLowerCase(Locale.ROOT);
-    check(dt.equals("float32") || dt.equals("bfloat16"), "save-dtype",
-        "must be float32 or bfloat16, got '" + saveDtype + "'");
+    check(dt.equals("auto") || dt.equals("float32") || dt.equals("bfloat16"), "save-dtype",
+        "must be auto, float32 or bfloat16, got '" + saveDtype + "'");
     saveDtype = dt;
     DeviceSpec.parse(devices); // fails naming the key on a bad value
     if (initFrom.isEmpty()) {

@@ -119,6 +119,7 @@ public final class TrlHandoff {
   static String decoderLayerClass(String modelType) {
     return switch (modelType.toLowerCase(Locale.ROOT)) {
       case "qwen2" -> "Qwen2DecoderLayer";
+      case "qwen3" -> "Qwen3DecoderLayer";
       case "llama" -> "LlamaDecoderLayer";
       default -> throw new IllegalArgumentException("no FSDP layer class known for model_type " + modelType);
     };
