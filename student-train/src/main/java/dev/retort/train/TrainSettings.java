@@ -135,7 +135,8 @@ public record TrainSettings(
     if (initFrom.isEmpty()) {
       ModelSpec m = model;
       String type = m.modelType().toLowerCase(Locale.ROOT);
-      check(type.equals("qwen2") || type.equals("llama"), "model.model-type", "must be qwen2 or llama, got '" + m.modelType() + "'");
+      check(dev.retort.model.ModelConfig.SUPPORTED_TYPES.contains(type), "model.model-type",
+          "must be one of " + dev.retort.model.ModelConfig.SUPPORTED_TYPES + ", got '" + m.modelType() + "'");
       check(m.hiddenSize() > 0 && m.numLayers() > 0 && m.intermediateSize() > 0, "model",
           "hidden-size, num-layers and intermediate-size must be positive");
       check(m.numHeads() > 0 && m.hiddenSize() % m.numHeads() == 0, "model.num-heads",
