@@ -95,13 +95,13 @@ class SourceCheckpointTest {
       assertEquals(json(src.resolve("generation_config.json")),
           json(out.resolve("generation_config.json")));
       // Same dtype and the same bits (bf16 widens to f32 exactly and narrows back exactly).
-      Map<String, CheckpointFiles.Raw>[] tensors = new Map[2];
-      CheckpointFiles.edit(src, t -> tensors[0] = Map.copyOf(t));
-      CheckpointFiles.edit(out, t -> tensors[1] = Map.copyOf(t));
-      assertEquals(tensors[0].keySet(), tensors[1].keySet());
-      tensors[0].forEach((name, raw) -> {
-        assertEquals("BF16", tensors[1].get(name).dtype(), name);
-        assertArrayEquals(raw.bytes(), tensors[1].get(name).bytes(), name);
+      List<Map<String, CheckpointFiles.Raw>> tensors = new java.util.ArrayList<>();
+      CheckpointFiles.edit(src, t -> tensors.add(Map.copyOf(t)));
+      CheckpointFiles.edit(out, t -> tensors.add(Map.copyOf(t)));
+      assertEquals(tensors.get(0).keySet(), tensors.get(1).keySet());
+      tensors.get(0).forEach((name, raw) -> {
+        assertEquals("BF16", tensors.get(1).get(name).dtype(), name);
+        assertArrayEquals(raw.bytes(), tensors.get(1).get(name).bytes(), name);
       });
       try (NDManager m = manager.newSubManager(); LoadedModel lm = Checkpoint.load(out, m)) {
         assertArrayEquals(before, lm.sampler().logprobs(SEQ));
