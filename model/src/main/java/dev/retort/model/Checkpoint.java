@@ -30,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * {@code model.safetensors.index.json}, {@code generation_config.json}, {@code tokenizer.json}
  * (+ {@code tokenizer_config.json}). What we write loads in transformers and vLLM.
  *
+ * <p>Loading is strict about tensors (see {@link #readWeights}): a checkpoint whose config.json
+ * names the wrong architecture fails instead of computing something else. A loaded folder's
+ * config.json, generation_config.json and weight dtype travel in {@link LoadedModel#source()}, so
+ * that saving a model derived from it keeps them.
+ *
  * <p>Saves go to {@code DIR.tmp} and are renamed into place, so a killed save never leaves a
  * half-written checkpoint under the final name.
  */
@@ -46,7 +51,11 @@ public final class Checkpoint {
 
   private Checkpoint() {}
 
-  /** Loads config, weights (fp32 on {@code device}) and tokenizer if present. */
+  /**
+   * Loads config, weights (fp32 on {@code device}), tokenizer if present, and the folder's
+   * {@link SourceCheckpoint}. The returned config is the one the weights fit: untied when
+   * config.json says tied but the files hold a different lm_head (see {@link #readWeights}).
+   */
   public static LoadedModel load(Path dir, NDManager manager, Device device) throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("checkpoint folder " + dir + " does not exist");
