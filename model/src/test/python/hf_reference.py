@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
-"""Independent numpy transcription of Hugging Face transformers' Qwen2/Llama forward pass (fp32).
+"""Independent numpy transcription of Hugging Face transformers' Qwen2/Qwen3/Llama forward pass (fp32).
 
 Used by HfReferenceTest to check the Java model against HF semantics without torch:
     python3 hf_reference.py CHECKPOINT_DIR '[[1,2,3],[4,5]]'
 prints {"logits": [[T x V] per sequence], "logprobs": [[T-1] per sequence]}.
-Written from transformers' modeling_qwen2.py / modeling_llama.py / modeling_rope_utils.py,
-not from the Java code: RMSNorm in fp32, rotate_half RoPE, repeat_kv, eager attention with
-finfo.min masking and fp32 softmax, SwiGLU MLP, tied or separate lm_head.
+Written from transformers' modeling_qwen2.py / modeling_qwen3.py / modeling_llama.py /
+modeling_rope_utils.py / configuration_utils.py, not from the Java code: RMSNorm in fp32,
+rotate_half RoPE, Qwen3's q_norm/k_norm (RMSNorm over head_dim, before RoPE), repeat_kv, eager
+attention with finfo.min masking and fp32 softmax, SwiGLU MLP, tied or separate lm_head.
+Config layouts of transformers v4 (rope_theta, rope_scaling) and v5 (rope_parameters) are read
+as v5's PreTrainedConfig.convert_rope_params_to_dict does; weight tying follows v5's
+PreTrainedModel.tie_weights on load (lm_head.weight and embed_tokens both saved with different
+values: not tied; only lm_head.weight saved: the embedding takes it).
 """
 import json
 import math
@@ -52,14 +57,21 @@ def read_weights(d):
     return read_safetensors(os.path.join(d, "model.safetensors"))
 
 
+def rope_parameters(cfg):
+    # configuration_utils: rope_parameters = rope_scaling or rope_parameters or {};
+    # rope_parameters.setdefault("rope_theta", kwargs.pop("rope_theta", default_theta))
+    rp = dict(cfg.get("rope_scaling") or cfg.get("rope_parameters") or {})
+    rp.setdefault("rope_theta", cfg.get("rope_theta", 10000.0))
+    rp.setdefault("rope_type", rp.get("type", "default"))
+    return rp
+
+
 def inv_freq(cfg, dim):
     # modeling_rope_utils._compute_default_rope_parameters (+ _compute_llama3_parameters)
-    base = cfg.get("rope_theta", 10000.0)
+    rs = rope_parameters(cfg)
+    base = rs["rope_theta"]
     inv = (1.0 / (np.float32(base) ** (np.arange(0, dim, 2, dtype=np.int64).astype(np.float32) / np.float32(dim)))).astype(np.float32)
-    rs = cfg.get("rope_scaling")
-    if rs is None:
-        return inv
-    rtype = rs.get("rope_type", rs.get("type"))
+    rtype = rs["rope_type"]
     if rtype == "default":
         return inv
     assert rtype == "llama3", rtype
@@ -92,18 +104,36 @@ def linear(x, w, b=None):
     return y if b is None else y + b
 
 
+def lm_head(cfg, W):
+    # PreTrainedModel.tie_weights(missing_keys) during from_pretrained (transformers v5)
+    embed = W.get("model.embed_tokens.weight")
+    head = W.get("lm_head.weight")
+    if not cfg.get("tie_word_embeddings", False):
+        return embed, head
+    if embed is None:
+        return head, head
+    if head is not None and not np.array_equal(embed, head):
+        return embed, head
+    return embed, embed
+
+
 def forward(cfg, W, ids):
-    qwen = cfg["model_type"] == "qwen2"
+    mt = cfg["model_type"]
+    qwen2 = mt == "qwen2"
+    qwen3 = mt == "qwen3"
+    assert mt in ("qwen2", "qwen3", "llama"), mt
     D = cfg["hidden_size"]
     H = cfg["num_attention_heads"]
     KV = cfg.get("num_key_value_heads") or H
-    hd = cfg.get("head_dim") or D // H
+    # Qwen3Config: head_dim defaults to 128; Qwen2/Llama attention: getattr(config, "head_dim", D // H)
+    hd = cfg.get("head_dim", 128 if qwen3 else None) or D // H
     eps = cfg.get("rms_norm_eps", 1e-6)
-    qkv_bias = qwen or cfg.get("attention_bias", False)
-    o_bias = (not qwen) and cfg.get("attention_bias", False)
-    mlp_bias = (not qwen) and cfg.get("mlp_bias", False)
+    qkv_bias = qwen2 or cfg.get("attention_bias", False)
+    o_bias = (not qwen2) and cfg.get("attention_bias", False)
+    mlp_bias = mt == "llama" and cfg.get("mlp_bias", False)
+    embed, head = lm_head(cfg, W)
     T = len(ids)
-    x = W["model.embed_tokens.weight"][np.array(ids)]
+    x = embed[np.array(ids)]
     freqs = np.outer(np.arange(T, dtype=np.float32), inv_freq(cfg, hd)).astype(np.float32)
     emb = np.concatenate([freqs, freqs], axis=-1)
     cos, sin = np.cos(emb), np.sin(emb)
@@ -115,8 +145,13 @@ def forward(cfg, W, ids):
         q = linear(h, g("self_attn.q_proj.weight"), g("self_attn.q_proj.bias") if qkv_bias else None)
         k = linear(h, g("self_attn.k_proj.weight"), g("self_attn.k_proj.bias") if qkv_bias else None)
         v = linear(h, g("self_attn.v_proj.weight"), g("self_attn.v_proj.bias") if qkv_bias else None)
-        q = q.reshape(T, H, hd).transpose(1, 0, 2)
-        k = k.reshape(T, KV, hd).transpose(1, 0, 2)
+        q = q.reshape(T, H, hd)
+        k = k.reshape(T, KV, hd)
+        if qwen3:  # Qwen3Attention: q_norm/k_norm on the head_dim axis of (T, heads, hd)
+            q = rms_norm(q, g("self_attn.q_norm.weight"), eps)
+            k = rms_norm(k, g("self_attn.k_norm.weight"), eps)
+        q = q.transpose(1, 0, 2)
+        k = k.transpose(1, 0, 2)
         v = v.reshape(T, KV, hd).transpose(1, 0, 2)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
@@ -134,7 +169,6 @@ def forward(cfg, W, ids):
         act = gate / (1.0 + np.exp(-gate))
         x = x + linear(act * up, g("mlp.down_proj.weight"), g("mlp.down_proj.bias") if mlp_bias else None)
     x = rms_norm(x, W["model.norm.weight"], eps)
-    head = W["model.embed_tokens.weight"] if cfg.get("tie_word_embeddings", False) else W["lm_head.weight"]
     return (x @ head.T).astype(np.float32)
 
 

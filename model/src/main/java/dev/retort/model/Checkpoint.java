@@ -30,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * {@code model.safetensors.index.json}, {@code generation_config.json}, {@code tokenizer.json}
  * (+ {@code tokenizer_config.json}). What we write loads in transformers and vLLM.
  *
+ * <p>Loading is strict about tensors (see {@link #readWeights}): a checkpoint whose config.json
+ * names the wrong architecture fails instead of computing something else. A loaded folder's
+ * config.json, generation_config.json and weight dtype travel in {@link LoadedModel#source()}, so
+ * that saving a model derived from it keeps them.
+ *
  * <p>Saves go to {@code DIR.tmp} and are renamed into place, so a killed save never leaves a
  * half-written checkpoint under the final name.
  */
@@ -46,7 +51,11 @@ public final class Checkpoint {
 
   private Checkpoint() {}
 
-  /** Loads config, weights (fp32 on {@code device}) and tokenizer if present. */
+  /**
+   * Loads config, weights (fp32 on {@code device}), tokenizer if present, and the folder's
+   * {@link SourceCheckpoint}. The returned config is the one the weights fit: untied when
+   * config.json says tied but the files hold a different lm_head (see {@link #readWeights}).
+   */
   public static LoadedModel load(Path dir, NDManager manager, Device device) throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("checkpoint folder " + dir + " does not exist");
@@ -55,11 +64,15 @@ public final class Checkpoint {
     if (!Files.isRegularFile(cfgPath)) {
       throw new IllegalArgumentException("checkpoint " + dir + " has no " + CONFIG);
     }
-    ModelConfig config = ModelConfig.read(cfgPath);
+    ModelConfig declared = ModelConfig.read(cfgPath);
+    SourceCheckpoint source = SourceCheckpoint.read(dir);
     NDManager modelManager = manager.newSubManager(device == null ? manager.getDevice() : device);
     Transformer model;
+    ModelConfig config;
     try {
-      model = new Transformer(config, readWeights(dir, config, modelManager), modelManager);
+      Weights w = readWeights(dir, declared, modelManager);
+      config = w.config();
+      model = new Transformer(config, w.tensors(), modelManager);
     } catch (IOException | RuntimeException e) {
       modelManager.close();
       throw e;
@@ -75,7 +88,7 @@ public final class Checkpoint {
       }
       Set<Integer> stops = new LinkedHashSet<>(generationEos(dir.resolve(GENERATION_CONFIG)));
       stops.addAll(config.eosTokenIds());
-      return new LoadedModel(dir, config, model, tok, List.copyOf(stops));
+      return new LoadedModel(dir, config, model, tok, List.copyOf(stops), source);
     } catch (IOException | RuntimeException e) {
       if (tok != null) {
         tok.close();
@@ -116,45 +129,102 @@ public final class Checkpoint {
         + INDEX);
   }
 
+  /** Tensors read for a model, and the config they fit (see {@link #readWeights}). */
+  public record Weights(ModelConfig config, Map<String, NDArray> tensors) {}
+
   /**
-   * Reads exactly the tensors {@code config} needs into {@code manager} as fp32. A missing tensor
-   * or a shape mismatch is an error naming the tensor; tensors the model does not use are
-   * logged and skipped (HF ignores them too: old rotary inv_freq buffers, a tied lm_head).
+   * Reads exactly the tensors {@code config} needs into {@code manager} as fp32, checking every
+   * tensor name and shape in the files' headers before any data is read. Strict, so that a
+   * checkpoint labelled with the wrong model_type fails instead of computing something else:
+   * a missing tensor, a tensor the architecture does not use, or a shape mismatch is an error
+   * naming the tensor. Accepted extras: {@code *rotary_emb.inv_freq} buffers (old checkpoints),
+   * and {@code lm_head.weight} although {@code tie_word_embeddings} is true (transformers v5
+   * saves it). For the latter this does what transformers v5's {@code tie_weights} does on load:
+   * equal to the embedding, it is dropped (tied); different, the two are kept apart and the
+   * returned config is untied, since that is the model the files hold; with the embedding
+   * missing, lm_head.weight serves as both.
    */
-  public static Map<String, NDArray> readWeights(Path dir, ModelConfig config, NDManager manager)
+  public static Weights readWeights(Path dir, ModelConfig config, NDManager manager)
       throws IOException {
     Map<String, long[]> wanted = Transformer.expectedShapes(config);
-    Map<String, NDArray> out = new LinkedHashMap<>();
-    try {
-      for (Path file : weightFiles(dir)) {
-        try (Safetensors.Reader r = Safetensors.Reader.open(file)) {
-          for (Safetensors.TensorInfo t : r.tensors().values()) {
-            long[] shape = wanted.get(t.name());
-            if (shape == null) {
-              if (!t.name().endsWith("rotary_emb.inv_freq") && !t.name().equals("lm_head.weight")) {
-                LOG.warn("{}: tensor {} is not used by a {} model, skipped", file, t.name(),
-                    config.modelType());
-              }
+    String embedName = "model.embed_tokens.weight";
+    String headName = "lm_head.weight";
+    // Pass 1: headers only.
+    Map<String, Path> where = new LinkedHashMap<>();
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    List<String> unused = new ArrayList<>();
+    Path firstUnusedFile = null;
+    for (Path file : weightFiles(dir)) {
+      try (Safetensors.Reader r = Safetensors.Reader.open(file)) {
+        for (Safetensors.TensorInfo t : r.tensors().values()) {
+          String name = t.name();
+          boolean tiedHead = name.equals(headName) && config.tieWordEmbeddings();
+          if (!wanted.containsKey(name) && !tiedHead) {
+            if (name.endsWith("rotary_emb.inv_freq")) {
               continue;
             }
-            if (!java.util.Arrays.equals(shape, t.shape())) {
-              throw new IllegalArgumentException(file + ": tensor " + t.name() + " has shape "
-                  + java.util.Arrays.toString(t.shape()) + ", config implies "
-                  + java.util.Arrays.toString(shape));
+            if (unused.isEmpty()) {
+              firstUnusedFile = file;
             }
-            out.put(t.name(), r.read(t.name(), manager));
+            unused.add(name);
+            continue;
+          }
+          long[] shape = tiedHead ? wanted.get(embedName) : wanted.get(name);
+          if (!java.util.Arrays.equals(shape, t.shape())) {
+            throw new IllegalArgumentException(file + ": tensor " + name + " has shape "
+                + java.util.Arrays.toString(t.shape()) + ", config implies "
+                + java.util.Arrays.toString(shape));
+          }
+          where.put(name, file);
+          shapes.put(name, t.shape());
+        }
+      }
+    }
+    if (!unused.isEmpty()) {
+      throw new IllegalArgumentException(firstUnusedFile + ": tensor " + unused.get(0)
+          + " is not used by a " + config.modelType() + " model"
+          + (unused.size() > 1 ? " (nor are " + (unused.size() - 1) + " more)" : "")
+          + "; is model_type in config.json right? (supported: "
+          + String.join(", ", ModelConfig.SUPPORTED_TYPES) + ")");
+    }
+    boolean headAsEmbed = config.tieWordEmbeddings() && !where.containsKey(embedName)
+        && where.containsKey(headName);
+    for (String name : wanted.keySet()) {
+      if (!where.containsKey(name) && !(headAsEmbed && name.equals(embedName))) {
+        throw new IllegalArgumentException("checkpoint " + dir + " is missing tensor " + name
+            + ", which a " + config.modelType() + " model needs"
+            + (name.equals(headName) ? " (or set tie_word_embeddings=true)" : ""));
+      }
+    }
+    // Pass 2: data.
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    try {
+      Map<Path, List<String>> byFile = new LinkedHashMap<>();
+      where.forEach((name, file) -> byFile.computeIfAbsent(file, f -> new ArrayList<>()).add(name));
+      for (Map.Entry<Path, List<String>> e : byFile.entrySet()) {
+        try (Safetensors.Reader r = Safetensors.Reader.open(e.getKey())) {
+          for (String name : e.getValue()) {
+            out.put(name, r.read(name, manager));
           }
         }
       }
-      for (String name : wanted.keySet()) {
-        if (!out.containsKey(name)) {
-          throw new IllegalArgumentException("checkpoint " + dir + " is missing tensor " + name
-              + (name.equals("lm_head.weight") ? " (or set tie_word_embeddings=true)" : ""));
+      ModelConfig effective = config;
+      if (config.tieWordEmbeddings() && out.containsKey(headName)) {
+        if (headAsEmbed) {
+          out.put(embedName, out.remove(headName));
+        } else if (out.get(headName).contentEquals(out.get(embedName))) {
+          out.remove(headName).close();
+        } else {
+          LOG.warn("{}: tie_word_embeddings is true but lm_head.weight differs from the embedding;"
+              + " kept untied, as transformers does", dir);
+          effective = config.withTieWordEmbeddings(false);
         }
       }
       Map<String, NDArray> ordered = new LinkedHashMap<>();
-      wanted.keySet().forEach(n -> ordered.put(n, out.get(n)));
-      return ordered;
+      for (String n : Transformer.expectedShapes(effective).keySet()) {
+        ordered.put(n, out.get(n));
+      }
+      return new Weights(effective, ordered);
     } catch (IOException | RuntimeException e) {
       out.values().forEach(NDArray::close);
       throw e;
@@ -182,20 +252,44 @@ public final class Checkpoint {
     return out;
   }
 
-  /** Saves with the default shard size. */
+  /** Saves a model Retort created (no source checkpoint) with the default shard size. */
   public static void save(Transformer model, ModelConfig config, Path dir, DataType dtype,
       Tokenizer tok) throws IOException {
-    save(model, config, dir, dtype, tok, DEFAULT_MAX_SHARD_BYTES);
+    save(model, config, dir, dtype, tok, null, DEFAULT_MAX_SHARD_BYTES);
+  }
+
+  /** Saves a model Retort created (no source checkpoint). */
+  public static void save(Transformer model, ModelConfig config, Path dir, DataType dtype,
+      Tokenizer tok, long maxShardBytes) throws IOException {
+    save(model, config, dir, dtype, tok, null, maxShardBytes);
+  }
+
+  /** Saves with the default shard size; see the full overload. */
+  public static void save(Transformer model, ModelConfig config, Path dir, DataType dtype,
+      Tokenizer tok, SourceCheckpoint source) throws IOException {
+    save(model, config, dir, dtype, tok, source, DEFAULT_MAX_SHARD_BYTES);
   }
 
   /**
-   * Writes a checkpoint folder: weights as {@code dtype} (FLOAT32 or BFLOAT16; FLOAT16 also
-   * works), sharded with an index when they exceed {@code maxShardBytes}; config.json,
-   * generation_config.json and, when {@code tok} is not null, the tokenizer files. Replaces an
-   * existing {@code dir} only once the new one is complete.
+   * Writes a checkpoint folder: weights sharded with an index when they exceed {@code
+   * maxShardBytes}; config.json, generation_config.json and, when {@code tok} is not null, the
+   * tokenizer files. Replaces an existing {@code dir} only once the new one is complete.
+   *
+   * <p>Without a {@code source} (a model Retort created), config.json and generation_config.json
+   * are generated from {@code config} and {@code dtype} null means FLOAT32. With the {@code
+   * source} the model was loaded from ({@link LoadedModel#source()}), the source's config.json is
+   * copied with only what {@code config} changed and its dtype key updated, its
+   * generation_config.json is kept (eos list, sampling defaults), and {@code dtype} null means the
+   * source's dtype.
+   *
+   * @param dtype FLOAT32, BFLOAT16 or FLOAT16; null for the default above
+   * @param source null for a model Retort created
    */
   public static void save(Transformer model, ModelConfig config, Path dir, DataType dtype,
-      Tokenizer tok, long maxShardBytes) throws IOException {
+      Tokenizer tok, SourceCheckpoint source, long maxShardBytes) throws IOException {
+    if (dtype == null) {
+      dtype = source == null ? DataType.FLOAT32 : source.dtype();
+    }
     String dtypeName = Safetensors.dtypeName(dtype);
     if (!model.config().equals(config)) {
       throw new IllegalArgumentException("config does not match the model's architecture");
@@ -204,10 +298,18 @@ public final class Checkpoint {
     Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
     deleteRecursively(tmp);
     Files.createDirectories(tmp);
-    config.write(tmp.resolve(CONFIG), "F32".equals(dtypeName) ? "float32"
-        : "BF16".equals(dtypeName) ? "bfloat16" : "float16");
+    if (source == null) {
+      config.write(tmp.resolve(CONFIG), SourceCheckpoint.torchName(dtype));
+    } else {
+      writeJson(tmp.resolve(CONFIG), source.configFor(config, dtype));
+    }
     writeWeights(model.weights(), tmp, dtype, Safetensors.elementSize(dtypeName), maxShardBytes);
-    writeGenerationConfig(config, tmp.resolve(GENERATION_CONFIG));
+    JsonObject generation = source == null ? null : source.generationConfigFor(config);
+    if (generation == null) {
+      writeGenerationConfig(config, tmp.resolve(GENERATION_CONFIG));
+    } else {
+      writeJson(tmp.resolve(GENERATION_CONFIG), generation);
+    }
     if (tok != null) {
       tok.saveTo(tmp);
     }
@@ -256,6 +358,11 @@ public final class Checkpoint {
     index.add("weight_map", weightMap);
     Files.writeString(dir.resolve(INDEX),
         new GsonBuilder().setPrettyPrinting().create().toJson(index) + "\n", StandardCharsets.UTF_8);
+  }
+
+  private static void writeJson(Path file, JsonObject o) throws IOException {
+    Files.writeString(file, new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(o)
+        + "\n", StandardCharsets.UTF_8);
   }
 
   private static void writeGenerationConfig(ModelConfig c, Path file) throws IOException {

@@ -12,9 +12,12 @@ import java.util.List;
  * @param model the weights
  * @param tokenizer null when the folder has no tokenizer.json
  * @param stopTokenIds eos ids of generation_config.json and config.json, in that order, no repeats
+ * @param source what the folder's config.json, generation_config.json and weight dtype were: pass
+ *     it to {@link Checkpoint#save(Transformer, ModelConfig, Path, ai.djl.ndarray.types.DataType,
+ *     Tokenizer, SourceCheckpoint)} so that a model derived from this one keeps them
  */
 public record LoadedModel(Path dir, ModelConfig config, Transformer model, Tokenizer tokenizer,
-    List<Integer> stopTokenIds) implements AutoCloseable {
+    List<Integer> stopTokenIds, SourceCheckpoint source) implements AutoCloseable {
 
   /** A sampler over this model and tokenizer. */
   public Sampler sampler() {

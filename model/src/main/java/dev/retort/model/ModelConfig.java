@@ -17,13 +17,16 @@ import java.util.Locale;
 
 /**
  * The architecture of a decoder, mirroring a Hugging Face {@code config.json} of model_type
- * {@code qwen2} or {@code llama}. Field names follow the JSON keys; defaults are the ones
- * transformers' {@code Qwen2Config} / {@code LlamaConfig} use when a key is absent.
+ * {@code qwen2}, {@code qwen3} or {@code llama}. Field names follow the JSON keys; defaults are the
+ * ones transformers' {@code Qwen2Config} / {@code Qwen3Config} / {@code LlamaConfig} use when a key
+ * is absent. Both config layouts are read: transformers v4 ({@code rope_theta}, {@code
+ * rope_scaling}, {@code torch_dtype}) and v5 ({@code rope_parameters} holding rope_type,
+ * rope_theta and the scaling fields; {@code dtype}).
  *
  * <p>Also holds the parameter and FLOP accounting, so that the numbers a report quotes come from
  * the same place the model's shapes do.
  *
- * @param modelType "qwen2" or "llama"
+ * @param modelType "qwen2", "qwen3" or "llama"
  * @param vocabSize rows of the embedding and LM head (may exceed the tokenizer's vocabulary)
  * @param hiddenSize d_model
  * @param intermediateSize width of the SwiGLU MLP
@@ -36,8 +39,9 @@ import java.util.Locale;
  * @param ropeTheta rotary base
  * @param ropeScaling null, or Llama 3 style frequency scaling
  * @param tieWordEmbeddings LM head shares the embedding matrix
- * @param attentionBias Llama's q/k/v/o bias switch; Qwen2 always has q/k/v bias and no o bias
- * @param mlpBias Llama's gate/up/down bias switch; always false for Qwen2
+ * @param attentionBias Llama's and Qwen3's q/k/v/o bias switch; Qwen2 always has q/k/v bias and
+ *     no o bias
+ * @param mlpBias Llama's gate/up/down bias switch; always false for Qwen2 and Qwen3
  * @param bosTokenId may be null
  * @param eosTokenIds may be empty; HF allows an int or a list
  * @param padTokenId may be null
@@ -64,6 +68,10 @@ public record ModelConfig(
 
   public static final String QWEN2 = "qwen2";
   public static final String LLAMA = "llama";
+  public static final String QWEN3 = "qwen3";
+
+  /** The model_type values this class and {@link Transformer} implement. */
+  public static final List<String> SUPPORTED_TYPES = List.of(QWEN2, QWEN3, LLAMA);
 
   /**
    * Llama 3.1+ rope scaling ({@code rope_type: "llama3"}): low frequencies are divided by
@@ -86,18 +94,35 @@ public record ModelConfig(
   public static ModelConfig of(String modelType, int vocabSize, int hiddenSize, int intermediateSize,
       int layers, int heads, int kvHeads, boolean tieWordEmbeddings) {
     return new ModelConfig(modelType, vocabSize, hiddenSize, intermediateSize, layers, heads,
-        kvHeads, hiddenSize / heads, QWEN2.equals(modelType) ? 32768 : 2048, 1e-6, 10000.0, null,
+        kvHeads, hiddenSize / heads, LLAMA.equals(modelType) ? 2048 : 32768, 1e-6, 10000.0, null,
         tieWordEmbeddings, false, false, null, List.of(), null);
   }
 
-  /** Whether q/k/v projections carry a bias: always for Qwen2, attention_bias for Llama. */
+  /** Whether q/k/v projections carry a bias: always for Qwen2, attention_bias otherwise. */
   public boolean qkvBias() {
     return QWEN2.equals(modelType) || attentionBias;
   }
 
-  /** Whether o_proj carries a bias: never for Qwen2, attention_bias for Llama. */
+  /** Whether o_proj carries a bias: never for Qwen2, attention_bias otherwise. */
   public boolean oBias() {
-    return LLAMA.equals(modelType) && attentionBias;
+    return !QWEN2.equals(modelType) && attentionBias;
+  }
+
+  /**
+   * Whether queries and keys pass a per-head RMSNorm ({@code self_attn.q_norm} / {@code k_norm},
+   * weights of size head_dim) before the rotary embedding: Qwen3 only.
+   */
+  public boolean qkNorm() {
+    return QWEN3.equals(modelType);
+  }
+
+  /** The transformers class name written to {@code architectures}. */
+  public String architecture() {
+    return switch (modelType) {
+      case QWEN2 -> "Qwen2ForCausalLM";
+      case QWEN3 -> "Qwen3ForCausalLM";
+      default -> "LlamaForCausalLM";
+    };
   }
 
   /** The first eos id, or null. */
@@ -117,6 +142,12 @@ public record ModelConfig(
         ropeScaling, tieWordEmbeddings, attentionBias, mlpBias, bosTokenId, eosTokenIds, padTokenId);
   }
 
+  public ModelConfig withTieWordEmbeddings(boolean tie) {
+    return new ModelConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers,
+        numAttentionHeads, numKeyValueHeads, headDim, maxPositionEmbeddings, rmsNormEps, ropeTheta,
+        ropeScaling, tie, attentionBias, mlpBias, bosTokenId, eosTokenIds, padTokenId);
+  }
+
   // ---------------------------------------------------------------- accounting
 
   /** Parameters of one decoder layer (norms, attention with biases, MLP). */
@@ -132,7 +163,7 @@ public record ModelConfig(
       attn += d;
     }
     long mlp = 3 * d * intermediateSize + (mlpBias ? 2L * intermediateSize + d : 0);
-    return attn + mlp + 2 * d;
+    return attn + mlp + 2 * d + (qkNorm() ? 2L * headDim : 0);
   }
 
   /** All parameters, counting a tied LM head once (as HF's num_parameters() does). */
@@ -185,13 +216,11 @@ public record ModelConfig(
   public static ModelConfig fromJson(JsonObject o) {
     String type = str(o, "model_type", null);
     if (type == null) {
-      throw new IllegalArgumentException("missing required field model_type (qwen2 or llama)");
+      throw new IllegalArgumentException("missing required field model_type (supported: "
+          + String.join(", ", SUPPORTED_TYPES) + ")");
     }
     type = type.toLowerCase(Locale.ROOT);
-    if (!QWEN2.equals(type) && !LLAMA.equals(type)) {
-      throw new IllegalArgumentException(
-          "model_type '" + type + "' is not supported (supported: qwen2, llama)");
-    }
+    checkType(type);
     String act = str(o, "hidden_act", "silu");
     if (!"silu".equals(act)) {
       throw new IllegalArgumentException("hidden_act '" + act + "' is not supported (only silu)");
@@ -202,26 +231,41 @@ public record ModelConfig(
     if (bool(o, "use_sliding_window", false)) {
       throw new IllegalArgumentException("use_sliding_window=true is not supported");
     }
+    if (o.has("layer_types") && o.get("layer_types").isJsonArray()) {
+      for (JsonElement t : o.getAsJsonArray("layer_types")) {
+        if (!"full_attention".equals(t.getAsString())) {
+          throw new IllegalArgumentException("layer_types entry '" + t.getAsString()
+              + "' is not supported (only full_attention)");
+        }
+      }
+    }
     int hidden = req(o, "hidden_size");
     int heads = req(o, "num_attention_heads");
     int kvHeads = integer(o, "num_key_value_heads", heads);
-    Integer headDimOrNull = integer(o, "head_dim", null);
+    // Qwen3Config defaults head_dim to 128; Qwen2Config and LlamaConfig to hidden / heads.
+    Integer headDimOrNull = integer(o, "head_dim", QWEN3.equals(type) ? 128 : null);
     if (headDimOrNull == null && heads > 0 && hidden % heads != 0) {
       throw new IllegalArgumentException("hidden_size " + hidden
           + " is not divisible by num_attention_heads " + heads + " and head_dim is not set");
     }
     int headDim = headDimOrNull != null ? headDimOrNull : (heads > 0 ? hidden / heads : 0);
 
-    // transformers v5 moved rope_theta/rope_scaling into rope_parameters; read both spellings.
-    JsonObject ropeParams = o.has("rope_parameters") && o.get("rope_parameters").isJsonObject()
-        ? o.getAsJsonObject("rope_parameters") : null;
-    double theta = o.has("rope_theta") && !o.get("rope_theta").isJsonNull()
-        ? num(o, "rope_theta")
-        : ropeParams != null && ropeParams.has("rope_theta") ? num(ropeParams, "rope_theta") : 10000.0;
-    RopeScaling scaling = ropeScaling(o.has("rope_scaling") ? o.get("rope_scaling") : ropeParams,
-        o.has("rope_scaling") ? "rope_scaling" : "rope_parameters");
+    // transformers v5 (PreTrainedConfig.convert_rope_params_to_dict): the rope dict is a legacy
+    // rope_scaling when one is set, else rope_parameters; its rope_theta wins over a top-level one.
+    String ropeField = nonEmpty(o, "rope_scaling") ? "rope_scaling"
+        : nonEmpty(o, "rope_parameters") ? "rope_parameters" : null;
+    JsonElement rope = ropeField == null ? null : o.get(ropeField);
+    if (rope != null && !rope.isJsonObject()) {
+      throw new IllegalArgumentException(ropeField + " must be null or an object");
+    }
+    JsonObject ropeObj = rope == null ? null : rope.getAsJsonObject();
+    double theta = ropeObj != null && ropeObj.has("rope_theta") && !ropeObj.get("rope_theta").isJsonNull()
+        ? num(ropeObj, "rope_theta")
+        : o.has("rope_theta") && !o.get("rope_theta").isJsonNull() ? num(o, "rope_theta") : 10000.0;
+    RopeScaling scaling = ropeScaling(ropeObj, ropeField);
 
-    boolean isQwen = QWEN2.equals(type);
+    boolean isQwen2 = QWEN2.equals(type);
+    boolean isLlama = LLAMA.equals(type);
     return new ModelConfig(
         type,
         req(o, "vocab_size"),
@@ -231,26 +275,27 @@ public record ModelConfig(
         heads,
         kvHeads,
         headDim,
-        integer(o, "max_position_embeddings", isQwen ? 32768 : 2048),
+        integer(o, "max_position_embeddings", isLlama ? 2048 : 32768),
         o.has("rms_norm_eps") && !o.get("rms_norm_eps").isJsonNull() ? num(o, "rms_norm_eps") : 1e-6,
         theta,
         scaling,
         bool(o, "tie_word_embeddings", false),
-        !isQwen && bool(o, "attention_bias", false),
-        !isQwen && bool(o, "mlp_bias", false),
+        !isQwen2 && bool(o, "attention_bias", false),
+        isLlama && bool(o, "mlp_bias", false),
         integer(o, "bos_token_id", null),
         intList(o, "eos_token_id"),
         integer(o, "pad_token_id", null));
   }
 
-  private static RopeScaling ropeScaling(JsonElement e, String field) {
-    if (e == null || e.isJsonNull()) {
+  private static boolean nonEmpty(JsonObject o, String k) {
+    JsonElement e = o.get(k);
+    return e != null && !e.isJsonNull() && !(e.isJsonObject() && e.getAsJsonObject().size() == 0);
+  }
+
+  private static RopeScaling ropeScaling(JsonObject s, String field) {
+    if (s == null) {
       return null;
     }
-    if (!e.isJsonObject()) {
-      throw new IllegalArgumentException(field + " must be null or an object");
-    }
-    JsonObject s = e.getAsJsonObject();
     String t = str(s, "rope_type", str(s, "type", "default"));
     if ("default".equals(t)) {
       return null;
@@ -287,9 +332,8 @@ public record ModelConfig(
 
   public String toJson(String torchDtype) {
     JsonObject o = new JsonObject();
-    boolean qwen = QWEN2.equals(modelType);
     JsonArray arch = new JsonArray();
-    arch.add(qwen ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
+    arch.add(architecture());
     o.add("architectures", arch);
     o.addProperty("model_type", modelType);
     o.addProperty("vocab_size", vocabSize);
@@ -317,7 +361,12 @@ public record ModelConfig(
     o.addProperty("hidden_act", "silu");
     o.addProperty("initializer_range", 0.02);
     o.addProperty("attention_dropout", 0.0);
-    if (qwen) {
+    if (QWEN2.equals(modelType)) {
+      o.addProperty("use_sliding_window", false);
+      o.addProperty("sliding_window", maxPositionEmbeddings);
+      o.addProperty("max_window_layers", numHiddenLayers);
+    } else if (QWEN3.equals(modelType)) {
+      o.addProperty("attention_bias", attentionBias);
       o.addProperty("use_sliding_window", false);
       o.addProperty("sliding_window", maxPositionEmbeddings);
       o.addProperty("max_window_layers", numHiddenLayers);
@@ -348,9 +397,7 @@ public record ModelConfig(
 
   private static void validate(String type, int vocab, int hidden, int inter, int layers, int heads,
       int kvHeads, int headDim) {
-    if (!QWEN2.equals(type) && !LLAMA.equals(type)) {
-      throw new IllegalArgumentException("model_type '" + type + "' is not supported (qwen2, llama)");
-    }
+    checkType(type);
     positive("vocab_size", vocab);
     positive("hidden_size", hidden);
     positive("intermediate_size", inter);
@@ -364,6 +411,13 @@ public record ModelConfig(
     }
     if (headDim % 2 != 0) {
       throw new IllegalArgumentException("head_dim " + headDim + " must be even for rotary embeddings");
+    }
+  }
+
+  private static void checkType(String type) {
+    if (!SUPPORTED_TYPES.contains(type)) {
+      throw new IllegalArgumentException("model_type '" + type + "' is not supported (supported: "
+          + String.join(", ", SUPPORTED_TYPES) + ")");
     }
   }
 

@@ -21,7 +21,8 @@ import java.util.function.Function;
 
 /**
  * A decoder-only transformer computing exactly what Hugging Face transformers' {@code
- * Qwen2ForCausalLM} and {@code LlamaForCausalLM} compute, on DJL's PyTorch engine.
+ * Qwen2ForCausalLM}, {@code Qwen3ForCausalLM} and {@code LlamaForCausalLM} compute, on DJL's
+ * PyTorch engine.
  *
  * <p>Design choices:
  *
@@ -31,7 +32,8 @@ import java.util.function.Function;
  *       map and {@link #getParameters()} hands a trainer every weight under its HF name.
  *   <li>Everything HF computes, in the same order: RMSNorm {@code x / sqrt(mean(x^2) + eps) * w}
  *       in fp32; RoPE with {@code inv_freq = 1 / theta^(2i/d)}, cos/sin of {@code cat(freqs,
- *       freqs)} and {@code rotate_half = cat(-x2, x1)} (plus Llama 3 frequency scaling); scores
+ *       freqs)} and {@code rotate_half = cat(-x2, x1)} (plus Llama 3 frequency scaling);
+ *       Qwen3's per-head RMSNorm of queries and keys (over head_dim) before RoPE; scores
  *       {@code (q k^T) * head_dim^-0.5} plus an additive mask, fp32 softmax; SwiGLU {@code
  *       down(silu(gate(x)) * up(x))}; final norm, then the (possibly tied) LM head. No dropout:
  *       attention_dropout is 0 in every checkpoint we target.
@@ -68,8 +70,9 @@ public final class Transformer extends AbstractBlock {
   private final float scale;
 
   private record Layer(Parameter inputNorm, Parameter q, Parameter qb, Parameter k, Parameter kb,
-      Parameter v, Parameter vb, Parameter o, Parameter ob, Parameter postNorm, Parameter gate,
-      Parameter gateb, Parameter up, Parameter upb, Parameter down, Parameter downb) {}
+      Parameter v, Parameter vb, Parameter o, Parameter ob, Parameter qNorm, Parameter kNorm,
+      Parameter postNorm, Parameter gate, Parameter gateb, Parameter up, Parameter upb,
+      Parameter down, Parameter downb) {}
 
   /**
    * Builds a model around existing weights (fp32 arrays in {@code manager}), taking ownership of
@@ -105,8 +108,8 @@ public final class Transformer extends AbstractBlock {
       layers[i] = new Layer(p("model.layers." + i + ".input_layernorm.weight"),
           p(a + "q_proj.weight"), p(a + "q_proj.bias"), p(a + "k_proj.weight"),
           p(a + "k_proj.bias"), p(a + "v_proj.weight"), p(a + "v_proj.bias"),
-          p(a + "o_proj.weight"), p(a + "o_proj.bias"),
-          p("model.layers." + i + ".post_attention_layernorm.weight"),
+          p(a + "o_proj.weight"), p(a + "o_proj.bias"), p(a + "q_norm.weight"),
+          p(a + "k_norm.weight"), p("model.layers." + i + ".post_attention_layernorm.weight"),
           p(m + "gate_proj.weight"), p(m + "gate_proj.bias"), p(m + "up_proj.weight"),
           p(m + "up_proj.bias"), p(m + "down_proj.weight"), p(m + "down_proj.bias"));
     }
@@ -168,6 +171,10 @@ public final class Transformer extends AbstractBlock {
       s.put(l + "self_attn.o_proj.weight", new long[] {d, q});
       if (c.oBias()) {
         s.put(l + "self_attn.o_proj.bias", new long[] {d});
+      }
+      if (c.qkNorm()) {
+        s.put(l + "self_attn.q_norm.weight", new long[] {c.headDim()});
+        s.put(l + "self_attn.k_norm.weight", new long[] {c.headDim()});
       }
       s.put(l + "post_attention_layernorm.weight", new long[] {d});
       s.put(l + "mlp.gate_proj.weight", new long[] {ff, d});
@@ -434,6 +441,10 @@ public final class Transformer extends AbstractBlock {
     NDArray q = linear(w, h, p.q, p.qb).reshape(b, t, heads, hd);
     NDArray k = linear(w, h, p.k, p.kb).reshape(b, t, kvHeads, hd);
     NDArray v = linear(w, h, p.v, p.vb).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+    if (p.qNorm != null) { // Qwen3: RMSNorm over each head's head_dim values, before RoPE
+      q = rmsNorm(q, w.apply(p.qNorm));
+      k = rmsNorm(k, w.apply(p.kNorm));
+    }
     q = rope(q, cos, sin).transpose(0, 2, 1, 3); // [B,H,T,hd]
     k = rope(k, cos, sin).transpose(0, 2, 1, 3); // [B,KV,T,hd]
     if (cache != null) {
@@ -478,8 +489,9 @@ public final class Transformer extends AbstractBlock {
     return x.mul(cos).add(rotated.mul(sin));
   }
 
+  /** RMSNorm over the last axis of x. */
   private NDArray rmsNorm(NDArray x, NDArray weight) {
-    NDArray variance = x.square().mean(new int[] {2}, true);
+    NDArray variance = x.square().mean(new int[] {x.getShape().dimension() - 1}, true);
     return x.div(variance.add((float) config.rmsNormEps()).sqrt()).mul(weight);
   }
 

@@ -22,10 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Compares our logits with an independent numpy transcription of transformers' Qwen2/Llama
+ * Compares our logits with an independent numpy transcription of transformers' Qwen2/Qwen3/Llama
  * forward (src/test/python/hf_reference.py) on checkpoints we write: F32 and BF16 files, tied
- * and untied heads, GQA, q/k/v(/o/mlp) biases, llama3 rope scaling, sharded weights. Skipped
- * where python3 with numpy is missing.
+ * and untied heads, GQA, q/k/v(/o/mlp) biases, Qwen3's q_norm/k_norm with head_dim != hidden /
+ * heads, llama3 rope scaling, sharded weights, transformers v5 config layout. Skipped where
+ * python3 with numpy is missing. Each case prints its largest logprob difference.
  */
 class HfReferenceTest {
   static NDManager manager;
@@ -75,10 +76,16 @@ class HfReferenceTest {
       TestModels.randomize(t, 17);
       Checkpoint.save(t, config, dir, dtype, null, shardBytes);
     }
+    compare(dir, config);
+  }
+
+  /** Our logits and logprobs of {@link #SEQS} against the reference on checkpoint {@code dir}. */
+  private void compare(Path dir, ModelConfig config) throws Exception {
     JsonObject ref = reference(dir, SEQS);
     try (NDManager m = manager.newSubManager();
         LoadedModel lm = Checkpoint.load(dir, m)) {
       double worst = 0;
+      double worstLogprob = 0;
       for (int s = 0; s < SEQS.length; s++) {
         NDArray ours = lm.model().logits(m, new long[][] {SEQS[s]});
         float[] flat = ours.toFloatArray();
@@ -95,8 +102,11 @@ class HfReferenceTest {
         assertEquals(rlp.size(), lp.length);
         for (int i = 0; i < lp.length; i++) {
           assertEquals(rlp.get(i).getAsDouble(), lp[i], 1e-4, "logprob " + i);
+          worstLogprob = Math.max(worstLogprob, Math.abs(rlp.get(i).getAsDouble() - lp[i]));
         }
       }
+      System.out.printf("HfReferenceTest %s: max |logprob - reference| %.3g, max |logit - reference| %.3g%n",
+          dir.getFileName(), worstLogprob, worst);
       assertEquals(0, worst, 1e-4, "max |logit - reference|");
     }
   }
@@ -137,6 +147,105 @@ class HfReferenceTest {
     ModelConfig c = new ModelConfig("qwen2", 40, 32, 64, 2, 4, 1, 16, 64, 1e-6, 1000000.0, null,
         false, false, false, null, List.of(), null);
     check(c, DataType.FLOAT32, Checkpoint.DEFAULT_MAX_SHARD_BYTES);
+  }
+
+  @Test
+  void qwen3TiedGqaF32() throws Exception {
+    check(TestModels.qwen3(40), DataType.FLOAT32, Checkpoint.DEFAULT_MAX_SHARD_BYTES);
+  }
+
+  @Test
+  void qwen3Bf16Sharded() throws Exception {
+    check(TestModels.qwen3(40), DataType.BFLOAT16, 20_000);
+  }
+
+  @Test
+  void qwen3UntiedWideHeadsAttentionBiasBf16() throws Exception {
+    // head_dim 16 with hidden 48 and 6 heads (48 / 6 = 8), untied head, attention_bias on
+    // q/k/v/o, MHA-free GQA 6 -> 3, rope_theta of the Qwen3 releases.
+    ModelConfig c = new ModelConfig("qwen3", 40, 48, 64, 2, 6, 3, 16, 256, 1e-6, 1000000.0, null,
+        false, true, false, null, List.of(), null);
+    check(c, DataType.BFLOAT16, Checkpoint.DEFAULT_MAX_SHARD_BYTES);
+  }
+
+  @Test
+  void qwen3UntiedHeadDimBelowHiddenOverHeadsF32Sharded() throws Exception {
+    // head_dim 4 < 32 / 4: q_proj maps 32 -> 16 and o_proj 16 -> 32.
+    ModelConfig c = new ModelConfig("qwen3", 40, 32, 64, 3, 4, 1, 4, 256, 1e-5, 10000.0, null,
+        false, false, false, null, List.of(), null);
+    check(c, DataType.FLOAT32, 4_000);
+  }
+
+  @Test
+  void qwen3WithTransformersV5ConfigLayout() throws Exception {
+    assumeTrue(numpyAvailable(), "python3 with numpy not available");
+    // config.json as transformers v5 writes it: rope_parameters, dtype, layer_types, and
+    // lm_head.weight saved beside a tied embedding (equal values).
+    ModelConfig c = new ModelConfig("qwen3", 40, 32, 64, 2, 4, 2, 16, 256, 1e-6, 1000000.0, null,
+        true, false, false, null, List.of(), null);
+    Path dir = tmp.resolve("qwen3-v5");
+    try (NDManager m = manager.newSubManager()) {
+      Transformer t = Transformer.create(c, 3, m);
+      TestModels.randomize(t, 19);
+      Checkpoint.save(t, c, dir, DataType.BFLOAT16, null);
+    }
+    CheckpointFiles.addTensor(dir, "lm_head.weight", "model.embed_tokens.weight");
+    Files.writeString(dir.resolve("config.json"), "{\"architectures\":[\"Qwen3ForCausalLM\"],"
+        + "\"model_type\":\"qwen3\",\"vocab_size\":40,\"hidden_size\":32,\"intermediate_size\":64,"
+        + "\"num_hidden_layers\":2,\"num_attention_heads\":4,\"num_key_value_heads\":2,"
+        + "\"head_dim\":16,\"max_position_embeddings\":256,\"rms_norm_eps\":1e-06,"
+        + "\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":1000000.0},"
+        + "\"layer_types\":[\"full_attention\",\"full_attention\"],\"attention_bias\":false,"
+        + "\"tie_word_embeddings\":true,\"use_sliding_window\":false,\"sliding_window\":null,"
+        + "\"max_window_layers\":28,\"dtype\":\"bfloat16\",\"transformers_version\":\"5.0.0\","
+        + "\"use_cache\":true,\"attention_dropout\":0.0,\"hidden_act\":\"silu\"}");
+    compare(dir, c);
+  }
+
+  @Test
+  void llamaWithTransformersV5RopeParameters() throws Exception {
+    assumeTrue(numpyAvailable(), "python3 with numpy not available");
+    ModelConfig c = TestModels.llama(40);
+    Path dir = tmp.resolve("llama-v5");
+    try (NDManager m = manager.newSubManager()) {
+      Transformer t = Transformer.create(c, 3, m);
+      TestModels.randomize(t, 23);
+      Checkpoint.save(t, c, dir, DataType.FLOAT32, null);
+    }
+    JsonObject cfg = JsonParser.parseString(Files.readString(dir.resolve("config.json")))
+        .getAsJsonObject();
+    JsonObject rp = cfg.getAsJsonObject("rope_scaling");
+    rp.addProperty("rope_theta", cfg.get("rope_theta").getAsDouble());
+    cfg.remove("rope_scaling");
+    cfg.remove("rope_theta");
+    cfg.add("rope_parameters", rp);
+    cfg.add("dtype", cfg.remove("torch_dtype"));
+    Files.writeString(dir.resolve("config.json"), cfg.toString());
+    compare(dir, c);
+  }
+
+  @Test
+  void tiedConfigWithDifferentSavedHeadIsUntiedAsTransformersDoes() throws Exception {
+    assumeTrue(numpyAvailable(), "python3 with numpy not available");
+    // An untied model whose config claims tie_word_embeddings: transformers v5 keeps the saved
+    // lm_head.weight when it differs from the embedding, and so do we.
+    ModelConfig untied = new ModelConfig("qwen3", 40, 32, 64, 2, 4, 2, 8, 256, 1e-6, 10000.0,
+        null, false, false, false, null, List.of(), null);
+    Path dir = tmp.resolve("qwen3-claims-tied");
+    try (NDManager m = manager.newSubManager()) {
+      Transformer t = Transformer.create(untied, 3, m);
+      TestModels.randomize(t, 29);
+      Checkpoint.save(t, untied, dir, DataType.FLOAT32, null);
+    }
+    JsonObject cfg = JsonParser.parseString(Files.readString(dir.resolve("config.json")))
+        .getAsJsonObject();
+    cfg.addProperty("tie_word_embeddings", true);
+    Files.writeString(dir.resolve("config.json"), cfg.toString());
+    compare(dir, untied);
+    try (NDManager m = manager.newSubManager();
+        LoadedModel lm = Checkpoint.load(dir, m)) {
+      assertEquals(false, lm.config().tieWordEmbeddings());
+    }
   }
 
   @Test

@@ -101,9 +101,104 @@ class ModelConfigTest {
     assertTrue(e.getMessage().contains("use_sliding_window"), e.getMessage());
   }
 
+  /** Qwen3-0.6B's config.json as transformers 4.51 wrote it (v4 layout). */
+  static final String QWEN3_06B_V4 = "{\"architectures\":[\"Qwen3ForCausalLM\"],\"attention_bias\":false,"
+      + "\"attention_dropout\":0.0,\"bos_token_id\":151643,\"eos_token_id\":151645,\"head_dim\":128,"
+      + "\"hidden_act\":\"silu\",\"hidden_size\":1024,\"initializer_range\":0.02,"
+      + "\"intermediate_size\":3072,\"max_position_embeddings\":40960,\"max_window_layers\":28,"
+      + "\"model_type\":\"qwen3\",\"num_attention_heads\":16,\"num_hidden_layers\":28,"
+      + "\"num_key_value_heads\":8,\"rms_norm_eps\":1e-06,\"rope_scaling\":null,"
+      + "\"rope_theta\":1000000,\"sliding_window\":null,\"tie_word_embeddings\":true,"
+      + "\"torch_dtype\":\"bfloat16\",\"transformers_version\":\"4.51.0\",\"use_cache\":true,"
+      + "\"use_sliding_window\":false,\"vocab_size\":151936}";
+
+  /** The same model as transformers v5 writes it: rope_parameters, dtype, layer_types. */
+  static final String QWEN3_06B_V5 = QWEN3_06B_V4
+      .replace("\"rope_scaling\":null,\"rope_theta\":1000000,",
+          "\"rope_parameters\":{\"rope_theta\":1000000.0,\"rope_type\":\"default\"},")
+      .replace("\"torch_dtype\":\"bfloat16\"", "\"dtype\":\"bfloat16\"")
+      .replace("\"max_window_layers\":28,", "\"max_window_layers\":28,\"layer_types\":["
+          + String.join(",", java.util.Collections.nCopies(28, "\"full_attention\"")) + "],");
+
+  @Test
+  void readsQwen3InBothConfigLayoutsAndCountsItsParameters() {
+    ModelConfig v4 = ModelConfig.fromJson(json(QWEN3_06B_V4));
+    ModelConfig v5 = ModelConfig.fromJson(json(QWEN3_06B_V5));
+    assertEquals(v4, v5);
+    assertEquals("qwen3", v4.modelType());
+    assertEquals(128, v4.headDim()); // != 1024 / 16
+    assertEquals(1e6, v4.ropeTheta());
+    assertTrue(v4.qkNorm());
+    assertFalse(v4.qkvBias());
+    assertFalse(v4.oBias());
+    assertTrue(v4.tieWordEmbeddings());
+    assertEquals(40960, v4.maxPositionEmbeddings());
+    // Qwen3-0.6B: 596,049,920 parameters (q_norm and k_norm included, tied head counted once).
+    assertEquals(596_049_920L, v4.parameterCount());
+    // Qwen3Config's defaults when keys are absent: head_dim 128, attention_bias false.
+    ModelConfig bare = ModelConfig.fromJson(json(QWEN3_06B_V4.replace("\"head_dim\":128,", "")
+        .replace("\"attention_bias\":false,", "")));
+    assertEquals(v4, bare);
+    ModelConfig biased = ModelConfig.fromJson(json(QWEN3_06B_V4.replace("\"attention_bias\":false",
+        "\"attention_bias\":true")));
+    assertTrue(biased.qkvBias());
+    assertTrue(biased.oBias());
+  }
+
+  @Test
+  void readsLlama3RopeScalingInBothLayoutsAsTransformersV5Does() {
+    String v4 = "{\"model_type\":\"llama\",\"vocab_size\":128256,\"hidden_size\":2048,"
+        + "\"intermediate_size\":8192,\"num_hidden_layers\":16,\"num_attention_heads\":32,"
+        + "\"num_key_value_heads\":8,\"head_dim\":64,\"rope_theta\":500000.0,"
+        + "\"rope_scaling\":{\"factor\":32.0,\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,"
+        + "\"original_max_position_embeddings\":8192,\"rope_type\":\"llama3\"},"
+        + "\"tie_word_embeddings\":true,\"torch_dtype\":\"bfloat16\"}";
+    String v5 = "{\"model_type\":\"llama\",\"vocab_size\":128256,\"hidden_size\":2048,"
+        + "\"intermediate_size\":8192,\"num_hidden_layers\":16,\"num_attention_heads\":32,"
+        + "\"num_key_value_heads\":8,\"head_dim\":64,"
+        + "\"rope_parameters\":{\"factor\":32.0,\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,"
+        + "\"original_max_position_embeddings\":8192,\"rope_type\":\"llama3\",\"rope_theta\":500000.0},"
+        + "\"tie_word_embeddings\":true,\"dtype\":\"bfloat16\"}";
+    ModelConfig a = ModelConfig.fromJson(json(v4));
+    ModelConfig b = ModelConfig.fromJson(json(v5));
+    assertEquals(a, b);
+    assertEquals(500000.0, a.ropeTheta());
+    assertEquals(32.0, a.ropeScaling().factor());
+    // v5: rope_parameters' own rope_theta wins over a leftover top-level one.
+    ModelConfig c = ModelConfig.fromJson(json(v5.replace("\"head_dim\":64,",
+        "\"head_dim\":64,\"rope_theta\":10000.0,")));
+    assertEquals(500000.0, c.ropeTheta());
+    // A legacy rope_scaling wins over rope_parameters (v5 convert_rope_params_to_dict), and the
+    // top-level rope_theta fills in when it has none.
+    ModelConfig d = ModelConfig.fromJson(json(v4.replace("\"rope_theta\":500000.0,",
+        "\"rope_theta\":500000.0,\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":7.0},")));
+    assertEquals(a, d);
+    // A v5 rope type we do not implement is named.
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ModelConfig.fromJson(json(v5.replace("\"rope_type\":\"llama3\"", "\"rope_type\":\"yarn\""))));
+    assertTrue(e.getMessage().contains("rope_parameters") && e.getMessage().contains("yarn"),
+        e.getMessage());
+  }
+
+  @Test
+  void unknownModelTypeAndSlidingLayersAreNamed() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ModelConfig.fromJson(json(QWEN3_06B_V4.replace("\"model_type\":\"qwen3\"",
+            "\"model_type\":\"mistral\""))));
+    assertTrue(e.getMessage().contains("'mistral'")
+        && e.getMessage().contains("supported: qwen2, qwen3, llama"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ModelConfig.fromJson(json(
+        QWEN3_06B_V5.replaceFirst("\"full_attention\"", "\"sliding_attention\""))));
+    assertTrue(e.getMessage().contains("sliding_attention"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ModelConfig.fromJson(json(
+        QWEN3_06B_V4.replace("\"model_type\":\"qwen3\",", ""))));
+    assertTrue(e.getMessage().contains("model_type") && e.getMessage().contains("qwen3"),
+        e.getMessage());
+  }
+
   @Test
   void writeThenReadRoundTrips() throws Exception {
-    for (ModelConfig c : List.of(TestModels.qwen(50), TestModels.llama(60),
+    for (ModelConfig c : List.of(TestModels.qwen(50), TestModels.llama(60), TestModels.qwen3(70),
         TestModels.qwen(50).withSpecialTokens(1, List.of(2, 3), 4))) {
       Path f = tmp.resolve(c.modelType() + c.eosTokenIds().size() + ".json");
       c.write(f);

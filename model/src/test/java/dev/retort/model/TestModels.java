@@ -23,6 +23,12 @@ final class TestModels {
         false, false, null, List.of(), null);
   }
 
+  /** Qwen3: q_norm/k_norm, no biases, GQA (4 query heads on 2 kv heads), head_dim 16 != 32 / 4, tied head. */
+  static ModelConfig qwen3(int vocab) {
+    return new ModelConfig("qwen3", vocab, 32, 64, 2, 4, 2, 16, 256, 1e-6, 1000000.0, null, true,
+        false, false, null, List.of(), null);
+  }
+
   /** Llama: untied head, attention bias, llama3 rope scaling, MHA. */
   static ModelConfig llama(int vocab) {
     return new ModelConfig("llama", vocab, 32, 48, 2, 4, 4, 8, 128, 1e-5, 500000.0,

@@ -36,7 +36,8 @@ class TransformerTest {
 
   @Test
   void parameterCountMatchesConfigAccounting() {
-    for (ModelConfig c : new ModelConfig[] {TestModels.qwen(50), TestModels.llama(50)}) {
+    for (ModelConfig c : new ModelConfig[] {TestModels.qwen(50), TestModels.llama(50),
+        TestModels.qwen3(50)}) {
       try (NDManager m = manager.newSubManager()) {
         Transformer t = Transformer.create(c, 1, m);
         assertEquals(c.parameterCount(), t.numParameters(), c.modelType());
@@ -59,9 +60,11 @@ class TransformerTest {
 
   @Test
   void kvCacheDecodingEqualsFullForward() {
-    for (ModelConfig c : new ModelConfig[] {TestModels.qwen(40), TestModels.llama(40)}) {
+    for (ModelConfig c : new ModelConfig[] {TestModels.qwen(40), TestModels.llama(40),
+        TestModels.qwen3(40)}) {
       try (NDManager m = manager.newSubManager()) {
         Transformer t = Transformer.create(c, 11, m);
+        TestModels.randomize(t, 13); // non-unit q_norm/k_norm weights for Qwen3
         long[] seq = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3};
         NDArray full = t.logits(m, new long[][] {seq});
         try (KvCache cache = t.newCache(1, 5)) { // smaller than the sequence: must grow
@@ -154,23 +157,25 @@ class TransformerTest {
 
   @Test
   void trainingForwardIsDifferentiable() {
-    try (NDManager m = manager.newSubManager()) {
-      Transformer t = Transformer.create(TestModels.llama(30), 9, m);
-      Shape s = new Shape(2, 5);
-      NDArray ids = m.create(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, s);
-      NDArray pos = m.create(new long[] {0, 1, 2, 3, 4, 0, 1, 2, 0, 1}, s);
-      NDArray seg = m.create(new long[] {1, 1, 1, 1, 1, 1, 1, 1, 2, 2}, s);
-      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDArray loss = t.tokenLogprobs(ids, pos, seg).sum().neg();
-        gc.backward(loss);
-      }
-      for (Pair<String, Parameter> p : t.getParameters()) {
-        float[] g = p.getValue().getArray().getGradient().toFloatArray();
-        double norm = 0;
-        for (float x : g) {
-          norm += x * x;
+    for (ModelConfig c : new ModelConfig[] {TestModels.llama(30), TestModels.qwen3(30)}) {
+      try (NDManager m = manager.newSubManager()) {
+        Transformer t = Transformer.create(c, 9, m);
+        Shape s = new Shape(2, 5);
+        NDArray ids = m.create(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, s);
+        NDArray pos = m.create(new long[] {0, 1, 2, 3, 4, 0, 1, 2, 0, 1}, s);
+        NDArray seg = m.create(new long[] {1, 1, 1, 1, 1, 1, 1, 1, 2, 2}, s);
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          NDArray loss = t.tokenLogprobs(ids, pos, seg).sum().neg();
+          gc.backward(loss);
         }
-        assertTrue(norm > 0, "no gradient reached " + p.getKey());
+        for (Pair<String, Parameter> p : t.getParameters()) {
+          float[] g = p.getValue().getArray().getGradient().toFloatArray();
+          double norm = 0;
+          for (float x : g) {
+            norm += x * x;
+          }
+          assertTrue(norm > 0, c.modelType() + ": no gradient reached " + p.getKey());
+        }
       }
     }
   }

@@ -406,8 +406,12 @@ public final class SftTrainer {
       TrainResult result, String runHash, Path data, String dataId, String initId, Loop loop, TokenStore store)
       throws IOException {
     Path staging = outDir.resolve(HF_STAGING);
-    DataType dtype = s.saveDtype().equals("bfloat16") ? DataType.BFLOAT16 : DataType.FLOAT32;
-    Checkpoint.save(model, config, staging, dtype, tok);
+    DataType dtype = switch (s.saveDtype()) {
+      case "bfloat16" -> DataType.BFLOAT16;
+      case "float32" -> DataType.FLOAT32;
+      default -> null; // auto: the source checkpoint's dtype, float32 for a random init
+    };
+    Checkpoint.save(model, config, staging, dtype, tok, StudentModel.source(s));
     try (Stream<Path> old = Files.list(outDir)) {
       for (Path p : old.filter(p -> p.getFileName().toString().matches("model(-\\d+-of-\\d+)?\\.safetensors(\\.index\\.json)?")).toList()) {
         Files.delete(p);

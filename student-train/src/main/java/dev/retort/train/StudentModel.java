@@ -8,6 +8,7 @@ import dev.retort.model.CharTokenizer;
 import dev.retort.model.Checkpoint;
 import dev.retort.model.LoadedModel;
 import dev.retort.model.ModelConfig;
+import dev.retort.model.SourceCheckpoint;
 import dev.retort.model.Tokenizer;
 import dev.retort.model.Transformer;
 import java.io.IOException;
@@ -115,6 +116,21 @@ public final class StudentModel {
     return new ModelConfig(type, tok.vocabSize(), m.hiddenSize(), m.intermediateSize(), m.numLayers(), m.numHeads(),
         m.numKvHeads(), m.hiddenSize() / m.numHeads(), m.maxPositionEmbeddings(), 1e-6, m.ropeTheta(), null,
         m.tieWordEmbeddings(), false, false, tok.bosId(), eos, tok.padId());
+  }
+
+  /**
+   * What init-from's folder says beyond the architecture (config keys, generation defaults,
+   * dtype), for saving the trained model the way the source was; null for a random init.
+   */
+  public static SourceCheckpoint source(TrainSettings s) {
+    if (s.initFrom().isEmpty()) {
+      return null;
+    }
+    try {
+      return SourceCheckpoint.read(s.initFrom().get());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read init-from " + s.initFrom().get() + ": " + e.getMessage(), e);
+    }
   }
 
   /** Loads init-from's weights, or creates seeded random ones, on {@code manager}'s device. */

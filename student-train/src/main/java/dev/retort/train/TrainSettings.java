@@ -43,7 +43,8 @@ import java.util.Set;
  * @param logEvery steps between metric lines
  * @param threads PyTorch intra-op threads (0: all cores)
  * @param devices "auto", "cpu", "gpu:0,1" or "cpu:N"
- * @param saveDtype dtype of the saved weights, "float32" or "bfloat16"
+ * @param saveDtype dtype of the saved weights: "auto" (init-from's dtype, float32 for a random
+ *     init), "float32" or "bfloat16"
  * @param chatTemplate a Jinja chat template for a tokenizer that has none (empty: the checkpoint's
  *     own template, or Retort's ChatML for tokenizers with ChatML tokens); saved with the model
  */
@@ -130,14 +131,15 @@ public record TrainSettings(
     check(earlyStop.patience() >= 0, "early-stop.patience", "must be >= 0, got " + earlyStop.patience());
     check(earlyStop.minDelta() >= 0, "early-stop.min-delta", "must be >= 0, got " + earlyStop.minDelta());
     String dt = saveDtype.toLowerCase(Locale.ROOT);
-    check(dt.equals("float32") || dt.equals("bfloat16"), "save-dtype",
-        "must be float32 or bfloat16, got '" + saveDtype + "'");
+    check(dt.equals("auto") || dt.equals("float32") || dt.equals("bfloat16"), "save-dtype",
+        "must be auto, float32 or bfloat16, got '" + saveDtype + "'");
     saveDtype = dt;
     DeviceSpec.parse(devices); // fails naming the key on a bad value
     if (initFrom.isEmpty()) {
       ModelSpec m = model;
       String type = m.modelType().toLowerCase(Locale.ROOT);
-      check(type.equals("qwen2") || type.equals("llama"), "model.model-type", "must be qwen2 or llama, got '" + m.modelType() + "'");
+      check(dev.retort.model.ModelConfig.SUPPORTED_TYPES.contains(type), "model.model-type",
+          "must be one of " + dev.retort.model.ModelConfig.SUPPORTED_TYPES + ", got '" + m.modelType() + "'");
       check(m.hiddenSize() > 0 && m.numLayers() > 0 && m.intermediateSize() > 0, "model",
           "hidden-size, num-layers and intermediate-size must be positive");
       check(m.numHeads() > 0 && m.hiddenSize() % m.numHeads() == 0, "model.num-heads",

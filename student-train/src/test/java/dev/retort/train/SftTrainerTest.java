@@ -69,6 +69,42 @@ class SftTrainerTest {
     assertTrue(tunedFirst < first * 0.7, "fine-tune starts at " + tunedFirst + ", random init at " + first);
   }
 
+  @Test
+  void initFromKeepsTheSourceDtypeConfigKeysAndGenerationConfig() throws Exception {
+    // A bf16 source with a config key Retort does not read and Hub-style sampling defaults.
+    Path src = tmp.resolve("src");
+    SftTrainer.run(TestData.tiny("max-steps=1", "save-dtype=bfloat16"), data, src);
+    com.google.gson.JsonObject cfg = com.google.gson.JsonParser.parseString(
+        Files.readString(src.resolve("config.json"))).getAsJsonObject();
+    cfg.addProperty("quirk", "kept");
+    Files.writeString(src.resolve("config.json"), cfg.toString());
+    com.google.gson.JsonObject gen = com.google.gson.JsonParser.parseString(
+        Files.readString(src.resolve("generation_config.json"))).getAsJsonObject();
+    gen.addProperty("temperature", 0.6);
+    gen.addProperty("top_p", 0.95);
+    gen.addProperty("do_sample", true);
+    Files.writeString(src.resolve("generation_config.json"), gen.toString());
+
+    Path tuned = tmp.resolve("tuned");
+    SftTrainer.run(TestData.tiny("init-from=\"" + src + "\"", "max-steps=1"), data, tuned);
+    try (dev.retort.model.Safetensors.Reader r = dev.retort.model.Safetensors.Reader.open(
+        tuned.resolve(Checkpoint.WEIGHTS))) {
+      r.tensors().values().forEach(t -> assertEquals("BF16", t.dtype(), t.name()));
+    }
+    com.google.gson.JsonObject outCfg = com.google.gson.JsonParser.parseString(
+        Files.readString(tuned.resolve("config.json"))).getAsJsonObject();
+    assertEquals(cfg, outCfg); // nothing about the architecture changed
+    assertEquals(gen, com.google.gson.JsonParser.parseString(
+        Files.readString(tuned.resolve("generation_config.json"))).getAsJsonObject());
+    // A random init with the default save-dtype (auto) still writes float32.
+    Path scratch = tmp.resolve("scratch");
+    SftTrainer.run(TestData.tiny("max-steps=1"), data, scratch);
+    try (dev.retort.model.Safetensors.Reader r = dev.retort.model.Safetensors.Reader.open(
+        scratch.resolve(Checkpoint.WEIGHTS))) {
+      r.tensors().values().forEach(t -> assertEquals("F32", t.dtype(), t.name()));
+    }
+  }
+
   /** Killed after step 7 (last checkpoint at 4) and rerun: the same weights as an uninterrupted run. */
   @Test
   void resumedRunEqualsUninterruptedRun() {

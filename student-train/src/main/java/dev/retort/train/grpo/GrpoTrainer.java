@@ -20,6 +20,7 @@ import dev.retort.model.LoadedModel;
 import dev.retort.model.ModelConfig;
 import dev.retort.model.Sampler;
 import dev.retort.model.SamplingOptions;
+import dev.retort.model.SourceCheckpoint;
 import dev.retort.model.Tokenizer;
 import dev.retort.model.Transformer;
 import dev.retort.train.AdamW;
@@ -164,7 +165,8 @@ public final class GrpoTrainer {
             policy.config().modelType(), reference == null ? "none (kl-coef 0)" : "frozen copy of init-from", threads,
             String.format("%.1f", (System.nanoTime() - prepStart) / 1e9));
         GrpoResult result = loop.train();
-        save(s, model, policy.config(), tok, outDir, result, runHash, promptsId, initId, rewardId, loop, usable.size());
+        save(s, model, policy.config(), policy.source(), tok, outDir, result, runHash, promptsId, initId, rewardId,
+            loop, usable.size());
         for (GrpoListener l : loop.listeners) {
           l.onTrainEnd(result);
         }
@@ -572,11 +574,12 @@ public final class GrpoTrainer {
     }
   }
 
-  private static void save(GrpoSettings s, Transformer model, ModelConfig config, Tokenizer tok, Path outDir,
+  private static void save(GrpoSettings s, Transformer model, ModelConfig config, SourceCheckpoint source,
+      Tokenizer tok, Path outDir,
       GrpoResult result, String runHash, String promptsId, String initId, String rewardId, Loop loop, int promptCount)
       throws IOException {
     Path staging = outDir.resolve(HF_STAGING);
-    Checkpoint.save(model, config, staging, DataType.FLOAT32, tok);
+    Checkpoint.save(model, config, staging, null, tok, source); // null: init-from's dtype
     try (Stream<Path> old = Files.list(outDir)) {
       for (Path p : old.filter(p -> p.getFileName().toString().matches("model(-\\d+-of-\\d+)?\\.safetensors(\\.index\\.json)?")).toList()) {
         Files.delete(p);

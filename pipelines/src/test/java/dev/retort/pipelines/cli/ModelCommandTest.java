@@ -1,0 +1,80 @@
+package dev.retort.pipelines.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.retort.model.Checkpoint;
+import dev.retort.model.LoadedModel;
+import dev.retort.pipelines.RetortCli;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code retort model init} and {@code model score} (an outside interface: JSON with logprobs) on
+ * a Qwen3 config in transformers v5 layout, and score's error on a mislabelled checkpoint.
+ */
+class ModelCommandTest {
+  @TempDir Path dir;
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run cli(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      code = RetortCli.execute(args);
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void initThenScoreAQwen3Checkpoint() throws Exception {
+    Path cfg = dir.resolve("config.json");
+    Files.writeString(cfg, "{\"model_type\":\"qwen3\",\"vocab_size\":160,\"hidden_size\":32,"
+        + "\"intermediate_size\":64,\"num_hidden_layers\":2,\"num_attention_heads\":4,"
+        + "\"num_key_value_heads\":2,\"head_dim\":16,\"tie_word_embeddings\":true,"
+        + "\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":1000000.0},"
+        + "\"dtype\":\"bfloat16\"}");
+    Path model = dir.resolve("m");
+    Run init = cli("model", "init", "--config", cfg.toString(), "--out", model.toString(),
+        "--dtype", "bf16", "--seed", "3");
+    assertEquals(0, init.code(), init.err());
+    Run score = cli("model", "score", "--model", model.toString(), "--token-ids", "5,9,2,33,7");
+    assertEquals(0, score.code(), score.err());
+    JsonArray lp = JsonParser.parseString(score.out()).getAsJsonObject().getAsJsonArray("logprobs");
+    assertEquals(4, lp.size());
+    try (NDManager m = NDManager.newBaseManager(); LoadedModel lm = Checkpoint.load(model, m)) {
+      assertEquals("qwen3", lm.config().modelType());
+      double[] expected = lm.sampler().logprobs(new int[] {5, 9, 2, 33, 7});
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], lp.get(i).getAsDouble(), 0.0);
+      }
+    }
+
+    JsonObject relabelled = JsonParser.parseString(Files.readString(model.resolve("config.json")))
+        .getAsJsonObject();
+    relabelled.addProperty("model_type", "llama");
+    Files.writeString(model.resolve("config.json"), relabelled.toString());
+    Run bad = cli("model", "score", "--model", model.toString(), "--token-ids", "5,9,2");
+    assertNotEquals(0, bad.code());
+    assertTrue(bad.err().contains("q_norm.weight") && bad.err().contains("llama"), bad.err());
+  }
+}
