@@ -231,6 +231,9 @@ public final class ChatTemplate {
           + " does not extend the rendered history " + quote(s.head));
     }
     String opened = prompt.substring(s.head.length());
+    if (!content.startsWith(opened) && opened.strip().equals(THINK_START) && !content.startsWith(THINK_START)) {
+      content = THINK_START + "\n\n" + THINK_END + "\n\n" + content; // no reasoning: an empty block
+    }
     if (!content.startsWith(opened)) {
       String trimmed = opened.strip();
       if (!trimmed.isEmpty() && content.startsWith(trimmed)) {

@@ -59,6 +59,8 @@ def split_turn(tokenizer, messages, content):
     if not prompt.startswith(head):
         sys.exit(f"train_trl.py: the generation prompt {prompt!r} does not extend the rendered history {head!r}")
     opened = prompt[len(head):]
+    if not content.startswith(opened) and opened.strip() == "<think>" and not content.startswith("<think>"):
+        content = "<think>\n\n</think>\n\n" + content  # no reasoning: an empty block
     if content.startswith(opened):
         return prompt, content[len(opened):] + tail
     trimmed = opened.strip()

@@ -1,0 +1,114 @@
+package dev.retort.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.retort.model.ChatTemplate;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The TRL handoff trains on the same text as Retort's own trainer: train_trl.py's split of a row
+ * into prompt and trained turn, run in Python on templates rendered by jinja2 as transformers
+ * renders them, equals {@link ChatTemplate#prompt} and {@link ChatTemplate#completion} for the
+ * real templates of Qwen2.5, Qwen3, DeepSeek-R1, DeepSeek-V3 and Llama-3.1.
+ */
+class TrlSplitParityTest {
+  static final Path SCRIPT = Paths.get("src/test/python/trl_split.py").toAbsolutePath();
+  static final Path TEMPLATES = Paths.get("../model/src/test/resources/chat-templates").toAbsolutePath();
+  static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
+
+  /** Template file, bos_token, eos_token as the family's tokenizer_config.json gives them. */
+  static final String[][] TEMPLATES_AND_TOKENS = {
+      {"qwen2_5_instruct.jinja", null, "<|im_end|>"},
+      {"qwen3.jinja", null, "<|im_end|>"},
+      {"deepseek_r1_distill.jinja", "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>"},
+      {"deepseek_v3.jinja", "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>"},
+      {"llama3_1_instruct.jinja", "<|begin_of_text|>", "<|eot_id|>"},
+  };
+
+  static void requireJinja2() throws InterruptedException {
+    boolean ok;
+    try {
+      Process p = new ProcessBuilder("python3", "-c", "import jinja2").redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      ok = p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException e) {
+      ok = false;
+    }
+    if (!ok && "true".equals(System.getenv("CI"))) {
+      fail("python3 with jinja2 is required when CI=true");
+    }
+    assumeTrue(ok, "python3 with jinja2 not available: the TRL split is not checked");
+  }
+
+  @Test
+  void handoffSplitsEveryRowAsRetortDoes() throws Exception {
+    requireJinja2();
+    List<List<ChatTemplate.Message>> chats = List.of(
+        List.of(ChatTemplate.Message.user("What is 17 * 3?\nPlease reason step by step.")),
+        List.of(ChatTemplate.Message.system("Be brief."), ChatTemplate.Message.user("Name  a prime {x}.  ")),
+        List.of(ChatTemplate.Message.user("Ünïcödé ✓ question?")));
+    List<String> contents = List.of(
+        ChatTemplate.assistantContent("17 * 3 = 51.", "\\boxed{51}"),
+        ChatTemplate.assistantContent("2 is prime.\n\nSo is 3.", "2"),
+        "An answer without reasoning.");
+    List<Map<String, Object>> cases = new ArrayList<>();
+    List<String[]> expected = new ArrayList<>();
+    for (String[] t : TEMPLATES_AND_TOKENS) {
+      String source = Files.readString(TEMPLATES.resolve(t[0]));
+      ChatTemplate template = ChatTemplate.of(source, t[1], t[2]);
+      for (int i = 0; i < chats.size(); i++) {
+        List<Map<String, String>> msgs = new ArrayList<>();
+        for (ChatTemplate.Message m : chats.get(i)) {
+          msgs.add(Map.of("role", m.role(), "content", m.content()));
+        }
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("template", source);
+        c.put("bos_token", t[1]);
+        c.put("eos_token", t[2]);
+        c.put("messages", msgs);
+        c.put("content", contents.get(i));
+        cases.add(c);
+        expected.add(new String[] {t[0] + " chat " + i, template.prompt(chats.get(i)),
+            template.completion(chats.get(i), contents.get(i))});
+      }
+    }
+    JsonArray results = run(cases);
+    for (int k = 0; k < expected.size(); k++) {
+      JsonObject r = results.get(k).getAsJsonObject();
+      assertNull(r.get("error"), expected.get(k)[0] + ": " + r.get("error"));
+      assertEquals(expected.get(k)[1], r.get("prompt").getAsString(), "prompt of " + expected.get(k)[0]);
+      assertEquals(expected.get(k)[2], r.get("completion").getAsString(), "turn of " + expected.get(k)[0]);
+    }
+  }
+
+  static JsonArray run(List<Map<String, Object>> cases) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("python3", SCRIPT.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    try (OutputStream in = p.getOutputStream()) {
+      in.write(GSON.toJson(Map.of("cases", cases)).getBytes(StandardCharsets.UTF_8));
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("trl_split.py failed: " + out);
+    }
+    return JsonParser.parseString(out).getAsJsonArray();
+  }
+}
