@@ -77,4 +77,66 @@ class ModelCommandTest {
     assertNotEquals(0, bad.code());
     assertTrue(bad.err().contains("q_norm.weight") && bad.err().contains("llama"), bad.err());
   }
+
+  /** A char-tokenizer Qwen2 checkpoint (ChatML template) made by {@code model init}. */
+  private Path charCheckpoint() throws Exception {
+    Path cfg = dir.resolve("char-config.json");
+    Files.writeString(cfg, "{\"model_type\":\"qwen2\",\"vocab_size\":120,\"hidden_size\":32,"
+        + "\"intermediate_size\":64,\"num_hidden_layers\":2,\"num_attention_heads\":4,"
+        + "\"num_key_value_heads\":2,\"tie_word_embeddings\":true,\"max_position_embeddings\":256}");
+    Path model = dir.resolve("char");
+    Run init = cli("model", "init", "--config", cfg.toString(), "--out", model.toString(), "--seed", "5");
+    assertEquals(0, init.code(), init.err());
+    return model;
+  }
+
+  @Test
+  void renderTokenizeAndGenerateFromMessages() throws Exception {
+    Path model = charCheckpoint();
+    Path messages = dir.resolve("messages.json");
+    Files.writeString(messages, "[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+        + "{\"role\":\"user\",\"content\":\"What is 2+2?\"}]");
+
+    Run render = cli("model", "render", "--model", model.toString(), "--messages", messages.toString(),
+        "--add-generation-prompt");
+    assertEquals(0, render.code(), render.err());
+    JsonObject r = JsonParser.parseString(render.out()).getAsJsonObject();
+    String text = r.get("text").getAsString();
+    assertEquals("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n"
+        + "<|im_start|>assistant\n", text);
+    Run noGen = cli("model", "render", "--model", model.toString(), "--messages", messages.toString());
+    assertEquals(text.substring(0, text.length() - "<|im_start|>assistant\n".length()),
+        JsonParser.parseString(noGen.out()).getAsJsonObject().get("text").getAsString());
+
+    Run tokenize = cli("model", "tokenize", "--model", model.toString(), "--text", text);
+    assertEquals(0, tokenize.code(), tokenize.err());
+    JsonArray ids = JsonParser.parseString(tokenize.out()).getAsJsonObject().getAsJsonArray("token_ids");
+    assertEquals(r.getAsJsonArray("token_ids"), ids);
+    // Each ChatML marker is one id: 5 markers + the characters between them.
+    int chars = text.replace("<|im_start|>", "").replace("<|im_end|>", "").length();
+    assertEquals(chars + 5, ids.size());
+
+    Run gen = cli("model", "generate", "--model", model.toString(), "--messages", messages.toString(),
+        "--max-new-tokens", "7", "--temperature", "0");
+    assertEquals(0, gen.code(), gen.err());
+    JsonObject g = JsonParser.parseString(gen.out()).getAsJsonObject();
+    assertEquals(ids.size(), g.get("prompt_tokens").getAsInt());
+    JsonArray out = g.getAsJsonArray("token_ids");
+    assertTrue(out.size() >= 1 && out.size() <= 7, out.toString());
+    try (NDManager m = NDManager.newBaseManager(); LoadedModel lm = Checkpoint.load(model, m)) {
+      if (g.get("finish_reason").getAsString().equals("stop")) {
+        assertTrue(lm.stopTokenIds().contains(out.get(out.size() - 1).getAsInt()));
+      } else {
+        assertEquals(7, out.size());
+      }
+    }
+    Run same = cli("model", "generate", "--model", model.toString(), "--messages", messages.toString(),
+        "--max-new-tokens", "7", "--temperature", "0");
+    assertEquals(out, JsonParser.parseString(same.out()).getAsJsonObject().getAsJsonArray("token_ids"));
+
+    Files.writeString(messages, "{\"messages\": []}");
+    Run empty = cli("model", "render", "--model", model.toString(), "--messages", messages.toString());
+    assertEquals(2, empty.code());
+    assertTrue(empty.err().contains("non-empty list"), empty.err());
+  }
 }
