@@ -171,7 +171,8 @@ public final class JinjaChatRenderer {
         .build();
     JinjavaConfig config = JinjavaConfig.newBuilder()
         .withTrimBlocks(true)
-        .withLstripBlocks(true)
+        // lstrip_blocks as jinja2 does it is applied by TemplateRewriter.
+        .withLstripBlocks(false)
         // A printed value that contains "{{" is text, not a template to render again.
         .withNestedInterpretationEnabled(false)
         .withElResolver(resolver)
@@ -190,6 +191,7 @@ public final class JinjaChatRenderer {
       global.registerFunction(f);
     }
     global.registerTag(new PyLibrary.GenerationTag());
+    global.registerTag(new PyForTag());
     return jinjava;
   }
 
