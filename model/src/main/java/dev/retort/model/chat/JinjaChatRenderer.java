@@ -149,6 +149,9 @@ public final class JinjaChatRenderer {
         ENGINE.getExpressionFactory().createValueExpression(
             elContext, "#{" + expr.strip() + "}", Object.class);
       } catch (RuntimeException e) {
+        if (String.valueOf(e.getMessage()).contains("Could not resolve function")) {
+          return; // a macro: defined when the template runs
+        }
         throw new IllegalArgumentException("chat template: syntax error at line " + node.getLineNumber()
             + ": cannot parse expression '" + oneLine(expr.strip()) + "': " + oneLine(e.getMessage()));
       }

@@ -53,7 +53,9 @@ final class TemplateRewriter {
       int trail = body.length() > lead && (body.endsWith("-") || body.endsWith("+")) ? 1 : 0;
       // "+" (keep whitespace) is handled here; Jinjava knows only "-".
       out.append(src, open, open + 2).append(body.startsWith("-") ? "-" : "");
-      String expr = wrapNot(rewriteExpression(body.substring(lead, body.length() - trail)));
+      String inner = body.substring(lead, body.length() - trail);
+      boolean definition = inner.strip().startsWith("macro ") || inner.strip().startsWith("call");
+      String expr = definition ? inner : wrapNot(rewriteExpression(inner));
       out.append(separateClosingBraces(expr));
       out.append(body.endsWith("-") && trail == 1 ? "-" : "").append(closer);
       i = close + 2;
@@ -317,13 +319,30 @@ final class TemplateRewriter {
       String part = parts.get(p);
       java.util.regex.Matcher m = KEYWORD.matcher(part);
       String value = m.matches() ? m.group(2).strip() : "";
-      if (m.matches() && !(value.startsWith("(") && matching(value, 0) == value.length() - 1)) {
+      if (m.matches() && hasOperator(value) && !(value.startsWith("(") && matching(value, 0) == value.length() - 1)) {
         sb.append(m.group(1)).append('(').append(value).append(')');
       } else {
         sb.append(part);
       }
     }
     return sb.toString();
+  }
+
+  /** Whether an expression has an operator or filter outside string literals (a=x|length - 1). */
+  private static boolean hasOperator(String v) {
+    int i = 0;
+    while (i < v.length()) {
+      char c = v.charAt(i);
+      if (c == '\'' || c == '"') {
+        i = skipString(v, i);
+        continue;
+      }
+      if ("|+-*/%~<>=! ".indexOf(c) >= 0) {
+        return true;
+      }
+      i++;
+    }
+    return false;
   }
 
   private static boolean followsOperand(String e, int i) {

@@ -84,6 +84,9 @@ class JinjaChatRendererFeatureParityTest {
       "A{% generation %} body {{ t }} {% endgeneration %}B",
       "a  {%- if t -%}  b  {%- endif -%}  c\n  {% if t %}\n    d\n  {% endif %}\ne {#- note -#} f {{- ' g ' -}} h",
       "{% if t %}\nx{% endif %}\n{% for v in l %}\n  {{ v }}\n{% endfor %}\n",
+      "a\n  {# comment #}\nb\n  {%+ if t %}c{% endif %}\n\t{% if t -%}\n  d\n{%- endif %}\n{{ 'e' }}\n{% if t %}\n f\n{% endif %}",
+      "{% set x = 'v' %}{{ x }}\n    {% set y %}block {{ x }}{% endset %}[{{ y }}]{% raw %} {{ raw }} {% endraw %}",
+      "{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('Ann') }} {{ greet('Bo', '?') }}",
       // conditional expression, string ops
       "{{ 'yes' if t else 'no' }} {{ 'a' ~ 1 ~ none }} {{ 'a' + 'b' }} {{ [1] + [2] }}",
       // raise_exception
