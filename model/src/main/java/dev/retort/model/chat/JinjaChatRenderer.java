@@ -149,6 +149,9 @@ public final class JinjaChatRenderer {
         ENGINE.getExpressionFactory().createValueExpression(
             elContext, "#{" + expr.strip() + "}", Object.class);
       } catch (RuntimeException e) {
+        if (String.valueOf(e.getMessage()).contains("Could not resolve function")) {
+          return; // a macro: defined when the template runs
+        }
         throw new IllegalArgumentException("chat template: syntax error at line " + node.getLineNumber()
             + ": cannot parse expression '" + oneLine(expr.strip()) + "': " + oneLine(e.getMessage()));
       }
@@ -171,7 +174,8 @@ public final class JinjaChatRenderer {
         .build();
     JinjavaConfig config = JinjavaConfig.newBuilder()
         .withTrimBlocks(true)
-        .withLstripBlocks(true)
+        // lstrip_blocks as jinja2 does it is applied by TemplateRewriter.
+        .withLstripBlocks(false)
         // A printed value that contains "{{" is text, not a template to render again.
         .withNestedInterpretationEnabled(false)
         .withElResolver(resolver)
@@ -190,6 +194,7 @@ public final class JinjaChatRenderer {
       global.registerFunction(f);
     }
     global.registerTag(new PyLibrary.GenerationTag());
+    global.registerTag(new PyForTag());
     return jinjava;
   }
 

@@ -313,7 +313,7 @@ final class PyLibrary {
           throw new IllegalArgumentException("Can only get item pairs from a mapping.");
         }
         List<Object> out = new ArrayList<>();
-        m.forEach((key, value) -> out.add(List.of(key, value == null ? PyValues.NONE : value)));
+        m.forEach((key, value) -> out.add(new PyValues.Tuple(key, value == null ? PyValues.NONE : value)));
         return out;
       }),
       new PyFilter("list", (v, in, a, k) -> PyOperators.toList(v)),

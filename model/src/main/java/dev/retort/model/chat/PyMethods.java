@@ -115,7 +115,7 @@ final class PyMethods extends ELResolver {
       case "items": {
         List<Object> out = new ArrayList<>();
         for (Map.Entry<?, ?> e : m.entrySet()) {
-          out.add(List.of(e.getKey(), e.getValue() == null ? PyValues.NONE : e.getValue()));
+          out.add(new PyValues.Tuple(e.getKey(), e.getValue() == null ? PyValues.NONE : e.getValue()));
         }
         return out;
       }
@@ -153,15 +153,24 @@ final class PyMethods extends ELResolver {
 
   @Override
   public Object getValue(ELContext context, Object base, Object property) {
-    if (base == null || !(property instanceof Number n) || property instanceof Double) {
+    if (base instanceof com.hubspot.jinjava.util.ForLoop loop && property != null) {
+      return loopItem(context, loop, property.toString());
+    }
+    Long index = index(property);
+    if (base == null || index == null) {
       return null;
     }
-    long i = n.longValue();
+    long i = index;
     Object self = base instanceof SafeString ? base.toString() : base;
     if (self instanceof String s) {
       context.setPropertyResolved(true);
-      long k = i < 0 ? i + s.length() : i;
-      return k >= 0 && k < s.length() ? String.valueOf(s.charAt((int) k)) : null;
+      int len = s.codePointCount(0, s.length());
+      long k = i < 0 ? i + len : i;
+      if (k < 0 || k >= len) {
+        return null;
+      }
+      int at = s.offsetByCodePoints(0, (int) k);
+      return new String(Character.toChars(s.codePointAt(at)));
     }
     if (self instanceof List<?> l) {
       context.setPropertyResolved(true);
@@ -169,6 +178,30 @@ final class PyMethods extends ELResolver {
       return k >= 0 && k < l.size() ? l.get((int) k) : null;
     }
     return null;
+  }
+
+  private static Long index(Object property) {
+    if (property instanceof Long || property instanceof Integer) {
+      return ((Number) property).longValue();
+    }
+    if (property instanceof String p && p.matches("-?[0-9]+")) {
+      return Long.parseLong(p);
+    }
+    return null;
+  }
+
+  /** loop.previtem / loop.nextitem from the items PyForTag keeps in scope for its loop. */
+  private static Object loopItem(ELContext context, com.hubspot.jinjava.util.ForLoop loop, String name) {
+    if (!name.equals("previtem") && !name.equals("nextitem")) {
+      return null;
+    }
+    context.setPropertyResolved(true);
+    Object items = com.hubspot.jinjava.interpret.JinjavaInterpreter.getCurrent().getContext().get(PyForTag.ITEMS);
+    if (!(items instanceof PyForTag.LoopItems li)) {
+      return null;
+    }
+    int at = loop.getIndex0() + (name.equals("previtem") ? -1 : 1);
+    return at >= 0 && at < li.items().size() ? li.items().get(at) : null;
   }
 
   @Override
@@ -249,11 +282,7 @@ final class PyMethods extends ELResolver {
           break;
         }
         if (maxsplit >= 0 && out.size() == maxsplit) {
-          int end = n;
-          while (end > i && isSpace(s.charAt(end - 1))) {
-            end--;
-          }
-          out.add(s.substring(i, end));
+          out.add(s.substring(i));
           break;
         }
         int j = i;

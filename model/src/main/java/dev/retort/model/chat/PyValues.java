@@ -37,6 +37,25 @@ final class PyValues {
     }
   }
 
+  /** A Python tuple (dict.items() pairs): a fixed list that prints as (a, b). */
+  static final class Tuple extends java.util.AbstractList<Object> {
+    private final Object[] items;
+
+    Tuple(Object... items) {
+      this.items = items.clone();
+    }
+
+    @Override
+    public Object get(int index) {
+      return items[index];
+    }
+
+    @Override
+    public int size() {
+      return items.length;
+    }
+  }
+
   static boolean isNone(Object o) {
     return o == NONE;
   }
@@ -127,6 +146,13 @@ final class PyValues {
     }
     if (o instanceof Map.Entry<?, ?> e) {
       return "(" + repr(e.getKey()) + ", " + repr(e.getValue()) + ")";
+    }
+    if (o instanceof Tuple t) {
+      StringBuilder sb = new StringBuilder("(");
+      for (int i = 0; i < t.size(); i++) {
+        sb.append(i > 0 ? ", " : "").append(repr(t.get(i)));
+      }
+      return sb.append(t.size() == 1 ? ",)" : ")").toString();
     }
     if (o instanceof Iterable<?> it) {
       StringBuilder sb = new StringBuilder("[");

@@ -18,14 +18,16 @@ final class TemplateRewriter {
     StringBuilder out = new StringBuilder(src.length() + 64);
     int i = 0;
     int n = src.length();
+    boolean atLineStart = true;
     while (i < n) {
       int open = nextOpen(src, i);
       if (open < 0) {
         out.append(src, i, n);
         break;
       }
-      out.append(src, i, open);
       char kind = src.charAt(open + 1);
+      appendText(out, src.substring(i, open), atLineStart, kind != '{' ? src.charAt(Math.min(open + 2, n - 1)) : 0);
+      atLineStart = false;
       if (kind == '#') {
         int close = src.indexOf("#}", open + 2);
         int end = close < 0 ? n : close + 2;
@@ -49,12 +51,60 @@ final class TemplateRewriter {
       String body = src.substring(open + 2, close);
       int lead = body.startsWith("-") || body.startsWith("+") ? 1 : 0;
       int trail = body.length() > lead && (body.endsWith("-") || body.endsWith("+")) ? 1 : 0;
-      out.append(src, open, open + 2).append(body, 0, lead);
-      out.append(wrapNot(rewriteExpression(body.substring(lead, body.length() - trail))));
-      out.append(body, body.length() - trail, body.length()).append(closer);
+      // "+" (keep whitespace) is handled here; Jinjava knows only "-".
+      out.append(src, open, open + 2).append(body.startsWith("-") ? "-" : "");
+      String inner = body.substring(lead, body.length() - trail);
+      boolean definition = inner.strip().startsWith("macro ") || inner.strip().startsWith("call");
+      String expr = definition ? inner : wrapNot(rewriteExpression(inner));
+      out.append(separateClosingBraces(expr));
+      out.append(body.endsWith("-") && trail == 1 ? "-" : "").append(closer);
       i = close + 2;
     }
     return out.toString();
+  }
+
+  /**
+   * Template text before a tag, with jinja2's lstrip_blocks applied: spaces and tabs from the
+   * start of a line up to a block or comment tag are removed, unless the tag opens with "+".
+   * (Jinjava's own lstrip removes whitespace before a tag even when text precedes it on the line.)
+   */
+  private static void appendText(StringBuilder out, String text, boolean atLineStart, char tagModifier) {
+    if (tagModifier == 0 || tagModifier == '+') {
+      out.append(text);
+      return;
+    }
+    int nl = text.lastIndexOf('\n');
+    if (nl < 0 && !atLineStart) {
+      out.append(text);
+      return;
+    }
+    String tail = text.substring(nl + 1);
+    if (tail.chars().allMatch(c -> c == ' ' || c == '\t')) {
+      out.append(text, 0, nl + 1);
+    } else {
+      out.append(text);
+    }
+  }
+
+  /** "}}" inside an expression (nested dict literals) would end Jinjava's {{ }} early. */
+  private static String separateClosingBraces(String e) {
+    StringBuilder sb = new StringBuilder(e.length());
+    int i = 0;
+    while (i < e.length()) {
+      char c = e.charAt(i);
+      if (c == '\'' || c == '"') {
+        int end = skipString(e, i);
+        sb.append(e, i, end);
+        i = end;
+        continue;
+      }
+      sb.append(c);
+      if (c == '}' && i + 1 < e.length() && e.charAt(i + 1) == '}') {
+        sb.append(' ');
+      }
+      i++;
+    }
+    return sb.toString();
   }
 
   private static boolean isRawStart(String src, int from, int to) {
@@ -77,17 +127,23 @@ final class TemplateRewriter {
     }
   }
 
-  /** Index of the closing delimiter, skipping string literals inside the tag. */
+  /** Index of the closing delimiter, skipping string literals and balanced braces inside the tag. */
   private static int findClose(String s, int from, String closer) {
     int i = from;
+    int depth = 0;
     while (i < s.length()) {
       char c = s.charAt(i);
       if (c == '\'' || c == '"') {
         i = skipString(s, i);
         continue;
       }
-      if (s.startsWith(closer, i)) {
+      if (depth == 0 && s.startsWith(closer, i)) {
         return i;
+      }
+      if (c == '{') {
+        depth++;
+      } else if (c == '}' && depth > 0) {
+        depth--;
       }
       i++;
     }
@@ -263,13 +319,30 @@ final class TemplateRewriter {
       String part = parts.get(p);
       java.util.regex.Matcher m = KEYWORD.matcher(part);
       String value = m.matches() ? m.group(2).strip() : "";
-      if (m.matches() && !(value.startsWith("(") && matching(value, 0) == value.length() - 1)) {
+      if (m.matches() && hasOperator(value) && !(value.startsWith("(") && matching(value, 0) == value.length() - 1)) {
         sb.append(m.group(1)).append('(').append(value).append(')');
       } else {
         sb.append(part);
       }
     }
     return sb.toString();
+  }
+
+  /** Whether an expression has an operator or filter outside string literals (a=x|length - 1). */
+  private static boolean hasOperator(String v) {
+    int i = 0;
+    while (i < v.length()) {
+      char c = v.charAt(i);
+      if (c == '\'' || c == '"') {
+        i = skipString(v, i);
+        continue;
+      }
+      if ("|+-*/%~<>=! ".indexOf(c) >= 0) {
+        return true;
+      }
+      i++;
+    }
+    return false;
   }
 
   private static boolean followsOperand(String e, int i) {
