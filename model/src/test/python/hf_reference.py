@@ -3,7 +3,9 @@
 
 Used by HfReferenceTest to check the Java model against HF semantics without torch:
     python3 hf_reference.py CHECKPOINT_DIR '[[1,2,3],[4,5]]'
-prints {"logits": [[T x V] per sequence], "logprobs": [[T-1] per sequence]}.
+prints {"logits": [[T x V] per sequence], "logprobs": [[T-1] per sequence]};
+    python3 hf_reference.py CHECKPOINT_DIR --greedy '{"ids": [...], "max_new_tokens": N, "eos": [...]}'
+prints {"token_ids": [...], "min_gap": G}: greedy decoding as transformers' generate does it.
 Written from transformers' modeling_qwen2.py / modeling_qwen3.py / modeling_llama.py /
 modeling_rope_utils.py / configuration_utils.py, not from the Java code: RMSNorm in fp32,
 rotate_half RoPE, Qwen3's q_norm/k_norm (RMSNorm over head_dim, before RoPE), repeat_kv, eager
@@ -172,8 +174,31 @@ def forward(cfg, W, ids):
     return (x @ head.T).astype(np.float32)
 
 
+def greedy(cfg, W, ids, max_new_tokens, eos):
+    """transformers' greedy generate: argmax of the last position's logits until an eos id or the limit.
+    Also returns the smallest gap between the best and second-best logit over the steps, so a caller
+    can tell a well-posed comparison from a near tie."""
+    ids = list(ids)
+    out, gap = [], float("inf")
+    for _ in range(max_new_tokens):
+        last = forward(cfg, W, ids)[-1].astype(np.float64)
+        top = np.argsort(last)[-2:]
+        gap = min(gap, float(last[top[1]] - last[top[0]]))
+        nxt = int(top[1])
+        out.append(nxt)
+        ids.append(nxt)
+        if nxt in eos:
+            break
+    return {"token_ids": out, "min_gap": gap}
+
+
 def main():
     d = sys.argv[1]
+    if sys.argv[2] == "--greedy":
+        cfg = json.load(open(os.path.join(d, "config.json")))
+        req = json.loads(sys.argv[3])
+        json.dump(greedy(cfg, read_weights(d), req["ids"], req["max_new_tokens"], set(req["eos"])), sys.stdout)
+        return
     seqs = json.loads(sys.argv[2])
     cfg = json.load(open(os.path.join(d, "config.json")))
     W = read_weights(d)
