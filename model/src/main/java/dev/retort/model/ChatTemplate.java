@@ -41,26 +41,6 @@ public final class ChatTemplate {
 
   private static final ChatTemplate CHATML = of(CHATML_JINJA, null, null);
 
-  /** One chat message. {@code content} may hold a {@code <think>} block for assistant turns. */
-  public record Message(String role, String content) {
-    public Message {
-      Objects.requireNonNull(role, "role");
-      Objects.requireNonNull(content, "content");
-    }
-
-    public static Message user(String content) {
-      return new Message("user", content);
-    }
-
-    public static Message system(String content) {
-      return new Message("system", content);
-    }
-
-    public static Message assistant(String content) {
-      return new Message("assistant", content);
-    }
-  }
-
   private final String source;
   private final JinjaChatRenderer renderer;
   private final String bosToken;
@@ -112,19 +92,25 @@ public final class ChatTemplate {
   }
 
   /** The text of {@code messages}, as {@code apply_chat_template(messages, tokenize=False)}. */
-  public String render(List<Message> messages, boolean addGenerationPrompt) {
-    if (messages.isEmpty()) {
-      throw new IllegalArgumentException("a chat needs at least one message");
-    }
-    List<Map<String, Object>> msgs = new ArrayList<>(messages.size());
-    for (Message m : messages) {
+  public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+    List<Object> msgs = new ArrayList<>(messages.size());
+    for (ChatMessage m : messages) {
       Map<String, Object> o = new HashMap<>();
       o.put("role", m.role());
       o.put("content", m.content());
       msgs.add(o);
     }
+    return render(msgs, addGenerationPrompt, Map.of());
+  }
+
+  /** Renders with transformers' variables: messages, add_generation_prompt, bos/eos_token, kwargs. */
+  private String render(List<Object> messages, boolean addGenerationPrompt, Map<String, Object> extra) {
+    if (messages.isEmpty()) {
+      throw new IllegalArgumentException("a chat needs at least one message");
+    }
     Map<String, Object> ctx = new HashMap<>(kwargs);
-    ctx.put("messages", msgs);
+    ctx.putAll(extra);
+    ctx.put("messages", messages);
     ctx.put("add_generation_prompt", addGenerationPrompt);
     if (bosToken != null) {
       ctx.put("bos_token", bosToken);
@@ -142,24 +128,15 @@ public final class ChatTemplate {
    */
   public String render(com.google.gson.JsonArray messages, boolean addGenerationPrompt,
       com.google.gson.JsonObject kwargs) {
-    if (messages.isEmpty()) {
-      throw new IllegalArgumentException("a chat needs at least one message");
-    }
-    Map<String, Object> ctx = new HashMap<>(this.kwargs);
+    Map<String, Object> extra = new HashMap<>();
     if (kwargs != null) {
       for (Map.Entry<String, com.google.gson.JsonElement> e : kwargs.entrySet()) {
-        ctx.put(e.getKey(), plain(e.getValue()));
+        extra.put(e.getKey(), plain(e.getValue()));
       }
     }
-    ctx.put("messages", plain(messages));
-    ctx.put("add_generation_prompt", addGenerationPrompt);
-    if (bosToken != null) {
-      ctx.put("bos_token", bosToken);
-    }
-    if (eosToken != null) {
-      ctx.put("eos_token", eosToken);
-    }
-    return renderer.render(ctx);
+    @SuppressWarnings("unchecked")
+    List<Object> msgs = (List<Object>) plain(messages);
+    return render(msgs, addGenerationPrompt, extra);
   }
 
   /** JSON as the plain Java values a template sees (maps, lists, strings, Long/Double, Boolean, null). */
@@ -201,11 +178,11 @@ public final class ChatTemplate {
 
   /** A one-user-turn prompt up to and including the generation prompt. */
   public String prompt(String userText) {
-    return render(List.of(Message.user(userText)), true);
+    return render(List.of(ChatMessage.user(userText)), true);
   }
 
   /** {@code messages} up to and including the generation prompt. */
-  public String prompt(List<Message> messages) {
+  public String prompt(List<ChatMessage> messages) {
     return render(messages, true);
   }
 
@@ -216,10 +193,10 @@ public final class ChatTemplate {
    * @throws IllegalArgumentException when the template renders the turn in a way that no prompt
    *     prefix explains (the error shows both texts)
    */
-  public String completion(List<Message> messages, String content) {
+  public String completion(List<ChatMessage> messages, String content) {
     String prompt = render(messages, true);
-    List<Message> withTurn = new ArrayList<>(messages);
-    withTurn.add(Message.assistant(content));
+    List<ChatMessage> withTurn = new ArrayList<>(messages);
+    withTurn.add(ChatMessage.assistant(content));
     String full = render(withTurn, false);
     if (full.startsWith(prompt)) {
       return full.substring(prompt.length());
@@ -247,7 +224,7 @@ public final class ChatTemplate {
 
   /** The trained text for one user question answered with {@code reasoning} and {@code answer}. */
   public String completion(String userText, String reasoning, String answer) {
-    return completion(List.of(Message.user(userText)), assistantContent(reasoning, answer));
+    return completion(List.of(ChatMessage.user(userText)), assistantContent(reasoning, answer));
   }
 
   /** Assistant content with its reasoning block: {@code <think>\nR\n</think>\n\nA}. */
@@ -260,7 +237,7 @@ public final class ChatTemplate {
    * {@code <|eot_id|>}): where generation ends.
    */
   public String endOfTurn() {
-    return shapeFor(List.of(Message.user("Hi"))).tail;
+    return shapeFor(List.of(ChatMessage.user("Hi"))).tail;
   }
 
   /** True when the generation prompt itself opens the reasoning block (DeepSeek-R1, Qwen3 with thinking forced). */
@@ -340,14 +317,14 @@ public final class ChatTemplate {
   /** What a turn looks like around its content: the rendered history before it and the text after. */
   private record Shape(String head, String tail) {}
 
-  private Shape shapeFor(List<Message> messages) {
+  private Shape shapeFor(List<ChatMessage> messages) {
     Shape cached = shape;
-    boolean probe = messages.size() == 1 && messages.get(0).equals(Message.user("Hi"));
+    boolean probe = messages.size() == 1 && messages.get(0).equals(ChatMessage.user("Hi"));
     if (probe && cached != null) {
       return cached;
     }
-    List<Message> withTurn = new ArrayList<>(messages);
-    withTurn.add(Message.assistant(MARKER));
+    List<ChatMessage> withTurn = new ArrayList<>(messages);
+    withTurn.add(ChatMessage.assistant(MARKER));
     String full = render(withTurn, false);
     int at = full.lastIndexOf(MARKER);
     if (at < 0) {

@@ -97,13 +97,13 @@ class ChatTemplateRealTest {
     Tokenizer tok = tokenizer(family);
     {
       ChatTemplate t = template(tok, template);
-      List<ChatTemplate.Message> chat = List.of(ChatTemplate.Message.system("You are terse."),
-          ChatTemplate.Message.user("What is 17 * 3?"));
+      List<ChatMessage> chat = List.of(ChatMessage.system("You are terse."),
+          ChatMessage.user("What is 17 * 3?"));
       String content = ChatTemplate.assistantContent(REASONING, ANSWER);
       String prompt = t.prompt(chat);
       String turn = t.completion(chat, content);
-      List<ChatTemplate.Message> withTurn = new java.util.ArrayList<>(chat);
-      withTurn.add(ChatTemplate.Message.assistant(content));
+      List<ChatMessage> withTurn = new java.util.ArrayList<>(chat);
+      withTurn.add(ChatMessage.assistant(content));
       String full = t.render(withTurn, false);
       if (full.startsWith(prompt)) {
         // The template keeps the reasoning: the trained turn is exactly what it adds.
@@ -146,8 +146,8 @@ class ChatTemplateRealTest {
       throws IOException {
     {
       ChatTemplate t = template(tokenizer(family), template);
-      List<ChatTemplate.Message> chat = List.of(ChatTemplate.Message.user("First question?"),
-          ChatTemplate.Message.assistant("First answer."), ChatTemplate.Message.user("Second question?"));
+      List<ChatMessage> chat = List.of(ChatMessage.user("First question?"),
+          ChatMessage.assistant("First answer."), ChatMessage.user("Second question?"));
       String prompt = t.prompt(chat);
       assertTrue(prompt.contains("First question?") && prompt.contains("First answer.")
           && prompt.contains("Second question?"), prompt);

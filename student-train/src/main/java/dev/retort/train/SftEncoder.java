@@ -2,6 +2,7 @@ package dev.retort.train;
 
 import dev.retort.core.data.Completions;
 import dev.retort.core.data.SftExample;
+import dev.retort.model.ChatMessage;
 import dev.retort.model.ChatTemplate;
 import dev.retort.model.Tokenizer;
 import java.util.List;
@@ -88,7 +89,7 @@ public final class SftEncoder {
       Completions.Parts parts = Completions.split(e.completion());
       content = parts.hasReasoning() ? ChatTemplate.assistantContent(parts.reasoning(), parts.answer()) : e.completion();
     }
-    return template.completion(List.of(ChatTemplate.Message.user(e.prompt())), content);
+    return template.completion(List.of(ChatMessage.user(e.prompt())), content);
   }
 
   private boolean endsTurn(int[] ids) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retort.core.data.SftExample;
+import dev.retort.model.ChatMessage;
 import dev.retort.model.ChatTemplate;
 import dev.retort.model.RealTokenizers;
 import dev.retort.model.Tokenizer;
@@ -54,7 +55,7 @@ class RealTemplateLossMaskTest {
       SftExample row = new SftExample("p1", 0, "test", question, reasoning, answer, null, null);
       SftEncoder.Encoded e = enc.encode(row);
 
-      List<ChatTemplate.Message> chat = List.of(ChatTemplate.Message.user(question));
+      List<ChatMessage> chat = List.of(ChatMessage.user(question));
       String prompt = t.prompt(chat);
       String turn = t.completion(chat, ChatTemplate.assistantContent(reasoning, answer));
       assertArrayEquals(tok.encode(prompt), Arrays.copyOf(e.tokens(), e.promptLength()), "context = prompt");

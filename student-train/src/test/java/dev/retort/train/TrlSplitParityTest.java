@@ -10,6 +10,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.retort.model.ChatMessage;
 import dev.retort.model.ChatTemplate;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -62,10 +63,10 @@ class TrlSplitParityTest {
   @Test
   void handoffSplitsEveryRowAsRetortDoes() throws Exception {
     requireJinja2();
-    List<List<ChatTemplate.Message>> chats = List.of(
-        List.of(ChatTemplate.Message.user("What is 17 * 3?\nPlease reason step by step.")),
-        List.of(ChatTemplate.Message.system("Be brief."), ChatTemplate.Message.user("Name  a prime {x}.  ")),
-        List.of(ChatTemplate.Message.user("Ünïcödé ✓ question?")));
+    List<List<ChatMessage>> chats = List.of(
+        List.of(ChatMessage.user("What is 17 * 3?\nPlease reason step by step.")),
+        List.of(ChatMessage.system("Be brief."), ChatMessage.user("Name  a prime {x}.  ")),
+        List.of(ChatMessage.user("Ünïcödé ✓ question?")));
     List<String> contents = List.of(
         ChatTemplate.assistantContent("17 * 3 = 51.", "\\boxed{51}"),
         ChatTemplate.assistantContent("2 is prime.\n\nSo is 3.", "2"),
@@ -77,7 +78,7 @@ class TrlSplitParityTest {
       ChatTemplate template = ChatTemplate.of(source, t[1], t[2]);
       for (int i = 0; i < chats.size(); i++) {
         List<Map<String, String>> msgs = new ArrayList<>();
-        for (ChatTemplate.Message m : chats.get(i)) {
+        for (ChatMessage m : chats.get(i)) {
           msgs.add(Map.of("role", m.role(), "content", m.content()));
         }
         Map<String, Object> c = new LinkedHashMap<>();

@@ -1,5 +1,7 @@
 package dev.retort.teacher;
 
+import dev.retort.model.ChatMessage;
+
 import dev.retort.core.data.SamplingParams;
 import java.util.List;
 import java.util.Objects;

@@ -1,5 +1,7 @@
 package dev.retort.teacher;
 
+import dev.retort.model.ChatMessage;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

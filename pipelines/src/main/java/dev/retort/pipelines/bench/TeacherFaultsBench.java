@@ -9,7 +9,7 @@ import dev.retort.core.io.Json;
 import dev.retort.core.io.ParquetIO;
 import dev.retort.core.run.StageOutput;
 import dev.retort.pipelines.RetortCli;
-import dev.retort.teacher.ChatMessage;
+import dev.retort.model.ChatMessage;
 import dev.retort.teacher.bench.ChildJvm;
 import dev.retort.teacher.generate.GenerateStage;
 import dev.retort.teacher.generate.ShardFiles;

@@ -10,10 +10,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.retort.model.Checkpoint;
 import dev.retort.model.LoadedModel;
-import dev.retort.pipelines.RetortCli;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -26,25 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelCommandTest {
   @TempDir Path dir;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run cli(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      code = RetortCli.execute(args);
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
   @Test
   void initThenScoreAQwen3Checkpoint() throws Exception {
     Path cfg = dir.resolve("config.json");
@@ -54,10 +31,10 @@ class ModelCommandTest {
         + "\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":1000000.0},"
         + "\"dtype\":\"bfloat16\"}");
     Path model = dir.resolve("m");
-    Run init = cli("model", "init", "--config", cfg.toString(), "--out", model.toString(),
+    CliRun init = CliRun.of("model", "init", "--config", cfg.toString(), "--out", model.toString(),
         "--dtype", "bf16", "--seed", "3");
     assertEquals(0, init.code(), init.err());
-    Run score = cli("model", "score", "--model", model.toString(), "--token-ids", "5,9,2,33,7");
+    CliRun score = CliRun.of("model", "score", "--model", model.toString(), "--token-ids", "5,9,2,33,7");
     assertEquals(0, score.code(), score.err());
     JsonArray lp = JsonParser.parseString(score.out()).getAsJsonObject().getAsJsonArray("logprobs");
     assertEquals(4, lp.size());
@@ -73,7 +50,7 @@ class ModelCommandTest {
         .getAsJsonObject();
     relabelled.addProperty("model_type", "llama");
     Files.writeString(model.resolve("config.json"), relabelled.toString());
-    Run bad = cli("model", "score", "--model", model.toString(), "--token-ids", "5,9,2");
+    CliRun bad = CliRun.of("model", "score", "--model", model.toString(), "--token-ids", "5,9,2");
     assertNotEquals(0, bad.code());
     assertTrue(bad.err().contains("q_norm.weight") && bad.err().contains("llama"), bad.err());
   }
@@ -85,7 +62,7 @@ class ModelCommandTest {
         + "\"intermediate_size\":64,\"num_hidden_layers\":2,\"num_attention_heads\":4,"
         + "\"num_key_value_heads\":2,\"tie_word_embeddings\":true,\"max_position_embeddings\":256}");
     Path model = dir.resolve("char");
-    Run init = cli("model", "init", "--config", cfg.toString(), "--out", model.toString(), "--seed", "5");
+    CliRun init = CliRun.of("model", "init", "--config", cfg.toString(), "--out", model.toString(), "--seed", "5");
     assertEquals(0, init.code(), init.err());
     return model;
   }
@@ -97,18 +74,18 @@ class ModelCommandTest {
     Files.writeString(messages, "[{\"role\":\"system\",\"content\":\"Be brief.\"},"
         + "{\"role\":\"user\",\"content\":\"What is 2+2?\"}]");
 
-    Run render = cli("model", "render", "--model", model.toString(), "--messages", messages.toString(),
+    CliRun render = CliRun.of("model", "render", "--model", model.toString(), "--messages", messages.toString(),
         "--add-generation-prompt");
     assertEquals(0, render.code(), render.err());
     JsonObject r = JsonParser.parseString(render.out()).getAsJsonObject();
     String text = r.get("text").getAsString();
     assertEquals("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n"
         + "<|im_start|>assistant\n", text);
-    Run noGen = cli("model", "render", "--model", model.toString(), "--messages", messages.toString());
+    CliRun noGen = CliRun.of("model", "render", "--model", model.toString(), "--messages", messages.toString());
     assertEquals(text.substring(0, text.length() - "<|im_start|>assistant\n".length()),
         JsonParser.parseString(noGen.out()).getAsJsonObject().get("text").getAsString());
 
-    Run tokenize = cli("model", "tokenize", "--model", model.toString(), "--text", text);
+    CliRun tokenize = CliRun.of("model", "tokenize", "--model", model.toString(), "--text", text);
     assertEquals(0, tokenize.code(), tokenize.err());
     JsonArray ids = JsonParser.parseString(tokenize.out()).getAsJsonObject().getAsJsonArray("token_ids");
     assertEquals(r.getAsJsonArray("token_ids"), ids);
@@ -116,7 +93,7 @@ class ModelCommandTest {
     int chars = text.replace("<|im_start|>", "").replace("<|im_end|>", "").length();
     assertEquals(chars + 5, ids.size());
 
-    Run gen = cli("model", "generate", "--model", model.toString(), "--messages", messages.toString(),
+    CliRun gen = CliRun.of("model", "generate", "--model", model.toString(), "--messages", messages.toString(),
         "--max-new-tokens", "7", "--temperature", "0");
     assertEquals(0, gen.code(), gen.err());
     JsonObject g = JsonParser.parseString(gen.out()).getAsJsonObject();
@@ -130,12 +107,12 @@ class ModelCommandTest {
         assertEquals(7, out.size());
       }
     }
-    Run same = cli("model", "generate", "--model", model.toString(), "--messages", messages.toString(),
+    CliRun same = CliRun.of("model", "generate", "--model", model.toString(), "--messages", messages.toString(),
         "--max-new-tokens", "7", "--temperature", "0");
     assertEquals(out, JsonParser.parseString(same.out()).getAsJsonObject().getAsJsonArray("token_ids"));
 
     Files.writeString(messages, "{\"messages\": []}");
-    Run empty = cli("model", "render", "--model", model.toString(), "--messages", messages.toString());
+    CliRun empty = CliRun.of("model", "render", "--model", model.toString(), "--messages", messages.toString());
     assertEquals(2, empty.code());
     assertTrue(empty.err().contains("non-empty list"), empty.err());
   }

@@ -13,12 +13,9 @@ import dev.retort.model.Checkpoint;
 import dev.retort.model.LoadedModel;
 import dev.retort.model.RealTokenizers;
 import dev.retort.model.Tokenizer;
-import dev.retort.pipelines.RetortCli;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,25 +39,6 @@ class RealCheckpointGreedyTest {
   static final Path CHAT_REFERENCE = Paths.get("../model/src/test/python/chat_reference.py").toAbsolutePath();
 
   @TempDir Path dir;
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run cli(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      code = RetortCli.execute(args);
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
 
   static boolean python(String module) throws InterruptedException {
     try {
@@ -120,7 +98,7 @@ class RealCheckpointGreedyTest {
         + "\"hidden_size\":16,\"intermediate_size\":32,\"num_hidden_layers\":2,\"num_attention_heads\":2,"
         + "\"num_key_value_heads\":1," + extra + "\"tie_word_embeddings\":true,\"max_position_embeddings\":256}");
     Path model = dir.resolve("model");
-    Run init = cli("model", "init", "--config", cfg.toString(), "--out", model.toString(),
+    CliRun init = CliRun.of("model", "init", "--config", cfg.toString(), "--out", model.toString(),
         "--tokenizer", tok.resolve("tokenizer.json").toString(), "--seed", "11");
     assertEquals(0, init.code(), init.err());
 
@@ -129,7 +107,7 @@ class RealCheckpointGreedyTest {
     Path messages = dir.resolve("messages.json");
     Files.writeString(messages, messagesJson);
 
-    Run render = cli("model", "render", "--model", model.toString(), "--messages", messages.toString(),
+    CliRun render = CliRun.of("model", "render", "--model", model.toString(), "--messages", messages.toString(),
         "--add-generation-prompt");
     assertEquals(0, render.code(), render.err());
     JsonObject r = JsonParser.parseString(render.out()).getAsJsonObject();
@@ -160,7 +138,7 @@ class RealCheckpointGreedyTest {
     assertEquals(py.get("output").getAsString(), text, "render equals jinja2's");
 
     int maxNew = 12;
-    Run gen = cli("model", "generate", "--model", model.toString(), "--messages", messages.toString(),
+    CliRun gen = CliRun.of("model", "generate", "--model", model.toString(), "--messages", messages.toString(),
         "--max-new-tokens", String.valueOf(maxNew), "--temperature", "0");
     assertEquals(0, gen.code(), gen.err());
     JsonArray ids = JsonParser.parseString(gen.out()).getAsJsonObject().getAsJsonArray("token_ids");

@@ -13,9 +13,6 @@ import dev.retort.pipelines.RetortCli;
 import dev.retort.train.SftData;
 import dev.retort.train.grpo.BaseData;
 import dev.retort.train.grpo.GrpoSettings;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,24 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainCommandTest {
   @TempDir Path dir;
 
-  /** Exit code, stdout and stderr of one CLI call. */
-  private record Run(int code, String out, String err) {}
-
-  private static Run cli(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      code = RetortCli.execute(args);
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-    Run r = new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  /** One CLI call, its output echoed so a failing run shows it. */
+  private static CliRun cli(String... args) {
+    CliRun r = CliRun.of(args);
     System.out.print(r.out());
     System.err.print(r.err());
     return r;
@@ -73,7 +55,7 @@ class TrainCommandTest {
     PromptReaders.writeParquet(promptsDir.resolve("part-0.parquet"), prompts);
     Path sft = SftData.write(dir.resolve("base-sft"), BaseData.answersOnly(prompts, template));
     Path base = dir.resolve("base");
-    Run sftRun = cli(train(List.of("--data", sft.toString(), "--out", base.toString())));
+    CliRun sftRun = cli(train(List.of("--data", sft.toString(), "--out", base.toString())));
     assertEquals(0, sftRun.code(), sftRun.err());
     assertTrue(sftRun.out().contains("\"steps\":3"), sftRun.out());
 
@@ -82,7 +64,7 @@ class TrainCommandTest {
         "--set", "grpo.steps=2", "--set", "grpo.prompts-per-step=2", "--set", "grpo.group-size=2",
         "--set", "grpo.max-new-tokens=8", "--set", "grpo.threads=1", "--set", "grpo.log-every=1",
         "--data", promptsDir.toString(), "--out", rl.toString()));
-    Run r = cli(grpo);
+    CliRun r = cli(grpo);
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("\"method\":\"grpo\"") && r.out().contains("\"steps\":2"), r.out());
     for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "provenance.json", "stats.json",
@@ -95,14 +77,14 @@ class TrainCommandTest {
 
     // Same config and data: the recorded result, no training.
     long mtime = Files.getLastModifiedTime(rl.resolve("model.safetensors")).toMillis();
-    Run again = cli(grpo);
+    CliRun again = cli(grpo);
     assertEquals(0, again.code(), again.err());
     assertEquals(mtime, Files.getLastModifiedTime(rl.resolve("model.safetensors")).toMillis());
   }
 
   @Test
   void anUnknownMethodIsAConfigErrorNamingTheKey() {
-    Run r = cli("train", "--set", "train.method=ppo", "--data", dir.toString(), "--out", dir.resolve("out").toString());
+    CliRun r = cli("train", "--set", "train.method=ppo", "--data", dir.toString(), "--out", dir.resolve("out").toString());
     assertEquals(RetortCli.USAGE, r.code());
     assertTrue(r.err().contains("train.method") && r.err().contains("'ppo' is not one of [sft, grpo]"), r.err());
     assertTrue(Files.notExists(dir.resolve("out")));
@@ -110,11 +92,11 @@ class TrainCommandTest {
 
   @Test
   void grpoNeedsAStartingPolicyAndHasNoHandoff() {
-    Run none = cli("train", "--set", "train.method=grpo", "--data", dir.toString(), "--out", dir.resolve("out").toString());
+    CliRun none = cli("train", "--set", "train.method=grpo", "--data", dir.toString(), "--out", dir.resolve("out").toString());
     assertEquals(RetortCli.USAGE, none.code());
     assertTrue(none.err().contains("GRPO needs a starting checkpoint (set grpo.init-from or train.init-from)"), none.err());
 
-    Run handoff = cli("train", "--set", "train.method=grpo", "--handoff", "trl");
+    CliRun handoff = cli("train", "--set", "train.method=grpo", "--handoff", "trl");
     assertEquals(RetortCli.USAGE, handoff.code());
     assertTrue(handoff.err().contains("--handoff") && handoff.err().contains("train.method is grpo"), handoff.err());
   }

@@ -143,7 +143,7 @@ public final class DjlBackend implements CompletionBackend {
       long[] seeds = new long[rows.size()];
       for (int j = 0; j < rows.size(); j++) {
         CompletionRequest r = batch.get(rows.get(j));
-        prompts.add(tokenizer.encode(template.prompt(messages(r))));
+        prompts.add(tokenizer.encode(template.prompt(r.messages()))); // every message, system and history included
         Long seed = r.sampling().seed();
         seeds[j] = seed != null ? seed : ThreadLocalRandom.current().nextLong();
       }
@@ -163,15 +163,6 @@ public final class DjlBackend implements CompletionBackend {
       }
     }
     return List.of(out);
-  }
-
-  /** Every message of the request, in order: system prompts and earlier turns are part of the prompt. */
-  private static List<ChatTemplate.Message> messages(CompletionRequest r) {
-    List<ChatTemplate.Message> out = new ArrayList<>(r.messages().size());
-    for (var m : r.messages()) {
-      out.add(new ChatTemplate.Message(m.role(), m.content()));
-    }
-    return out;
   }
 
   private record Key(double temperature, double topP, int topK, int maxTokens, List<String> stop) {}

@@ -5,7 +5,7 @@ import dev.retort.core.data.SamplingParams;
 import dev.retort.core.data.Trace;
 import dev.retort.core.io.Codecs;
 import dev.retort.core.io.ParquetIO;
-import dev.retort.teacher.ChatMessage;
+import dev.retort.model.ChatMessage;
 import dev.retort.teacher.Choice;
 import dev.retort.teacher.RequestMode;
 import dev.retort.teacher.TeacherClient;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.retort.core.data.SamplingParams;
 import dev.retort.core.io.Json;
-import dev.retort.teacher.ChatMessage;
+import dev.retort.model.ChatMessage;
 import dev.retort.teacher.Choice;
 import dev.retort.teacher.ReasoningParser;
 import dev.retort.teacher.TeacherClient;

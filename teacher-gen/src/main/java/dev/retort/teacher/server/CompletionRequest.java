@@ -1,7 +1,7 @@
 package dev.retort.teacher.server;
 
 import dev.retort.core.data.SamplingParams;
-import dev.retort.teacher.ChatMessage;
+import dev.retort.model.ChatMessage;
 import java.util.List;
 
 /**

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.retort.core.data.Completions;
 import dev.retort.core.data.SamplingParams;
 import dev.retort.core.io.Json;
-import dev.retort.teacher.ChatMessage;
+import dev.retort.model.ChatMessage;
 import dev.retort.teacher.http.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufInputStream;

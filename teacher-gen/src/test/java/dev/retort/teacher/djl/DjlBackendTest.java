@@ -8,6 +8,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.retort.core.data.SamplingParams;
+import dev.retort.model.ChatMessage;
 import dev.retort.model.ChatTemplate;
 import dev.retort.model.CharTokenizer;
 import dev.retort.model.Checkpoint;
@@ -104,17 +105,15 @@ public class DjlBackendTest {
 
   @Test
   void everyMessageOfARequestReachesThePrompt() throws Exception {
-    List<dev.retort.teacher.ChatMessage> chat = List.of(
-        new dev.retort.teacher.ChatMessage("system", "Answer briefly."),
-        new dev.retort.teacher.ChatMessage("user", "What is 1+1?"),
-        new dev.retort.teacher.ChatMessage("assistant", "2"),
-        new dev.retort.teacher.ChatMessage("user", "And 2+2?"));
-    List<ChatTemplate.Message> asTemplate = chat.stream()
-        .map(m -> new ChatTemplate.Message(m.role(), m.content())).toList();
+    List<ChatMessage> chat = List.of(
+        new ChatMessage("system", "Answer briefly."),
+        new ChatMessage("user", "What is 1+1?"),
+        new ChatMessage("assistant", "2"),
+        new ChatMessage("user", "And 2+2?"));
     int expected;
     int lastTurnOnly;
     try (Tokenizer tok = Tokenizer.load(checkpoint)) {
-      expected = tok.encode(tok.chatTemplate().prompt(asTemplate)).length;
+      expected = tok.encode(tok.chatTemplate().prompt(chat)).length;
       lastTurnOnly = tok.encode(tok.chatTemplate().prompt("And 2+2?")).length;
     }
     try (DjlBackend b = DjlBackend.load(checkpoint, Device.cpu())) {

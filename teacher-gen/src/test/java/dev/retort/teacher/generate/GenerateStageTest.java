@@ -18,7 +18,7 @@ import dev.retort.core.io.Codecs;
 import dev.retort.core.io.Json;
 import dev.retort.core.io.ParquetIO;
 import dev.retort.core.run.StageOutput;
-import dev.retort.teacher.ChatMessage;
+import dev.retort.model.ChatMessage;
 import dev.retort.teacher.TeacherClient;
 import dev.retort.teacher.TeacherClients;
 import dev.retort.teacher.TeacherSettings;
