@@ -65,8 +65,10 @@ public final class JinjaChatRenderer {
    * (List<Map<String,Object>> with "role", "content" and optionally "reasoning_content",
    * "tool_calls"), "add_generation_prompt" (Boolean), "bos_token", "eos_token" (String), "tools"
    * (null or list), and any extra template kwargs such as "enable_thinking". A key present with a
-   * null value is Python None; an absent key is undefined. raise_exception(msg) in a template ->
-   * IllegalArgumentException("chat template: " + msg).
+   * null value is Python None; an absent key is undefined, except that "tools" and "documents"
+   * default to None and "add_generation_prompt" to false, as transformers always passes them.
+   * raise_exception(msg) in a template -> IllegalArgumentException("chat template: " + msg); any
+   * other fatal template error -> IllegalArgumentException("chat template: line N: ...").
    */
   public String render(Map<String, Object> context) {
     Map<String, Object> bindings = new HashMap<>();
@@ -76,6 +78,10 @@ public final class JinjaChatRenderer {
     for (ELFunctionDefinition f : PyLibrary.FUNCTIONS) {
       bindings.put(f.getLocalName(), PyLibrary.GLOBAL_FUNCTION);
     }
+    // transformers always passes these three (render_jinja_template's defaults).
+    bindings.put("tools", PyValues.NONE);
+    bindings.put("documents", PyValues.NONE);
+    bindings.put("add_generation_prompt", false);
     for (Map.Entry<String, Object> e : context.entrySet()) {
       bindings.put(e.getKey(), PyValues.fromJava(e.getValue()));
     }
@@ -110,9 +116,8 @@ public final class JinjaChatRenderer {
   /** Block structure from Jinjava's tree parser, then every {{ }} and if/elif expression parsed. */
   private static void checkSyntax(String source) {
     JinjavaInterpreter interpreter = ENGINE.newInterpreter();
-    JinjavaInterpreter.pushCurrent(interpreter);
-    try {
-      Node root = interpreter.parse(source);
+    try (var current = JinjavaInterpreter.closeablePushCurrent(interpreter).get()) {
+      Node root = current.value().parse(source);
       for (TemplateError error : interpreter.getErrors()) {
         if (error.getSeverity() == ErrorType.FATAL) {
           throw new IllegalArgumentException("chat template: syntax error at line " + error.getLineno() + ": "
@@ -125,8 +130,6 @@ public final class JinjaChatRenderer {
         elContext.setFunction(fn.getNamespace(), fn.getLocalName(), fn.getMethod());
       }
       checkExpressions(root, elContext);
-    } finally {
-      JinjavaInterpreter.popCurrent();
     }
   }
 

@@ -20,6 +20,7 @@ final class PyForTag extends ForTag {
   record LoopItems(List<Object> items) {}
 
   @Override
+  @SuppressWarnings("try") // the scope is the resource; the body does not need to name it
   public String renderForCollection(TagNode tagNode, JinjavaInterpreter interpreter, List<String> loopVars,
       Object collection) {
     try (InterpreterScopeClosable c = interpreter.enterScope()) {

@@ -52,6 +52,11 @@ class JinjaChatRendererTest {
   }
 
   @Test
+  void transformersArgumentsDefaultAsItPassesThem() {
+    assertEquals("False None None False", render("{{ add_generation_prompt }} {{ tools }} {{ documents }} {{ tools is defined and tools is not none }}"));
+  }
+
+  @Test
   void stringMethods() {
     assertEquals("['a', 'b c'] ['x', 'y'] ['a', 'b,c']", render("{{ 'a b c'.split(none, 1) }} {{ ' x  y '.split() }} {{ 'a,b,c'.split(',', 1) }}"));
     assertEquals("[hi] [hi  ] [  hi] [hi]", render("[{{ '  hi  '.strip() }}] [{{ '  hi  '.lstrip() }}] [{{ '  hi  '.rstrip() }}] [{{ 'xxhixx'.strip('x') }}]"));
