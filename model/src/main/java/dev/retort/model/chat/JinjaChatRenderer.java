@@ -7,7 +7,6 @@ import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.InterpreterFactory;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
-import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.interpret.TemplateError.ErrorType;
 import com.hubspot.jinjava.lib.exptest.ExpTest;
@@ -17,6 +16,7 @@ import com.hubspot.jinjava.tree.ExpressionNode;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import jinjava.javax.el.CompositeELResolver;
 
@@ -36,18 +36,20 @@ import jinjava.javax.el.CompositeELResolver;
  *   <li>Python None is a sentinel ({@link PyValues#NONE}) so that Java null can keep meaning
  *       jinja2's Undefined: a missing dict key is undefined, prints empty and is not
  *       {@code none}.</li>
- *   <li>One shared engine, configured once: Jinjava renders concurrently from many threads, and
- *       every render gets its own interpreter and context. A render parses the rewritten source
- *       again (a few kilobytes), so no parsed tree is shared across threads.</li>
+ *   <li>One shared engine, configured once, and one parsed tree per template: rendering only
+ *       reads the tree (its nodes are immutable after parsing), and every render gets its own
+ *       interpreter and context, so concurrent renders of one renderer are independent.</li>
  * </ul>
  */
 public final class JinjaChatRenderer {
-  private static final Jinjava ENGINE = createEngine();
+  private static final JinjavaConfig CONFIG = createConfig();
+  private static final Jinjava ENGINE = createEngine(CONFIG);
 
-  private final String source;
+  /** The parsed template; rendering only reads it, so concurrent renders share it. */
+  private final Node root;
 
-  private JinjaChatRenderer(String source) {
-    this.source = source;
+  private JinjaChatRenderer(Node root) {
+    this.root = root;
   }
 
   /** Parses once; IllegalArgumentException with a clear one-line message (and the line) on a syntax error. */
@@ -56,8 +58,7 @@ public final class JinjaChatRenderer {
       throw new IllegalArgumentException("chat template: null template");
     }
     String rewritten = TemplateRewriter.rewrite(templateSource);
-    checkSyntax(rewritten);
-    return new JinjaChatRenderer(rewritten);
+    return new JinjaChatRenderer(parse(rewritten));
   }
 
   /**
@@ -85,19 +86,32 @@ public final class JinjaChatRenderer {
     for (Map.Entry<String, Object> e : context.entrySet()) {
       bindings.put(e.getKey(), PyValues.fromJava(e.getValue()));
     }
-    RenderResult result = ENGINE.renderForResult(source, bindings);
-    for (TemplateError error : result.getErrors()) {
+    Context scope = new Context(ENGINE.getGlobalContextCopy(), bindings, CONFIG.getDisabled());
+    JinjavaInterpreter interpreter = CONFIG.getInterpreterFactory().newInstance(ENGINE, scope, CONFIG);
+    String output;
+    List<TemplateError> errors;
+    try (var current = JinjavaInterpreter.closeablePushCurrent(interpreter).get()) {
+      output = current.value().render(root);
+      errors = interpreter.getErrorsCopy();
+    } catch (RuntimeException e) {
+      PyLibrary.TemplateRaise raised = findRaise(e);
+      if (raised != null) {
+        throw new IllegalArgumentException("chat template: " + raised.getMessage(), e);
+      }
+      throw new IllegalArgumentException("chat template: " + oneLine(e.getMessage()), e);
+    }
+    for (TemplateError error : errors) {
       PyLibrary.TemplateRaise raised = findRaise(error.getException());
       if (raised != null) {
         throw new IllegalArgumentException("chat template: " + raised.getMessage());
       }
     }
-    for (TemplateError error : result.getErrors()) {
+    for (TemplateError error : errors) {
       if (error.getSeverity() == ErrorType.FATAL) {
         throw new IllegalArgumentException("chat template: line " + error.getLineno() + ": " + oneLine(error.getMessage()));
       }
     }
-    return result.getOutput();
+    return output;
   }
 
   private static PyLibrary.TemplateRaise findRaise(Throwable t) {
@@ -114,7 +128,7 @@ public final class JinjaChatRenderer {
   }
 
   /** Block structure from Jinjava's tree parser, then every {{ }} and if/elif expression parsed. */
-  private static void checkSyntax(String source) {
+  private static Node parse(String source) {
     JinjavaInterpreter interpreter = ENGINE.newInterpreter();
     try (var current = JinjavaInterpreter.closeablePushCurrent(interpreter).get()) {
       Node root = current.value().parse(source);
@@ -130,6 +144,7 @@ public final class JinjaChatRenderer {
         elContext.setFunction(fn.getNamespace(), fn.getLocalName(), fn.getMethod());
       }
       checkExpressions(root, elContext);
+      return root;
     }
   }
 
@@ -164,7 +179,7 @@ public final class JinjaChatRenderer {
     }
   }
 
-  private static Jinjava createEngine() {
+  private static JinjavaConfig createConfig() {
     CompositeELResolver resolver = new CompositeELResolver();
     resolver.add(new PyMethods());
     resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
@@ -185,6 +200,10 @@ public final class JinjaChatRenderer {
         .withLegacyOverrides(overrides)
         .withInterperterFactory(new PyInterpreterFactory())
         .build();
+    return config;
+  }
+
+  private static Jinjava createEngine(JinjavaConfig config) {
     Jinjava jinjava = new Jinjava(config);
     Context global = jinjava.getGlobalContext();
     for (Filter f : PyLibrary.FILTERS) {
