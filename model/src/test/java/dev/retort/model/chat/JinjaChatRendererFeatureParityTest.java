@@ -77,6 +77,7 @@ class JinjaChatRendererFeatureParityTest {
       "{{ zz|default('dflt') }} {{ n|default('dflt') }} {{ ''|default('dflt', true) }} {{ i|string }} {{ t|string }} {{ '42'|int + 1 }} {{ 'x'|int }} {{ x|int }}",
       "{{ 'hELLO wORLD'|capitalize }} {{ 'abc'|upper }} {{ 'ABC'|lower }} {{ 'aXbX'|replace('X', '-') }} {{ '<b>'|safe }} {{ 'a b'|title }} {{ l|reverse|list }}",
       "{{ ['a', 'code_interpreter', 'b']|reject('equalto', 'code_interpreter')|join(', ') }} {{ l|select('odd')|list }}",
+      "{{ l|sum }} {{ [1.5, 2]|sum }} {{ l|max }} {{ l|min }} {{ ['b', 'A', 'c']|max }} {{ messages|map(attribute='role')|max }} {{ l|batch(2)|list }} {{ l|batch(2, 0)|list }}",
       // tojson as transformers defines it
       "{{ d|tojson }} {{ {'a': [1, 2.5, none, true], 'b': 'é \"q\" <x> \\\\ \\n'}|tojson }} {{ messages[1]|tojson }} {{ 'ü'|tojson }}",
       "{{ {'a': {'b': [1, {}], 'c': []}}|tojson(indent=2) }}",
