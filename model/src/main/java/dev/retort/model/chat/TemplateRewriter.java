@@ -13,8 +13,8 @@ package dev.retort.model.chat;
  *       {@code not} binds looser than comparisons, JUEL's tighter).</li>
  *   <li>Keyword arguments with operators get parentheses: {@code f(a=x|length - 1)}.</li>
  *   <li>lstrip_blocks as jinja2 applies it (only spaces and tabs from the start of a line up to
- *       {@code {%} or {@code {#}, not after text on the same line); {@code {%+} keeps them.</li>
- *   <li>{@code }}} inside an expression (nested dict literals) is split so it does not end the
+ *       <code>&#123;%</code> or <code>&#123;#</code>, not after text on the same line); <code>&#123;%+</code> keeps them.</li>
+ *   <li><code>&#125;&#125;</code> inside an expression (nested dict literals) is split so it does not end the
  *       {@code {{ }}} early.</li>
  * </ul>
  * Macro and call definitions are left as they are.
