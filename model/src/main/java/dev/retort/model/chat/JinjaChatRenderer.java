@@ -49,15 +49,23 @@ import jinjava.javax.el.CompositeELResolver;
  * for an invalid operation (an attribute of an undefined value, str + int, iterating None) this
  * renderer is lenient and renders on; raise_exception and Jinjava's fatal errors do fail.
  */
-public final class JinjaChatRenderer {
+public final class JinjaChatRenderer implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   private static final JinjavaConfig CONFIG = createConfig();
   private static final Jinjava ENGINE = createEngine(CONFIG);
 
+  /** The template as given; a deserialized renderer (a Spark closure) compiles it again. */
+  private final String source;
   /** The parsed template; rendering only reads it, so concurrent renders share it. */
-  private final Node root;
+  private final transient Node root;
 
-  private JinjaChatRenderer(Node root) {
+  private JinjaChatRenderer(String source, Node root) {
+    this.source = source;
     this.root = root;
+  }
+
+  private Object readResolve() {
+    return compile(source);
   }
 
   /** Parses once; IllegalArgumentException with a clear one-line message (and the line) on a syntax error. */
@@ -66,7 +74,7 @@ public final class JinjaChatRenderer {
       throw new IllegalArgumentException("chat template: null template");
     }
     String rewritten = TemplateRewriter.rewrite(templateSource);
-    return new JinjaChatRenderer(parse(rewritten));
+    return new JinjaChatRenderer(templateSource, parse(rewritten));
   }
 
   /**

@@ -175,6 +175,23 @@ class JinjaChatRendererTest {
   }
 
   @Test
+  void serializesAsItsSourceForSparkClosures() throws Exception {
+    JinjaChatRenderer r = JinjaChatRenderer.compile(JinjaChatRendererParityTest.resource("deepseek_r1_distill.jinja"));
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(r);
+    }
+    JinjaChatRenderer copy;
+    try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      copy = (JinjaChatRenderer) in.readObject();
+    }
+    Map<String, Object> ctx = Map.of("messages", List.of(message("user", "2+2?")), "add_generation_prompt", true,
+        "bos_token", "<s>");
+    assertEquals(r.render(ctx), copy.render(ctx));
+    assertTrue(copy.render(ctx).endsWith("<think>\n"), copy.render(ctx));
+  }
+
+  @Test
   void concurrentRendersOfOneRendererAreIndependent() throws Exception {
     JinjaChatRenderer r = JinjaChatRenderer.compile(JinjaChatRendererParityTest.resource("qwen3.jinja"));
     List<Map<String, Object>> contexts = new ArrayList<>();
