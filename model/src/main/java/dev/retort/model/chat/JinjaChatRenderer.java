@@ -31,8 +31,9 @@ import jinjava.javax.el.CompositeELResolver;
  *   <li>Jinjava does the parsing, control flow and whitespace handling; Python semantics come
  *       through its extension points: an EL resolver for str/dict/list methods and negative
  *       indices ({@link PyMethods}), filters, tests and globals ({@link PyLibrary}), an
- *       interpreter that prints values as Python's str() does, a for tag with
- *       {@code loop.previtem}/{@code nextitem} ({@link PyForTag}), and source rewrites where
+ *       interpreter that prints values as Python's str() does, a for tag with jinja2's
+ *       per-iteration scope, loop filter, else branch and {@code loop.previtem}/{@code nextitem}
+ *       ({@link PyForTag}), and source rewrites where
  *       Jinjava's parser reads Jinja2 differently: stepped slices, {@code not} precedence,
  *       keyword-argument values, lstrip_blocks ({@link TemplateRewriter}).</li>
  *   <li>Python None is a sentinel ({@link PyValues#NONE}) so that Java null can keep meaning
@@ -43,10 +44,10 @@ import jinjava.javax.el.CompositeELResolver;
  *       interpreter and context, so concurrent renders of one renderer are independent.</li>
  * </ul>
  *
- * <p>Not supported (none of the real templates in the tests uses them): {@code {% for %}} with
- * an {@code {% else %}} branch, the {@code {% filter %}} block, printf-style {@code 'a %s' % x}
+ * <p>Not supported (none of the real templates in the tests uses them): the
+ * {@code {% filter %}} block, recursive loops, printf-style {@code 'a %s' % x}
  * and string repetition {@code 'ab' * 2}; tuple literals print as lists. Where jinja2 raises
- * for an invalid operation (an attribute of an undefined value, str + int, iterating None) this
+ * for an invalid operation (an attribute of an undefined value, str + int) this
  * renderer is lenient and renders on; raise_exception and Jinjava's fatal errors do fail.
  */
 public final class JinjaChatRenderer implements java.io.Serializable {

@@ -63,6 +63,10 @@ class JinjaChatRendererFeatureParityTest {
       "{% for v in l %}{{ loop.index0 }}{{ loop.index }}{{ loop.first }}{{ loop.last }}{{ loop.length }}{{ loop.revindex }}{{ loop.revindex0 }};{% endfor %}",
       "{% for v in l %}{{ loop.previtem }}/{{ loop.nextitem }};{% endfor %}",
       "{% for v in l %}{% if v == 1 %}{% continue %}{% endif %}{% if v == 2 %}{% break %}{% endif %}{{ v }}{% endfor %}",
+      "{% set found = false %}{% for v in l %}{% if v == 1 %}{% set found = true %}{% endif %}{% endfor %}{{ found }} "
+          + "{% set x = 1 %}{% for v in l %}{% set x = x + v %}{{ x }},{% endfor %}{{ x }} {% for v in l %}{% if loop.first %}{% set y = 5 %}{% endif %}{{ y }}{% endfor %}",
+      "{% for m in messages if m.role != 'user' %}{{ m.role }}{{ loop.length }}{% endfor %}|{% for v in [] %}x{% else %}empty{% endfor %}"
+          + "|{% for a in l %}{% for b in l %}{% if b == 1 %}{% break %}{% endif %}{{ a }}{{ b }}{{ loop.index }} {% endfor %}{{ loop.index }};{% endfor %}",
       "{% for k, v in d.items() %}{{ k }}={{ v }}{% endfor %} {% for k in d %}{{ k }}{% endfor %} {{ d.keys()|list }} {{ d.values()|list }}",
       // dict methods and membership
       "{{ d.get('k') }} {{ d.get('z') }} {{ d.get('z', 'dflt') }} {{ 'k' in d }} {{ 'z' not in d }} {{ 'b' in s }} {{ 3 in l }} {{ 4 not in l }}",
