@@ -31,7 +31,8 @@ import jinjava.javax.el.CompositeELResolver;
  *   <li>Jinjava does the parsing, control flow and whitespace handling; Python semantics come
  *       through its extension points: an EL resolver for str/dict/list methods and negative
  *       indices ({@link PyMethods}), filters, tests and globals ({@link PyLibrary}), an
- *       interpreter that prints values as Python's str() does, a for tag with jinja2's
+ *       interpreter that prints values as Python's str() does, Python's {@code +}, {@code *},
+ *       {@code %} and str() coercion in expressions ({@link PyExpressions}), a for tag with jinja2's
  *       per-iteration scope, loop filter, else branch and {@code loop.previtem}/{@code nextitem}
  *       ({@link PyForTag}), and source rewrites where
  *       Jinjava's parser reads Jinja2 differently: stepped slices, {@code not} precedence,
@@ -45,10 +46,11 @@ import jinjava.javax.el.CompositeELResolver;
  * </ul>
  *
  * <p>Not supported (none of the real templates in the tests uses them): the
- * {@code {% filter %}} block, recursive loops, printf-style {@code 'a %s' % x}
- * and string repetition {@code 'ab' * 2}; tuple literals print as lists. Where jinja2 raises
- * for an invalid operation (an attribute of an undefined value, str + int) this
- * renderer is lenient and renders on; raise_exception and Jinjava's fatal errors do fail.
+ * {@code {% filter %}} block and recursive loops; tuple literals print as lists. Errors: a
+ * template's raise_exception fails with its message; where jinja2 raises for an invalid
+ * operation this renderer fails too for {@code +} with an undefined or mismatched operand
+ * (a message without the key a template concatenates), but renders on for some others
+ * (an attribute of an undefined value prints empty).
  */
 public final class JinjaChatRenderer implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
@@ -221,7 +223,7 @@ public final class JinjaChatRenderer implements java.io.Serializable {
   }
 
   private static Jinjava createEngine(JinjavaConfig config) {
-    Jinjava jinjava = new Jinjava(config);
+    Jinjava jinjava = new PyExpressions.Engine(config);
     Context global = jinjava.getGlobalContext();
     for (Filter f : PyLibrary.FILTERS) {
       global.registerFilter(f);

@@ -17,14 +17,21 @@ package dev.retort.model.chat;
  *   <li><code>&#125;&#125;</code> inside an expression (nested dict literals) is split so it does not end the
  *       {@code {{ }}} early.</li>
  * </ul>
- * Macro and call definitions are left as they are.
+ * Macro and call definitions are left as they are. As jinja2's lexer does, newlines become
+ * {@code \n} and one trailing newline of the template is dropped.
  */
 final class TemplateRewriter {
   private TemplateRewriter() {}
 
   static final String SLICE_FUNCTION = "__py_slice";
 
-  static String rewrite(String src) {
+  static String rewrite(String template) {
+    // jinja2's lexer: newlines normalized to \n, and one trailing newline dropped
+    // (keep_trailing_newline=False).
+    String src = template.replace("\r\n", "\n").replace('\r', '\n');
+    if (src.endsWith("\n")) {
+      src = src.substring(0, src.length() - 1);
+    }
     StringBuilder out = new StringBuilder(src.length() + 64);
     int i = 0;
     int n = src.length();

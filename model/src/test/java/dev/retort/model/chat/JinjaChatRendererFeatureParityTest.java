@@ -94,6 +94,9 @@ class JinjaChatRendererFeatureParityTest {
       "{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('Ann') }} {{ greet('Bo', '?') }}",
       // conditional expression, string ops
       "{{ 'yes' if t else 'no' }} {{ 'a' ~ 1 ~ none }} {{ 'a' + 'b' }} {{ [1] + [2] }}",
+      "{{ 'a' ~ t ~ zz ~ x }} {{ 'ab' * 2 }} {{ 3 * 'x' }} {{ '%s-%d %r %%' % ('x', 3, 'q') }} {{ 'n=%s' % i }} {{ -7 % 3 }} {{ 7.5 % 2 }} {{ 1 + 2.5 }} {{ t + 1 }} {{ i * 2 }}",
+      "{{ 'ends with one newline' }}\n",
+      "crlf\r\nline {{ 'two' }}\r\n{% if t %}\r\nthree\r\n{% endif %}\r\n\n",
       // raise_exception
       "{% if messages[0].role != 'system' %}{{ raise_exception('Conversation must start with a system message: ' ~ messages[0].role) }}{% endif %}after");
 

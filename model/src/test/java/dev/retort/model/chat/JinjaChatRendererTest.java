@@ -57,6 +57,16 @@ class JinjaChatRendererTest {
   }
 
   @Test
+  void concatenatingAnUndefinedValueFailsAsInJinja2() {
+    Map<String, Object> m = message("user", "hi");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> render("{{ '<|start|>' + m['from'] + '<|end|>' }}", "m", m));
+    assertTrue(e.getMessage().startsWith("chat template: "), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> render("{{ 'n=' + 1 }}"));
+    assertEquals("<|start|>|", render("{{ '<|start|>' ~ m['from'] ~ '|' }}", "m", m));
+  }
+
+  @Test
   void stringMethods() {
     assertEquals("['a', 'b c'] ['x', 'y'] ['a', 'b,c']", render("{{ 'a b c'.split(none, 1) }} {{ ' x  y '.split() }} {{ 'a,b,c'.split(',', 1) }}"));
     assertEquals("[hi] [hi  ] [  hi] [hi]", render("[{{ '  hi  '.strip() }}] [{{ '  hi  '.lstrip() }}] [{{ '  hi  '.rstrip() }}] [{{ 'xxhixx'.strip('x') }}]"));
