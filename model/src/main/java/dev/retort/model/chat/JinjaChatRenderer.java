@@ -7,7 +7,6 @@ import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.InterpreterFactory;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
-import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.interpret.TemplateError.ErrorType;
 import com.hubspot.jinjava.lib.exptest.ExpTest;
@@ -17,6 +16,7 @@ import com.hubspot.jinjava.tree.ExpressionNode;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import jinjava.javax.el.CompositeELResolver;
 
@@ -31,23 +31,44 @@ import jinjava.javax.el.CompositeELResolver;
  *   <li>Jinjava does the parsing, control flow and whitespace handling; Python semantics come
  *       through its extension points: an EL resolver for str/dict/list methods and negative
  *       indices ({@link PyMethods}), filters, tests and globals ({@link PyLibrary}), an
- *       interpreter that prints values as Python's str() does, and a source rewrite for slices
- *       with steps, which Jinjava's expression grammar lacks ({@link TemplateRewriter}).</li>
+ *       interpreter that prints values as Python's str() does, Python's {@code +}, {@code *},
+ *       {@code %} and str() coercion in expressions ({@link PyExpressions}), a for tag with jinja2's
+ *       per-iteration scope, loop filter, else branch and {@code loop.previtem}/{@code nextitem}
+ *       ({@link PyForTag}), and source rewrites where
+ *       Jinjava's parser reads Jinja2 differently: stepped slices, {@code not} precedence,
+ *       keyword-argument values, lstrip_blocks ({@link TemplateRewriter}).</li>
  *   <li>Python None is a sentinel ({@link PyValues#NONE}) so that Java null can keep meaning
  *       jinja2's Undefined: a missing dict key is undefined, prints empty and is not
  *       {@code none}.</li>
- *   <li>One shared engine, configured once: Jinjava renders concurrently from many threads, and
- *       every render gets its own interpreter and context. A render parses the rewritten source
- *       again (a few kilobytes), so no parsed tree is shared across threads.</li>
+ *   <li>One shared engine, configured once, and one parsed tree per template: rendering only
+ *       reads the tree (its nodes are immutable after parsing), and every render gets its own
+ *       interpreter and context, so concurrent renders of one renderer are independent.</li>
  * </ul>
+ *
+ * <p>Not supported (none of the real templates in the tests uses them): the
+ * {@code {% filter %}} block and recursive loops; tuple literals print as lists. Errors: a
+ * template's raise_exception fails with its message; where jinja2 raises for an invalid
+ * operation this renderer fails too for {@code +} with an undefined or mismatched operand
+ * (a message without the key a template concatenates), but renders on for some others
+ * (an attribute of an undefined value prints empty).
  */
-public final class JinjaChatRenderer {
-  private static final Jinjava ENGINE = createEngine();
+public final class JinjaChatRenderer implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final JinjavaConfig CONFIG = createConfig();
+  private static final Jinjava ENGINE = createEngine(CONFIG);
 
+  /** The template as given; a deserialized renderer (a Spark closure) compiles it again. */
   private final String source;
+  /** The parsed template; rendering only reads it, so concurrent renders share it. */
+  private final transient Node root;
 
-  private JinjaChatRenderer(String source) {
+  private JinjaChatRenderer(String source, Node root) {
     this.source = source;
+    this.root = root;
+  }
+
+  private Object readResolve() {
+    return compile(source);
   }
 
   /** Parses once; IllegalArgumentException with a clear one-line message (and the line) on a syntax error. */
@@ -56,8 +77,7 @@ public final class JinjaChatRenderer {
       throw new IllegalArgumentException("chat template: null template");
     }
     String rewritten = TemplateRewriter.rewrite(templateSource);
-    checkSyntax(rewritten);
-    return new JinjaChatRenderer(rewritten);
+    return new JinjaChatRenderer(templateSource, parse(rewritten));
   }
 
   /**
@@ -65,8 +85,10 @@ public final class JinjaChatRenderer {
    * (List<Map<String,Object>> with "role", "content" and optionally "reasoning_content",
    * "tool_calls"), "add_generation_prompt" (Boolean), "bos_token", "eos_token" (String), "tools"
    * (null or list), and any extra template kwargs such as "enable_thinking". A key present with a
-   * null value is Python None; an absent key is undefined. raise_exception(msg) in a template ->
-   * IllegalArgumentException("chat template: " + msg).
+   * null value is Python None; an absent key is undefined, except that "tools" and "documents"
+   * default to None and "add_generation_prompt" to false, as transformers always passes them.
+   * raise_exception(msg) in a template -> IllegalArgumentException("chat template: " + msg); any
+   * other fatal template error -> IllegalArgumentException("chat template: line N: ...").
    */
   public String render(Map<String, Object> context) {
     Map<String, Object> bindings = new HashMap<>();
@@ -76,22 +98,39 @@ public final class JinjaChatRenderer {
     for (ELFunctionDefinition f : PyLibrary.FUNCTIONS) {
       bindings.put(f.getLocalName(), PyLibrary.GLOBAL_FUNCTION);
     }
+    // transformers always passes these three (render_jinja_template's defaults).
+    bindings.put("tools", PyValues.NONE);
+    bindings.put("documents", PyValues.NONE);
+    bindings.put("add_generation_prompt", false);
     for (Map.Entry<String, Object> e : context.entrySet()) {
       bindings.put(e.getKey(), PyValues.fromJava(e.getValue()));
     }
-    RenderResult result = ENGINE.renderForResult(source, bindings);
-    for (TemplateError error : result.getErrors()) {
+    Context scope = new Context(ENGINE.getGlobalContextCopy(), bindings, CONFIG.getDisabled());
+    JinjavaInterpreter interpreter = CONFIG.getInterpreterFactory().newInstance(ENGINE, scope, CONFIG);
+    String output;
+    List<TemplateError> errors;
+    try (var current = JinjavaInterpreter.closeablePushCurrent(interpreter).get()) {
+      output = current.value().render(root);
+      errors = interpreter.getErrorsCopy();
+    } catch (RuntimeException e) {
+      PyLibrary.TemplateRaise raised = findRaise(e);
+      if (raised != null) {
+        throw new IllegalArgumentException("chat template: " + raised.getMessage(), e);
+      }
+      throw new IllegalArgumentException("chat template: " + oneLine(e.getMessage()), e);
+    }
+    for (TemplateError error : errors) {
       PyLibrary.TemplateRaise raised = findRaise(error.getException());
       if (raised != null) {
         throw new IllegalArgumentException("chat template: " + raised.getMessage());
       }
     }
-    for (TemplateError error : result.getErrors()) {
+    for (TemplateError error : errors) {
       if (error.getSeverity() == ErrorType.FATAL) {
         throw new IllegalArgumentException("chat template: line " + error.getLineno() + ": " + oneLine(error.getMessage()));
       }
     }
-    return result.getOutput();
+    return output;
   }
 
   private static PyLibrary.TemplateRaise findRaise(Throwable t) {
@@ -108,11 +147,10 @@ public final class JinjaChatRenderer {
   }
 
   /** Block structure from Jinjava's tree parser, then every {{ }} and if/elif expression parsed. */
-  private static void checkSyntax(String source) {
+  private static Node parse(String source) {
     JinjavaInterpreter interpreter = ENGINE.newInterpreter();
-    JinjavaInterpreter.pushCurrent(interpreter);
-    try {
-      Node root = interpreter.parse(source);
+    try (var current = JinjavaInterpreter.closeablePushCurrent(interpreter).get()) {
+      Node root = current.value().parse(source);
       for (TemplateError error : interpreter.getErrors()) {
         if (error.getSeverity() == ErrorType.FATAL) {
           throw new IllegalArgumentException("chat template: syntax error at line " + error.getLineno() + ": "
@@ -125,8 +163,7 @@ public final class JinjaChatRenderer {
         elContext.setFunction(fn.getNamespace(), fn.getLocalName(), fn.getMethod());
       }
       checkExpressions(root, elContext);
-    } finally {
-      JinjavaInterpreter.popCurrent();
+      return root;
     }
   }
 
@@ -161,7 +198,7 @@ public final class JinjaChatRenderer {
     }
   }
 
-  private static Jinjava createEngine() {
+  private static JinjavaConfig createConfig() {
     CompositeELResolver resolver = new CompositeELResolver();
     resolver.add(new PyMethods());
     resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
@@ -182,7 +219,11 @@ public final class JinjaChatRenderer {
         .withLegacyOverrides(overrides)
         .withInterperterFactory(new PyInterpreterFactory())
         .build();
-    Jinjava jinjava = new Jinjava(config);
+    return config;
+  }
+
+  private static Jinjava createEngine(JinjavaConfig config) {
+    Jinjava jinjava = new PyExpressions.Engine(config);
     Context global = jinjava.getGlobalContext();
     for (Filter f : PyLibrary.FILTERS) {
       global.registerFilter(f);

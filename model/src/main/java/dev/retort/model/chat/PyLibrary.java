@@ -396,7 +396,68 @@ final class PyLibrary {
       new PyFilter("select", (v, in, a, k) -> select(v, in, a, true, false)),
       new PyFilter("reject", (v, in, a, k) -> select(v, in, a, false, false)),
       new PyFilter("unique", (v, in, a, k) -> new ArrayList<>(new java.util.LinkedHashSet<>(PyOperators.toList(v)))),
+      new PyFilter("sum", (v, in, a, k) -> {
+        Object attribute = arg(a, k, 0, "attribute");
+        Object start = arg(a, k, 1, "start");
+        Number total = start instanceof Number n ? n : 0L;
+        for (Object o : PyOperators.toList(v)) {
+          Object x = attribute == null ? o : PyOperators.getItem(o, attribute);
+          Number n = (Number) (x instanceof Boolean b ? (b ? 1L : 0L) : x);
+          total = total instanceof Long && (n instanceof Long || n instanceof Integer)
+              ? (Number) (total.longValue() + n.longValue()) : (Number) (total.doubleValue() + n.doubleValue());
+        }
+        return total;
+      }),
+      new PyFilter("max", (v, in, a, k) -> extreme(v, k, true)),
+      new PyFilter("min", (v, in, a, k) -> extreme(v, k, false)),
+      new PyFilter("batch", (v, in, a, k) -> {
+        int size = ((Number) a[0]).intValue();
+        boolean fill = a.length > 1 || k.containsKey("fill_with");
+        Object filler = k.containsKey("fill_with") ? k.get("fill_with") : a.length > 1 ? a[1] : null;
+        List<Object> out = new ArrayList<>();
+        List<Object> cur = new ArrayList<>();
+        for (Object o : PyOperators.toList(v)) {
+          cur.add(o);
+          if (cur.size() == size) {
+            out.add(cur);
+            cur = new ArrayList<>();
+          }
+        }
+        if (!cur.isEmpty()) {
+          while (fill && cur.size() < size) {
+            cur.add(filler);
+          }
+          out.add(cur);
+        }
+        return out;
+      }),
       new PyFilter("abs", (v, in, a, k) -> v instanceof Double d ? Math.abs(d) : Math.abs(((Number) v).longValue())));
+
+  /** jinja2's max/min: case-insensitive for strings unless case_sensitive, optional attribute. */
+  private static Object extreme(Object v, Map<String, Object> k, boolean max) {
+    Object attribute = k.get("attribute");
+    boolean caseSensitive = k.get("case_sensitive") != null && PyValues.truthy(k.get("case_sensitive"));
+    Object best = null;
+    Comparable<Object> bestKey = null;
+    for (Object o : PyOperators.toList(v)) {
+      Object key = attribute == null ? o : PyOperators.getItem(o, attribute);
+      if (key instanceof String str && !caseSensitive) {
+        key = str.toLowerCase(Locale.ROOT);
+      }
+      if (key instanceof Number n && !(key instanceof Double)) {
+        key = n.doubleValue();
+      } else if (key instanceof Number n) {
+        key = n.doubleValue();
+      }
+      @SuppressWarnings("unchecked")
+      Comparable<Object> c = (Comparable<Object>) key;
+      if (bestKey == null || (max ? c.compareTo(bestKey) > 0 : c.compareTo(bestKey) < 0)) {
+        best = o;
+        bestKey = c;
+      }
+    }
+    return best;
+  }
 
   private static List<Object> select(Object v, JinjavaInterpreter in, Object[] a, boolean keep, boolean byAttr) {
     List<Object> out = new ArrayList<>();

@@ -1,20 +1,37 @@
 package dev.retort.model.chat;
 
 /**
- * Source rewrites for the Jinja2 syntax Jinjava's expression parser lacks: Python slices.
- *
- * <p>Jinjava parses {@code x[a:b]} but not a step ({@code x[::-1]}), and its slice of a string
- * ignores negative bounds. Every slice subscript inside {@code {{ }}} and {@code {% %}} is
- * rewritten to a call {@code __py_slice(x, a, b, c)} (missing parts become {@code none}), where
- * {@code x} is the primary expression the subscript follows (names, dots, calls, subscripts,
- * a string literal). Text, comments and string literals are left untouched.
+ * Source rewrites where Jinjava's parser reads Jinja2 syntax differently. Only the insides of
+ * {@code {{ }}} and {@code {% %}} change (never string literals), plus the spaces lstrip_blocks
+ * removes from the text:
+ * <ul>
+ *   <li>Slices: Jinjava parses {@code x[a:b]} but not a step ({@code x[::-1]}), and its string
+ *       slices ignore negative bounds. Every slice becomes {@code __py_slice(x, a, b, c)} (missing
+ *       parts are {@code none}), where {@code x} is the primary expression the subscript follows
+ *       (names, dots, calls, subscripts, a parenthesized expression, a string literal).</li>
+ *   <li>Logical {@code not}: its operand is parenthesized up to the next and/or/if/else (Jinja2's
+ *       {@code not} binds looser than comparisons, JUEL's tighter).</li>
+ *   <li>Keyword arguments with operators get parentheses: {@code f(a=x|length - 1)}.</li>
+ *   <li>lstrip_blocks as jinja2 applies it (only spaces and tabs from the start of a line up to
+ *       <code>&#123;%</code> or <code>&#123;#</code>, not after text on the same line); <code>&#123;%+</code> keeps them.</li>
+ *   <li><code>&#125;&#125;</code> inside an expression (nested dict literals) is split so it does not end the
+ *       {@code {{ }}} early.</li>
+ * </ul>
+ * Macro and call definitions are left as they are. As jinja2's lexer does, newlines become
+ * {@code \n} and one trailing newline of the template is dropped.
  */
 final class TemplateRewriter {
   private TemplateRewriter() {}
 
   static final String SLICE_FUNCTION = "__py_slice";
 
-  static String rewrite(String src) {
+  static String rewrite(String template) {
+    // jinja2's lexer: newlines normalized to \n, and one trailing newline dropped
+    // (keep_trailing_newline=False).
+    String src = template.replace("\r\n", "\n").replace('\r', '\n');
+    if (src.endsWith("\n")) {
+      src = src.substring(0, src.length() - 1);
+    }
     StringBuilder out = new StringBuilder(src.length() + 64);
     int i = 0;
     int n = src.length();

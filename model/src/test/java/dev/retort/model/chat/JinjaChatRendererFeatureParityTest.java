@@ -63,6 +63,10 @@ class JinjaChatRendererFeatureParityTest {
       "{% for v in l %}{{ loop.index0 }}{{ loop.index }}{{ loop.first }}{{ loop.last }}{{ loop.length }}{{ loop.revindex }}{{ loop.revindex0 }};{% endfor %}",
       "{% for v in l %}{{ loop.previtem }}/{{ loop.nextitem }};{% endfor %}",
       "{% for v in l %}{% if v == 1 %}{% continue %}{% endif %}{% if v == 2 %}{% break %}{% endif %}{{ v }}{% endfor %}",
+      "{% set found = false %}{% for v in l %}{% if v == 1 %}{% set found = true %}{% endif %}{% endfor %}{{ found }} "
+          + "{% set x = 1 %}{% for v in l %}{% set x = x + v %}{{ x }},{% endfor %}{{ x }} {% for v in l %}{% if loop.first %}{% set y = 5 %}{% endif %}{{ y }}{% endfor %}",
+      "{% for m in messages if m.role != 'user' %}{{ m.role }}{{ loop.length }}{% endfor %}|{% for v in [] %}x{% else %}empty{% endfor %}"
+          + "|{% for a in l %}{% for b in l %}{% if b == 1 %}{% break %}{% endif %}{{ a }}{{ b }}{{ loop.index }} {% endfor %}{{ loop.index }};{% endfor %}",
       "{% for k, v in d.items() %}{{ k }}={{ v }}{% endfor %} {% for k in d %}{{ k }}{% endfor %} {{ d.keys()|list }} {{ d.values()|list }}",
       // dict methods and membership
       "{{ d.get('k') }} {{ d.get('z') }} {{ d.get('z', 'dflt') }} {{ 'k' in d }} {{ 'z' not in d }} {{ 'b' in s }} {{ 3 in l }} {{ 4 not in l }}",
@@ -77,6 +81,7 @@ class JinjaChatRendererFeatureParityTest {
       "{{ zz|default('dflt') }} {{ n|default('dflt') }} {{ ''|default('dflt', true) }} {{ i|string }} {{ t|string }} {{ '42'|int + 1 }} {{ 'x'|int }} {{ x|int }}",
       "{{ 'hELLO wORLD'|capitalize }} {{ 'abc'|upper }} {{ 'ABC'|lower }} {{ 'aXbX'|replace('X', '-') }} {{ '<b>'|safe }} {{ 'a b'|title }} {{ l|reverse|list }}",
       "{{ ['a', 'code_interpreter', 'b']|reject('equalto', 'code_interpreter')|join(', ') }} {{ l|select('odd')|list }}",
+      "{{ l|sum }} {{ [1.5, 2]|sum }} {{ l|max }} {{ l|min }} {{ ['b', 'A', 'c']|max }} {{ messages|map(attribute='role')|max }} {{ l|batch(2)|list }} {{ l|batch(2, 0)|list }}",
       // tojson as transformers defines it
       "{{ d|tojson }} {{ {'a': [1, 2.5, none, true], 'b': 'é \"q\" <x> \\\\ \\n'}|tojson }} {{ messages[1]|tojson }} {{ 'ü'|tojson }}",
       "{{ {'a': {'b': [1, {}], 'c': []}}|tojson(indent=2) }}",
@@ -89,6 +94,9 @@ class JinjaChatRendererFeatureParityTest {
       "{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('Ann') }} {{ greet('Bo', '?') }}",
       // conditional expression, string ops
       "{{ 'yes' if t else 'no' }} {{ 'a' ~ 1 ~ none }} {{ 'a' + 'b' }} {{ [1] + [2] }}",
+      "{{ 'a' ~ t ~ zz ~ x }} {{ 'ab' * 2 }} {{ 3 * 'x' }} {{ '%s-%d %r %%' % ('x', 3, 'q') }} {{ 'n=%s' % i }} {{ -7 % 3 }} {{ 7.5 % 2 }} {{ 1 + 2.5 }} {{ t + 1 }} {{ i * 2 }}",
+      "{{ 'ends with one newline' }}\n",
+      "crlf\r\nline {{ 'two' }}\r\n{% if t %}\r\nthree\r\n{% endif %}\r\n\n",
       // raise_exception
       "{% if messages[0].role != 'system' %}{{ raise_exception('Conversation must start with a system message: ' ~ messages[0].role) }}{% endif %}after");
 

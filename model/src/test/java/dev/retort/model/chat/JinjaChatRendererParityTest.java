@@ -84,6 +84,11 @@ class JinjaChatRendererParityTest {
     c.put("braces quotes backslashes newlines spaces", List.of(msg("system", TRICKY), msg("user", TRICKY),
         msg("assistant", TRICKY), msg("user", TRICKY)));
     c.put("empty content", List.of(msg("user", ""), msg("assistant", ""), msg("user", " ")));
+    c.put("two system messages", List.of(msg("system", "First rule."), msg("system", "Second rule."), msg("user", "Hi")));
+    c.put("only a closing think tag", List.of(msg("user", "Q"), msg("assistant", "reasoning\n</think>\n\nA"),
+        msg("user", "Q2"), msg("assistant", "\n\n<think>\n\n</think>\n\n\nA2\n")));
+    c.put("tool response as user text", List.of(msg("user", "Q"), msg("assistant", "A"),
+        msg("user", "<tool_response>\n42\n</tool_response>")));
     return c;
   }
 

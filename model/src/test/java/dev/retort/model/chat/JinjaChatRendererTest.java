@@ -52,6 +52,21 @@ class JinjaChatRendererTest {
   }
 
   @Test
+  void transformersArgumentsDefaultAsItPassesThem() {
+    assertEquals("False None None False", render("{{ add_generation_prompt }} {{ tools }} {{ documents }} {{ tools is defined and tools is not none }}"));
+  }
+
+  @Test
+  void concatenatingAnUndefinedValueFailsAsInJinja2() {
+    Map<String, Object> m = message("user", "hi");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> render("{{ '<|start|>' + m['from'] + '<|end|>' }}", "m", m));
+    assertTrue(e.getMessage().startsWith("chat template: "), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> render("{{ 'n=' + 1 }}"));
+    assertEquals("<|start|>|", render("{{ '<|start|>' ~ m['from'] ~ '|' }}", "m", m));
+  }
+
+  @Test
   void stringMethods() {
     assertEquals("['a', 'b c'] ['x', 'y'] ['a', 'b,c']", render("{{ 'a b c'.split(none, 1) }} {{ ' x  y '.split() }} {{ 'a,b,c'.split(',', 1) }}"));
     assertEquals("[hi] [hi  ] [  hi] [hi]", render("[{{ '  hi  '.strip() }}] [{{ '  hi  '.lstrip() }}] [{{ '  hi  '.rstrip() }}] [{{ 'xxhixx'.strip('x') }}]"));
@@ -170,31 +185,57 @@ class JinjaChatRendererTest {
   }
 
   @Test
-  void concurrentRendersAreIndependent() throws Exception {
-    JinjaChatRenderer r = JinjaChatRenderer.compile("{% set ns = namespace(s='') %}{% for m in messages %}"
-        + "{% set ns.s = ns.s + m.content %}{% endfor %}{{ ns.s }}|{{ messages|length }}");
+  void serializesAsItsSourceForSparkClosures() throws Exception {
+    JinjaChatRenderer r = JinjaChatRenderer.compile(JinjaChatRendererParityTest.resource("deepseek_r1_distill.jinja"));
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(r);
+    }
+    JinjaChatRenderer copy;
+    try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      copy = (JinjaChatRenderer) in.readObject();
+    }
+    Map<String, Object> ctx = Map.of("messages", List.of(message("user", "2+2?")), "add_generation_prompt", true,
+        "bos_token", "<s>");
+    assertEquals(r.render(ctx), copy.render(ctx));
+    assertTrue(copy.render(ctx).endsWith("<think>\n"), copy.render(ctx));
+  }
+
+  @Test
+  void concurrentRendersOfOneRendererAreIndependent() throws Exception {
+    JinjaChatRenderer r = JinjaChatRenderer.compile(JinjaChatRendererParityTest.resource("qwen3.jinja"));
+    List<Map<String, Object>> contexts = new ArrayList<>();
+    List<String> expected = new ArrayList<>();
+    for (int n = 1; n <= 8; n++) {
+      List<Map<String, Object>> ms = new ArrayList<>();
+      for (int k = 0; k < n; k++) {
+        ms.add(message(k % 2 == 0 ? "user" : "assistant", k % 2 == 0 ? "question " + k : "<think>r" + k + "</think>answer " + k));
+      }
+      Map<String, Object> ctx = new HashMap<>();
+      ctx.put("messages", ms);
+      ctx.put("add_generation_prompt", n % 2 == 1);
+      ctx.put("enable_thinking", n % 3 != 0);
+      contexts.add(ctx);
+      expected.add(r.render(ctx));
+    }
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
-      List<Future<Boolean>> futures = new ArrayList<>();
-      for (int t = 0; t < 64; t++) {
-        final int n = t % 7 + 1;
+      List<Future<Integer>> futures = new ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        final int offset = t;
         futures.add(pool.submit(() -> {
-          List<Map<String, Object>> ms = new ArrayList<>();
-          StringBuilder want = new StringBuilder();
-          for (int k = 0; k < n; k++) {
-            ms.add(message("user", "m" + k));
-            want.append("m").append(k);
-          }
-          for (int rep = 0; rep < 50; rep++) {
-            if (!r.render(Map.of("messages", ms)).equals(want + "|" + n)) {
-              return false;
+          int wrong = 0;
+          for (int rep = 0; rep < 100; rep++) {
+            int i = (offset + rep) % contexts.size();
+            if (!r.render(contexts.get(i)).equals(expected.get(i))) {
+              wrong++;
             }
           }
-          return true;
+          return wrong;
         }));
       }
-      for (Future<Boolean> f : futures) {
-        assertTrue(f.get());
+      for (Future<Integer> f : futures) {
+        assertEquals(0, f.get());
       }
     } finally {
       pool.shutdownNow();
