@@ -165,6 +165,12 @@ public final class DjlBackend implements CompletionBackend {
     return List.of(out);
   }
 
+  /** Renders the request's messages: a template that rejects them (raise_exception) fails here, alone. */
+  @Override
+  public void check(CompletionRequest request) {
+    template.prompt(request.messages());
+  }
+
   private record Key(double temperature, double topP, int topK, int maxTokens, List<String> stop) {}
 
   @Override

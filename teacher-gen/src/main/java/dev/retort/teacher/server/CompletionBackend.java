@@ -11,6 +11,14 @@ public interface CompletionBackend extends AutoCloseable {
   List<Completion> generate(List<CompletionRequest> batch) throws Exception;
 
   /**
+   * Refuses a request this backend cannot serve (for a model: messages its chat template rejects),
+   * so the server answers 400 before the request joins a batch of others.
+   *
+   * @throws IllegalArgumentException naming the problem
+   */
+  default void check(CompletionRequest request) {}
+
+  /**
    * True for backends that are cheap and thread-safe (the scripted one): the server then calls
    * {@link #generate} on the connection's own thread and skips the batcher, whose thread hand-offs
    * would only add latency. Model backends keep the default (false).

@@ -331,6 +331,13 @@ public final class OpenAiServer implements AutoCloseable {
       Long seed = p.seed == null ? null : p.seed + i;
       samples.add(new CompletionRequest(p.messages, new SamplingParams(p.temperature, p.topP, p.topK, p.maxTokens, seed), p.stop));
     }
+    try {
+      backend.check(samples.get(0));
+    } catch (IllegalArgumentException e) {
+      stats.rejected.incrementAndGet();
+      send(ctx, error(HttpResponseStatus.BAD_REQUEST, e.getMessage(), "messages"), keepAlive);
+      return;
+    }
     CompletableFuture<List<Completion>> f;
     if (backend.inline()) {
       try {

@@ -125,6 +125,44 @@ public class DjlBackendTest {
   }
 
   @Test
+  void messagesTheTemplateRejectsAreA400AndOtherRequestsAreServed() throws Exception {
+    // A copy of the checkpoint whose template allows only system/user/assistant, as many real ones do.
+    Path strict = dir.resolve("strict-teacher");
+    java.nio.file.Files.createDirectories(strict);
+    try (var files = java.nio.file.Files.list(checkpoint)) {
+      for (Path f : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+        java.nio.file.Files.copy(f, strict.resolve(f.getFileName()));
+      }
+    }
+    java.nio.file.Files.writeString(strict.resolve(Tokenizer.CHAT_TEMPLATE_FILE),
+        "{% for m in messages %}{% if m['role'] not in ['system', 'user', 'assistant'] %}"
+            + "{{ raise_exception('Conversation roles must be system, user or assistant') }}{% endif %}"
+            + "{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}"
+            + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}");
+    try (OpenAiServer s = OpenAiServer.start(DjlBackend.load(strict, Device.cpu()),
+        ServerOptions.builder().servedModelName("tiny").maxBatch(8).batchWait(Duration.ofMillis(20)).build())) {
+      var http = java.net.http.HttpClient.newHttpClient();
+      java.util.function.Function<String, java.net.http.HttpResponse<String>> post = body -> {
+        try {
+          return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.url() + "/chat/completions"))
+              .header("Content-Type", "application/json")
+              .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      };
+      var bad = post.apply("{\"model\":\"tiny\",\"max_tokens\":2,\"messages\":["
+          + "{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"tool\",\"content\":\"42\"}]}");
+      assertEquals(400, bad.statusCode(), bad.body());
+      assertTrue(bad.body().contains("Conversation roles must be system, user or assistant"), bad.body());
+      var good = post.apply("{\"model\":\"tiny\",\"max_tokens\":2,\"messages\":["
+          + "{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\"hi\"}]}");
+      assertEquals(200, good.statusCode(), good.body());
+    }
+  }
+
+  @Test
   void deviceSettings() {
     assertEquals(Device.cpu(), DjlBackend.device("auto", List.of()));
     assertEquals(Device.gpu(1), DjlBackend.device("auto", List.of("1")));
