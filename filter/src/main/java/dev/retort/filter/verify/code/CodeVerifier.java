@@ -64,6 +64,11 @@ public final class CodeVerifier implements Verifier {
     return v;
   }
 
+  /** The same sandbox with other limits. */
+  public CodeVerifier withLimits(CodeLimits other) {
+    return other.equals(limits) ? this : new CodeVerifier(this::sandbox, other);
+  }
+
   public CodeLimits limits() {
     return limits;
   }

@@ -60,6 +60,8 @@ public final class PythonSandbox {
   private static final String HARNESS = loadHarness();
   /** Extra time the watchdog gives a test over its wall limit before it kills the sandbox. */
   private static final long WATCHDOG_SLACK_MS = 10_000;
+  /** How long a closed sandbox may take to exit by itself before it is killed. */
+  private static final long EXIT_GRACE_MS = 2_000;
   private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "code-sandbox-watchdog");
     t.setDaemon(true);
@@ -180,7 +182,11 @@ public final class PythonSandbox {
     if (!prefixDir.startsWith("/usr")) {
       cmd.addAll(List.of("--ro-bind", prefixDir.toString(), prefixDir.toString()));
     }
-    cmd.addAll(List.of("--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent", "--new-session"));
+    // --as-pid-1: the harness is the pid namespace's init, which reaps every process in it (with
+    // bubblewrap's own init in between, the CPU time of the sandbox's processes was lost to the
+    // caller's accounting).
+    cmd.addAll(List.of("--dev", "/dev", "--proc", "/proc", "--unshare-all", "--as-pid-1", "--die-with-parent",
+        "--new-session"));
     PythonSandbox box = new PythonSandbox(mode, List.copyOf(cmd), python);
     box.probe();
     return box;
@@ -324,11 +330,17 @@ public final class PythonSandbox {
         } catch (IOException ignored) {
           // the harness may already be gone
         }
-        kill();
+        // On end of input the harness exits by itself (it already killed what each test left);
+        // an orderly exit lets every process be reaped by its parent, so their CPU time is
+        // accounted to this JVM. Whatever is still there after the grace period is killed.
         try {
-          process.waitFor(5, TimeUnit.SECONDS);
+          if (!process.waitFor(EXIT_GRACE_MS, TimeUnit.MILLISECONDS)) {
+            kill();
+            process.waitFor(5, TimeUnit.SECONDS);
+          }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
+          kill();
         }
         if (localWork != null) {
           deleteTree(localWork);

@@ -5,7 +5,9 @@
 # - The child closes every inherited descriptor and this process is not dumpable, so the
 #   solution cannot reach the result channel (stdout of this process) or ptrace it.
 # - After each test every other process in the sandbox's pid namespace is killed, so nothing a
-#   test leaves behind sees the next test.
+#   test leaves behind sees the next test. This process is the namespace's init: the solution
+#   cannot signal it, and every process in the sandbox is reaped by it (so their CPU time is
+#   accounted to the caller).
 # - Outputs are only reported here; Java compares them with the expected ones, which never
 #   enter the sandbox.
 import ctypes, io, json, os, resource, select, shutil, signal, sys, time
@@ -101,9 +103,11 @@ def child(test, in_fd, out_w, err_w, mark_w):
 
 
 def kill_others():
+    """Kills every other process in the sandbox. This harness is the pid namespace's init
+    (bubblewrap's --as-pid-1), so orphans are re-parented to it: reap them too."""
     me = os.getpid()
-    for _ in range(50):
-        others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
+    for _ in range(200):
+        others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != me]
         if not others:
             return
         for p in others:
@@ -111,6 +115,11 @@ def kill_others():
                 os.kill(p, signal.SIGKILL)
             except OSError:
                 pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            pass
         time.sleep(0.001)
 
 

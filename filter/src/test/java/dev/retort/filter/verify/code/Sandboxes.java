@@ -17,8 +17,7 @@ final class Sandboxes {
   static synchronized PythonSandbox bwrap() {
     if (box == null && unavailable == null) {
       try {
-        // -Dretort.test.sandbox=unsafe-local runs these tests without isolation, to see the hostile ones fail.
-        box = PythonSandbox.create(PythonSandbox.Mode.parse(System.getProperty("retort.test.sandbox", "bwrap")));
+        box = PythonSandbox.create(PythonSandbox.Mode.BWRAP);
       } catch (PythonSandbox.UnavailableException e) {
         unavailable = e.getMessage();
       }
