@@ -21,7 +21,8 @@ import java.util.concurrent.Future;
 /**
  * {@code bin/retort verify --type code}: rows {@code {"response": ..., "tests": [...]}} come back
  * with all their fields plus {@code correct}, {@code reason} and, when a test failed,
- * {@code failed_test} (its index) and {@code detail}. A row may set its own
+ * {@code failed_test} (its index) and {@code detail} (and {@code "sandbox": "unsafe-local"} when
+ * run without isolation). A row may set its own
  * {@code cpu_limit_s} and {@code memory_limit_mb}; the defaults are the verifier's limits.
  *
  * <p>Rows are verified in parallel, as many at once as the JVM has sandbox slots, and written
@@ -144,6 +145,9 @@ public final class CodeJsonl {
     }
     row.put("correct", v.correct());
     row.put("reason", v.reason());
+    if (verifier.sandbox().mode() == PythonSandbox.Mode.UNSAFE_LOCAL) {
+      row.put("sandbox", PythonSandbox.Mode.UNSAFE_LOCAL.code()); // the verdict came from an unisolated run
+    }
     if (v.failedTest() >= 0) {
       row.put("failed_test", v.failedTest());
     }
