@@ -149,7 +149,9 @@ public final class PythonSandbox {
           + "isolation); only for trusted single-user setups");
       return new PythonSandbox(mode, List.of(), python);
     }
-    String bwrap = onPath("bwrap");
+    // -Dretort.code.bwrap=PATH names the executable (a non-standard install); else bwrap from PATH.
+    String bwrap = System.getProperty("retort.code.bwrap");
+    bwrap = bwrap == null ? onPath("bwrap") : Files.isExecutable(Path.of(bwrap)) ? bwrap : null;
     if (bwrap == null) {
       throw new UnavailableException("code verification needs bubblewrap (bwrap) to sandbox solutions and it is not "
           + "installed: apt-get install -y bubblewrap (see README, set-up); or choose the sandbox 'unsafe-local' "

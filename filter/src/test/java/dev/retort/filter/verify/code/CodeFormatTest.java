@@ -55,4 +55,18 @@ class CodeFormatTest {
     assertThrows(IllegalArgumentException.class, () -> CodeTest.parseJson("[{\"input\":\"1\"}]"));
     assertThrows(IllegalArgumentException.class, () -> CodeTest.parseJson("not json"));
   }
+
+  @Test
+  void withoutBubblewrapTheVerifierRefusesWithTheInstallCommand() {
+    System.setProperty("retort.code.bwrap", "/nonexistent/bwrap");
+    try {
+      CodeVerifier v = new CodeVerifier(PythonSandbox.Mode.BWRAP, CodeLimits.defaults());
+      PythonSandbox.UnavailableException e = assertThrows(PythonSandbox.UnavailableException.class,
+          () -> v.verify("[{\"input\": \"\", \"output\": \"1\"}]", "```python\nprint(1)\n```"));
+      assertTrue(e.getMessage().contains("apt-get install -y bubblewrap"), e.getMessage());
+      assertTrue(e.getMessage().contains("unsafe-local"), e.getMessage());
+    } finally {
+      System.clearProperty("retort.code.bwrap");
+    }
+  }
 }
