@@ -203,9 +203,32 @@ public final class PythonSandbox {
     try (Session s = open("print(6 * 7)", false, CodeLimits.defaults())) {
       Run r = s.run(CodeTest.io("", "42"));
       if (!"exit".equals(r.status()) || !r.stdout().strip().equals("42")) {
-        throw new UnavailableException("the bubblewrap sandbox does not run here (user namespaces disabled?): "
-            + r.status() + " " + r.stderr().strip());
+        throw new UnavailableException("the bubblewrap sandbox does not run here: " + diagnose()
+            + " (needs unprivileged user namespaces, and an interpreter user 65534 can read when run as root; "
+            + "-Dretort.code.python=PATH chooses it)");
       }
+    }
+  }
+
+  /** What bubblewrap says when it starts the interpreter with nothing else around. */
+  private String diagnose() {
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.addAll(List.of("--", python, "-c", "pass"));
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      byte[] out = p.getInputStream().readNBytes(2000);
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return "bwrap did not finish in 10 s";
+      }
+      String text = new String(out, StandardCharsets.UTF_8).strip();
+      return "exit " + p.exitValue() + (text.isEmpty() ? "" : ": " + text);
+    } catch (IOException e) {
+      return e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
     }
   }
 
@@ -274,7 +297,12 @@ public final class PythonSandbox {
       process = pb.start();
       requests = process.getOutputStream();
       results = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      send(job);
+      try {
+        send(job);
+      } catch (IOException e) {
+        // The sandbox exited at once (bubblewrap refused to start): its tests report it as lost.
+        killed = true;
+      }
     }
 
     private void send(JsonNode node) throws IOException {
@@ -286,7 +314,7 @@ public final class PythonSandbox {
     /** Runs one test in a fresh process; never throws for what the solution does. */
     public Run run(CodeTest test) {
       if (closed || killed) {
-        return Run.lost("sandbox closed");
+        return Run.lost(closed ? "sandbox closed" : "the sandbox did not start or was killed");
       }
       ObjectNode t = JSON.createObjectNode();
       if (test.isAssertion()) {

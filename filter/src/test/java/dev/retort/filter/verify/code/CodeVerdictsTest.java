@@ -72,4 +72,14 @@ class CodeVerdictsTest {
     assertFalse(cut.correct());
     assertEquals(Verification.PARSE_ERROR, v.verify("not json", "```python\nprint(4)\n```").reason());
   }
+
+  @Test
+  void unsafeLocalRunsTheSameHarnessWithoutIsolation() {
+    // Benign programs only: this mode has no isolation.
+    CodeVerifier v = new CodeVerifier(PythonSandbox.Mode.UNSAFE_LOCAL, FAST);
+    assertEquals(PythonSandbox.Mode.UNSAFE_LOCAL, v.sandbox().mode());
+    assertEquals(CodeVerdict.ACCEPTED, v.run(SUM, "```python\na, b = map(int, input().split())\nprint(a + b)\n```").reason());
+    assertEquals(CodeVerdict.WRONG_ANSWER, v.run(SUM, "```python\nprint(3)\n```").reason());
+    assertEquals(CodeVerdict.TIMEOUT, v.run(SUM, "```python\nwhile True:\n    pass\n```").reason());
+  }
 }
