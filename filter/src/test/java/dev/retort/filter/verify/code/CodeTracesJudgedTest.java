@@ -44,6 +44,19 @@ class CodeTracesJudgedTest {
   }
 
   @Test
+  void aMissingSandboxStopsTheJudgeInsteadOfRejectingTraces() {
+    System.setProperty("retort.code.bwrap", "/nonexistent/bwrap");
+    try {
+      CodeVerifier missing = new CodeVerifier(PythonSandbox.Mode.BWRAP, CodeLimits.defaults());
+      TraceJudge judge = new TraceJudge(TestTraces.settings(), type -> missing);
+      org.junit.jupiter.api.Assertions.assertThrows(PythonSandbox.UnavailableException.class,
+          () -> judge.judge(List.of(trace(0, "```python\nprint(1)\n```")), List.of()));
+    } finally {
+      System.clearProperty("retort.code.bwrap");
+    }
+  }
+
+  @Test
   void answerTypeCodeSelectsTheCodeVerifier() {
     assertTrue(Verifiers.forAnswerType("code") instanceof CodeVerifier);
     assertEquals(AnswerType.CODE, AnswerType.parse("code"));
