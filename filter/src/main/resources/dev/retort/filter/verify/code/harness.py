@@ -1,4 +1,4 @@
-# Runs one solution against its tests inside the sandbox; started by SandboxedPython with -c.
+# Runs one solution against its tests inside the sandbox; started by PythonSandbox with -c.
 # Design choices:
 # - One sandbox per response, one forked child per test: the interpreter starts once and each
 #   test still runs in a fresh process with its own limits (CPU, address space, file size).
