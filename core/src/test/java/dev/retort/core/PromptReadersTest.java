@@ -92,6 +92,15 @@ class PromptReadersTest {
   }
 
   @Test
+  void aRowWithTestsIsACodeProblemWhoseReferenceIsTheTests() throws Exception {
+    Path f = dir.resolve("code.jsonl");
+    Files.writeString(f, "{\"id\":\"c1\",\"problem\":\"Print n + 1.\",\"tests\":[{\"input\":\"1\\n\",\"output\":\"2\"}]}\n");
+    Prompt p = PromptReaders.read(f).prompts().get(0);
+    assertEquals(AnswerType.CODE, p.answerType());
+    assertEquals("[{\"input\":\"1\\n\",\"output\":\"2\"}]", p.referenceAnswer());
+  }
+
+  @Test
   void readsHuggingFaceMessagesParquet() {
     Schema msg = SchemaBuilder.record("m").fields().requiredString("role").requiredString("content").endRecord();
     Schema schema = SchemaBuilder.record("row").fields()

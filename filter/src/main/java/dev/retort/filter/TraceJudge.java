@@ -11,6 +11,7 @@ import dev.retort.filter.verify.MathVerifier;
 import dev.retort.filter.verify.Verification;
 import dev.retort.filter.verify.Verifier;
 import dev.retort.filter.verify.Verifiers;
+import dev.retort.filter.verify.code.PythonSandbox;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -114,6 +115,8 @@ public final class TraceJudge {
       if (v == null) {
         try {
           v = verifier(type).verify(gold, response);
+        } catch (PythonSandbox.UnavailableException e) {
+          throw e; // a setup error (no code sandbox here), not a verdict on this trace: the job stops with it
         } catch (RuntimeException e) {
           // A verifier bug must not fail the job: the trace is simply not shown to be correct.
           v = new Verification(false, AnswerExtractor.extract(response).orElse(null), "verifier failed: " + e);

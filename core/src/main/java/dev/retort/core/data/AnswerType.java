@@ -11,7 +11,9 @@ public enum AnswerType {
   /** A multiple-choice letter. */
   CHOICE,
   /** An exact string after whitespace normalization. */
-  STRING;
+  STRING,
+  /** A program: the response's final code block is run against tests held as JSON in the reference answer. */
+  CODE;
 
   public String code() {
     return name().toLowerCase(Locale.ROOT);
@@ -24,7 +26,7 @@ public enum AnswerType {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown answer type '" + s + "' (expected number, math, choice or string)");
+      throw new IllegalArgumentException("unknown answer type '" + s + "' (expected number, math, choice, string or code)");
     }
   }
 }

@@ -191,10 +191,17 @@ public final class PromptReaders {
           throw new IllegalArgumentException("missing_problem: no non-empty 'problem', 'question' or 'prompt' field");
         }
         String answer = firstText(row, "answer", "reference_answer", "gold", "final_answer");
+        // A code problem's reference answer is its tests (an array of {input, output} or {assert}), as JSON.
+        boolean codeTests = answer == null && row.path("tests").isArray();
+        if (codeTests) {
+          answer = row.get("tests").toString();
+        }
         String id = firstText(row, "unique_id", "id", "problem_id");
         AnswerType type;
         if (text(row, "answer_type") != null) {
           type = AnswerType.parse(text(row, "answer_type"));
+        } else if (codeTests) {
+          type = AnswerType.CODE;
         } else if (lay.equals("aime") || source.toLowerCase(Locale.ROOT).contains("aime")) {
           type = AnswerType.NUMBER;
         } else {

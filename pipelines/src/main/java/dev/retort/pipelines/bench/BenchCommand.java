@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       TeacherPoolBench.class,
       TeacherFaultsBench.class,
       VerifyBench.class,
+      CodeVerifyBench.class,
       FilterBench.class,
       TrainBench.class,
       TrainResumeBench.class

@@ -5,6 +5,7 @@ import dev.retort.core.data.Prompt;
 import dev.retort.filter.verify.Verification;
 import dev.retort.filter.verify.Verifier;
 import dev.retort.filter.verify.Verifiers;
+import dev.retort.filter.verify.code.CodeExtractor;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -12,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The RL arm's reward, from the same verifiers the filter uses to accept teacher traces (so both
  * arms of the comparison are judged by one notion of "correct"): 1 when the verifier accepts the
  * final answer, else 0; plus {@code formatWeight} when the completion is well-formed (DeepSeek-R1-Zero's
- * format reward): a {@code <think>...</think>} block, then an answer holding {@code \boxed{}}.
+ * format reward): a {@code <think>...</think>} block, then an answer holding {@code \boxed{}} (for
+ * answer type code: a fenced code block, which the code verifier runs against the prompt's tests).
  */
 public final class VerifierReward implements RewardFunction {
   private final double formatWeight;
@@ -35,8 +37,26 @@ public final class VerifierReward implements RewardFunction {
       Verification r = v.verify(prompt.referenceAnswer(), completion, truncated);
       correct = r.correct();
     }
-    boolean formed = wellFormed(completion, truncated);
+    boolean formed = type.equals("code") ? wellFormedCode(completion, truncated) : wellFormed(completion, truncated);
     return new Score((correct ? 1.0 : 0.0) + (formed ? formatWeight : 0.0), correct, formed);
+  }
+
+  /**
+   * The format of a code completion: exactly one {@code <think>} at the start and one
+   * {@code </think>} after it, then a complete fenced code block; a truncated completion is never
+   * well-formed.
+   */
+  public static boolean wellFormedCode(String completion, boolean truncated) {
+    if (truncated || completion == null) {
+      return false;
+    }
+    String text = completion.strip();
+    String open = Completions.THINK_OPEN;
+    String close = Completions.THINK_CLOSE;
+    int end = text.indexOf(close);
+    return text.startsWith(open) && text.indexOf(open, open.length()) < 0 && end >= 0
+        && text.indexOf(close, end + close.length()) < 0
+        && CodeExtractor.extract(text.substring(end + close.length())).isPresent();
   }
 
   /**

@@ -26,6 +26,39 @@ class VerifierRewardTest {
   }
 
   @Test
+  void codeCompletionsAreWellFormedWithAFencedBlockAfterThinking() {
+    assertTrue(VerifierReward.wellFormedCode("<think>\nsum\n</think>\n\n```python\nprint(1)\n```", false));
+    assertFalse(VerifierReward.wellFormedCode("<think>\nsum\n</think>\n\nprint(1)", false), "no fence");
+    assertFalse(VerifierReward.wellFormedCode("<think>\n```python\nprint(1)\n```", false), "never closed");
+    assertFalse(VerifierReward.wellFormedCode("<think>\n</think>\n\n```python\nprint(1)\n", false), "cut off");
+    assertFalse(VerifierReward.wellFormedCode("<think>\n</think>\n\n```python\nprint(1)\n```", true));
+  }
+
+  @Test
+  void codeRewardIsTheSandboxedVerdict() {
+    try {
+      dev.retort.filter.verify.code.CodeVerifier.shared().sandbox();
+    } catch (dev.retort.filter.verify.code.PythonSandbox.UnavailableException e) {
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        throw e;
+      }
+      org.junit.jupiter.api.Assumptions.abort("code sandbox unavailable: " + e.getMessage());
+    }
+    Prompt code = new Prompt("c1", "t", "Print the sum of two integers on one line.",
+        "[{\"input\": \"2 3\\n\", \"output\": \"5\"}, {\"input\": \"-1 1\\n\", \"output\": \"0\"}]",
+        AnswerType.CODE, null, null);
+    VerifierReward r = new VerifierReward(0.25);
+    RewardFunction.Score ok = r.score(code,
+        "<think>\nadd them\n</think>\n\n```python\nprint(sum(map(int, input().split())))\n```", false);
+    assertTrue(ok.correct());
+    assertEquals(1.25, ok.reward(), 1e-12);
+    RewardFunction.Score wrong = r.score(code,
+        "<think>\nmultiply?\n</think>\n\n```python\na, b = map(int, input().split())\nprint(a * b)\n```", false);
+    assertFalse(wrong.correct());
+    assertEquals(0.25, wrong.reward(), 1e-12);
+  }
+
+  @Test
   void truncatedCompletionsEarnNothing() {
     VerifierReward r = new VerifierReward(0.5);
     RewardFunction.Score s = r.score(p, "<think>\n\n</think>\n\nThe answer is \\boxed{42}.", true);
