@@ -1,7 +1,6 @@
 package dev.retort.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -9,13 +8,10 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,31 +41,18 @@ class HfReferenceTest {
     manager.close();
   }
 
-  static boolean numpyAvailable() {
-    try {
-      Process p = new ProcessBuilder("python3", "-c", "import numpy").redirectErrorStream(true)
-          .start();
-      return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException | InterruptedException e) {
-      return false;
-    }
-  }
-
   static JsonObject reference(Path dir, long[][] seqs) throws Exception {
     StringBuilder arg = new StringBuilder("[");
     for (int i = 0; i < seqs.length; i++) {
       arg.append(i == 0 ? "" : ",").append(java.util.Arrays.toString(seqs[i]));
     }
     arg.append("]");
-    Process p = new ProcessBuilder("python3", SCRIPT.toString(), dir.toString(), arg.toString())
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), "reference script failed");
-    return JsonParser.parseString(out).getAsJsonObject();
+    return JsonParser.parseString(PythonRef.run(
+        List.of("python3", SCRIPT.toString(), dir.toString(), arg.toString()), "")).getAsJsonObject();
   }
 
   private void check(ModelConfig config, DataType dtype, long shardBytes) throws Exception {
-    assumeTrue(numpyAvailable(), "python3 with numpy not available");
+    PythonRef.require("numpy");
     Path dir = tmp.resolve(config.modelType() + "-" + dtype + "-" + shardBytes);
     try (NDManager m = manager.newSubManager()) {
       Transformer t = Transformer.create(config, 3, m);
@@ -178,7 +161,7 @@ class HfReferenceTest {
 
   @Test
   void qwen3WithTransformersV5ConfigLayout() throws Exception {
-    assumeTrue(numpyAvailable(), "python3 with numpy not available");
+    PythonRef.require("numpy");
     // config.json as transformers v5 writes it: rope_parameters, dtype, layer_types, and
     // lm_head.weight saved beside a tied embedding (equal values).
     ModelConfig c = new ModelConfig("qwen3", 40, 32, 64, 2, 4, 2, 16, 256, 1e-6, 1000000.0, null,
@@ -204,7 +187,7 @@ class HfReferenceTest {
 
   @Test
   void llamaWithTransformersV5RopeParameters() throws Exception {
-    assumeTrue(numpyAvailable(), "python3 with numpy not available");
+    PythonRef.require("numpy");
     ModelConfig c = TestModels.llama(40);
     Path dir = tmp.resolve("llama-v5");
     try (NDManager m = manager.newSubManager()) {
@@ -226,7 +209,7 @@ class HfReferenceTest {
 
   @Test
   void tiedConfigWithDifferentSavedHeadIsUntiedAsTransformersDoes() throws Exception {
-    assumeTrue(numpyAvailable(), "python3 with numpy not available");
+    PythonRef.require("numpy");
     // An untied model whose config claims tie_word_embeddings: transformers v5 keeps the saved
     // lm_head.weight when it differs from the embedding, and so do we.
     ModelConfig untied = new ModelConfig("qwen3", 40, 32, 64, 2, 4, 2, 8, 256, 1e-6, 10000.0,
@@ -250,7 +233,7 @@ class HfReferenceTest {
 
   @Test
   void handWrittenHfConfigLoads() throws Exception {
-    assumeTrue(numpyAvailable(), "python3 with numpy not available");
+    PythonRef.require("numpy");
     // A config.json as transformers writes it (no head_dim, extra keys, eos list), with weights
     // from our writer: checks key defaults and that unknown-but-harmless keys are ignored.
     Path dir = tmp.resolve("hf");

@@ -2,8 +2,6 @@ package dev.retort.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -12,9 +10,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.retort.model.ChatMessage;
 import dev.retort.model.ChatTemplate;
+import dev.retort.model.PythonRef;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -22,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,24 +41,9 @@ class TrlSplitParityTest {
       {"llama3_1_instruct.jinja", "<|begin_of_text|>", "<|eot_id|>"},
   };
 
-  static void requireJinja2() throws InterruptedException {
-    boolean ok;
-    try {
-      Process p = new ProcessBuilder("python3", "-c", "import jinja2").redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      ok = p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      ok = false;
-    }
-    if (!ok && "true".equals(System.getenv("CI"))) {
-      fail("python3 with jinja2 is required when CI=true");
-    }
-    assumeTrue(ok, "python3 with jinja2 not available: the TRL split is not checked");
-  }
-
   @Test
   void handoffSplitsEveryRowAsRetortDoes() throws Exception {
-    requireJinja2();
+    PythonRef.require("jinja2");
     List<List<ChatMessage>> chats = List.of(
         List.of(ChatMessage.user("What is 17 * 3?\nPlease reason step by step.")),
         List.of(ChatMessage.system("Be brief."), ChatMessage.user("Name  a prime {x}.  ")),
@@ -102,14 +83,7 @@ class TrlSplitParityTest {
   }
 
   static JsonArray run(List<Map<String, Object>> cases) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder("python3", SCRIPT.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    try (OutputStream in = p.getOutputStream()) {
-      in.write(GSON.toJson(Map.of("cases", cases)).getBytes(StandardCharsets.UTF_8));
-    }
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("trl_split.py failed: " + out);
-    }
-    return JsonParser.parseString(out).getAsJsonArray();
+    return JsonParser.parseString(PythonRef.run(List.of("python3", SCRIPT.toString()),
+        GSON.toJson(Map.of("cases", cases)))).getAsJsonArray();
   }
 }

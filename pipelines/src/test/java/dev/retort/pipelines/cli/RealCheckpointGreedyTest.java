@@ -2,8 +2,6 @@ package dev.retort.pipelines.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
@@ -11,17 +9,16 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.retort.model.Checkpoint;
 import dev.retort.model.LoadedModel;
+import dev.retort.model.PythonRef;
 import dev.retort.model.RealTokenizers;
 import dev.retort.model.Tokenizer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -40,36 +37,6 @@ class RealCheckpointGreedyTest {
 
   @TempDir Path dir;
 
-  static boolean python(String module) throws InterruptedException {
-    try {
-      Process p = new ProcessBuilder("python3", "-c", "import " + module).redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  static void requirePython() throws InterruptedException {
-    boolean ok = python("numpy") && python("jinja2");
-    if (!ok && "true".equals(System.getenv("CI"))) {
-      fail("python3 with numpy and jinja2 is required when CI=true");
-    }
-    assumeTrue(ok, "python3 with numpy and jinja2 not available: parity not checked");
-  }
-
-  static String python(List<String> args, String stdin) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(args).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    try (OutputStream in = p.getOutputStream()) {
-      in.write(stdin.getBytes(StandardCharsets.UTF_8));
-    }
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException(args + " failed: " + out);
-    }
-    return out;
-  }
-
   static String resource(String name) throws IOException {
     try (InputStream in = RealCheckpointGreedyTest.class.getResourceAsStream("/chat-templates/" + name)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -83,7 +50,7 @@ class RealCheckpointGreedyTest {
       "llama, llama3_1, llama3_1_instruct.jinja, '\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":8.0,\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,\"original_max_position_embeddings\":64},'"})
   void renderAndGreedyGenerateMatchTheReferences(String modelType, String family, String template, String extra)
       throws Exception {
-    requirePython();
+    PythonRef.require("numpy", "jinja2");
     Path tok = Files.createDirectories(dir.resolve("tok"));
     RealTokenizers.unpack(family, tok);
     if (!template.isEmpty()) {
@@ -133,7 +100,7 @@ class RealCheckpointGreedyTest {
     cases.add(c);
     JsonObject req = new JsonObject();
     req.add("cases", cases);
-    JsonObject py = JsonParser.parseString(python(List.of("python3", CHAT_REFERENCE.toString()), req.toString()))
+    JsonObject py = JsonParser.parseString(PythonRef.run(List.of("python3", CHAT_REFERENCE.toString()), req.toString()))
         .getAsJsonArray().get(0).getAsJsonObject();
     assertEquals(py.get("output").getAsString(), text, "render equals jinja2's");
 
@@ -152,7 +119,7 @@ class RealCheckpointGreedyTest {
     JsonArray e = new JsonArray();
     eos.forEach(e::add);
     greedy.add("eos", e);
-    JsonObject ref = JsonParser.parseString(python(List.of("python3", HF_REFERENCE.toString(), model.toString(),
+    JsonObject ref = JsonParser.parseString(PythonRef.run(List.of("python3", HF_REFERENCE.toString(), model.toString(),
         "--greedy", greedy.toString()), "")).getAsJsonObject();
     assertTrue(ref.get("min_gap").getAsDouble() > 1e-4,
         "a near tie between the two best tokens makes greedy ill-posed: pick another seed");

@@ -1,0 +1,57 @@
+package dev.retort.model;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Python reference scripts the tests compare against (numpy transcription of transformers'
+ * forward, jinja2 configured as transformers renders templates): a check that python3 has what
+ * they import, and one way to run them.
+ */
+public final class PythonRef {
+  private PythonRef() {}
+
+  /**
+   * Skips the calling test when python3 lacks one of {@code modules}, except under CI=true, where
+   * that is a failure (a reference that silently never runs checks nothing).
+   */
+  public static void require(String... modules) {
+    boolean ok;
+    try {
+      Process p = new ProcessBuilder("python3", "-c", "import " + String.join(", ", modules))
+          .redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      ok = p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException e) {
+      ok = false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      ok = false;
+    }
+    String what = "python3 with " + String.join(", ", modules);
+    if (!ok && "true".equals(System.getenv("CI"))) {
+      fail(what + " is required when CI=true");
+    }
+    assumeTrue(ok, what + " not available: the comparison with the reference is not made");
+  }
+
+  /** Runs {@code command} with {@code stdin}; its stdout, or an exception naming the command. */
+  public static String run(List<String> command, String stdin) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    try (OutputStream in = p.getOutputStream()) {
+      in.write(stdin.getBytes(StandardCharsets.UTF_8));
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IllegalStateException(command + " failed: " + out);
+    }
+    return out;
+  }
+}
