@@ -137,6 +137,27 @@ class OpenAiServerTest {
     }
   }
 
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "temperature | \"temperature\":\"0.2\"",
+      "top_p | \"top_p\":\"0.5\"",
+      "seed | \"seed\":\"abc\"",
+      "seed | \"seed\":1e30",
+      "stop | \"stop\":5",
+      "stop | \"stop\":[\"a\",5]",
+      "max_tokens | \"max_tokens\":4294967297",
+      "max_tokens | \"max_tokens\":1.5",
+      "n | \"n\":4294967298",
+      "top_k | \"top_k\":-3"})
+  void wrongTypesAndOutOfRangeNumbersAreA400NamingTheField(String field, String json) throws Exception {
+    try (OpenAiServer s = OpenAiServer.start(new ScriptedBackend(), ServerOptions.builder().servedModelName("tiny").build())) {
+      HttpResponse<String> r = raw("POST", "http://127.0.0.1:" + s.port() + "/v1/chat/completions",
+          "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]," + json + "}", null);
+      assertEquals(400, r.statusCode(), r.body());
+      assertEquals(field, Json.COMPACT.readTree(r.body()).get("error").get("param").asText(), r.body());
+    }
+  }
+
   @Test
   void bearerTokenGuardsTheApi() throws Exception {
     String token = "tok-" + System.nanoTime();

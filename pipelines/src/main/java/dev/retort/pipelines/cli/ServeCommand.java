@@ -111,6 +111,10 @@ public final class ServeCommand implements Callable<Integer> {
         .bearerToken(token.orElse(null)).reasoningFormat(format)
         .errorRate(errorRate).dropRate(dropRate).hangRate(hangRate).hangTime(Duration.ofMillis(hangMs))
         .latency(Duration.ofMillis(latencyMs)).build();
+    if (token.isEmpty() && !isLoopback(host)) {
+      System.err.println("retort serve: WARNING: binding " + host + " without an API key: anyone who can reach this"
+          + " host can use the model (set --api-key-env or --api-key-file)");
+    }
     OpenAiServer server = OpenAiServer.start(backend, options);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -122,5 +126,14 @@ public final class ServeCommand implements Callable<Integer> {
     System.out.flush();
     stopped.await();
     return 0;
+  }
+
+  /** True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost). */
+  static boolean isLoopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 }

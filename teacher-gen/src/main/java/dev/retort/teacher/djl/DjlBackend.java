@@ -165,10 +165,19 @@ public final class DjlBackend implements CompletionBackend {
     return List.of(out);
   }
 
-  /** Renders the request's messages: a template that rejects them (raise_exception) fails here, alone. */
+  /**
+   * Renders and encodes the request's prompt: messages the template rejects (raise_exception), and
+   * a prompt plus max_tokens beyond the model's context, fail here, before any batch is sampled.
+   */
   @Override
   public void check(CompletionRequest request) {
-    template.prompt(request.messages());
+    int promptTokens = tokenizer.encode(template.prompt(request.messages())).length;
+    int context = loaded.config().maxPositionEmbeddings();
+    long total = (long) promptTokens + request.sampling().maxTokens();
+    if (total > context) {
+      throw new IllegalArgumentException("the prompt's " + promptTokens + " tokens plus max_tokens "
+          + request.sampling().maxTokens() + " exceed the model's context of " + context + " tokens");
+    }
   }
 
   private record Key(double temperature, double topP, int topK, int maxTokens, List<String> stop) {}

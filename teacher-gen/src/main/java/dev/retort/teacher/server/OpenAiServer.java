@@ -409,10 +409,14 @@ public final class OpenAiServer implements AutoCloseable {
     if (n < 1 || n > options.maxN()) {
       throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'n' must be in 1.." + options.maxN(), "n");
     }
-    double temperature = root.path("temperature").isNumber() ? root.get("temperature").asDouble() : 1.0;
-    double topP = root.path("top_p").isNumber() ? root.get("top_p").asDouble() : 1.0;
-    int topK = Math.max(0, intField(root, "top_k", 0));
-    int maxTokens = root.has("max_completion_tokens") ? intField(root, "max_completion_tokens", 256) : intField(root, "max_tokens", 256);
+    double temperature = numberField(root, "temperature", 1.0);
+    double topP = numberField(root, "top_p", 1.0);
+    int topK = intField(root, "top_k", 0);
+    if (topK < 0) {
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'top_k' must be >= 0 (0: off)", "top_k");
+    }
+    String maxField = root.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+    int maxTokens = intField(root, maxField, 256);
     if (temperature < 0 || temperature > 2) {
       throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'temperature' must be in [0, 2]", "temperature");
     }
@@ -420,15 +424,29 @@ public final class OpenAiServer implements AutoCloseable {
       throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'top_p' must be in (0, 1]", "top_p");
     }
     if (maxTokens < 1) {
-      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'max_tokens' must be >= 1", "max_tokens");
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'" + maxField + "' must be >= 1", maxField);
     }
-    Long seed = root.path("seed").isIntegralNumber() ? root.get("seed").asLong() : null;
+    Long seed = null;
+    JsonNode sd = root.get("seed");
+    if (sd != null && !sd.isNull()) {
+      if (!sd.isIntegralNumber() || !sd.canConvertToLong()) {
+        throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'seed' must be a 64-bit integer", "seed");
+      }
+      seed = sd.asLong();
+    }
     List<String> stop = new ArrayList<>();
     JsonNode st = root.get("stop");
     if (st != null && st.isTextual()) {
       stop.add(st.asText());
     } else if (st != null && st.isArray()) {
-      st.forEach(s -> stop.add(s.asText()));
+      for (JsonNode s1 : st) {
+        if (!s1.isTextual()) {
+          throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'stop' must be a string or a list of strings", "stop");
+        }
+        stop.add(s1.asText());
+      }
+    } else if (st != null && !st.isNull()) {
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'stop' must be a string or a list of strings", "stop");
     }
     if (root.path("stream").asBoolean(false)) {
       throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "streaming is not supported by this server", "stream");
@@ -436,15 +454,29 @@ public final class OpenAiServer implements AutoCloseable {
     return new Parsed(messages, n, temperature, topP, topK, maxTokens, seed, stop);
   }
 
+  /** An optional integer field: absent or null gives {@code def}; anything but a 32-bit integer is a 400. */
   private static int intField(JsonNode root, String field, int def) throws BadRequest {
     JsonNode v = root.get(field);
     if (v == null || v.isNull()) {
       return def;
     }
-    if (!v.isIntegralNumber()) {
-      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'" + field + "' must be an integer", field);
+    if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'" + field + "' must be an integer in ["
+          + Integer.MIN_VALUE + ", " + Integer.MAX_VALUE + "]", field);
     }
     return v.asInt();
+  }
+
+  /** An optional number field: absent or null gives {@code def}; a string or other type is a 400, never coerced. */
+  private static double numberField(JsonNode root, String field, double def) throws BadRequest {
+    JsonNode v = root.get(field);
+    if (v == null || v.isNull()) {
+      return def;
+    }
+    if (!v.isNumber()) {
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'" + field + "' must be a number", field);
+    }
+    return v.asDouble();
   }
 
   private ObjectNode response(Parsed p, List<Completion> out) {

@@ -125,7 +125,7 @@ public class DjlBackendTest {
   }
 
   @Test
-  void messagesTheTemplateRejectsAreA400AndOtherRequestsAreServed() throws Exception {
+  void messagesTheTemplateRejectsAndPromptsBeyondTheContextAreA400AndOtherRequestsAreServed() throws Exception {
     // A copy of the checkpoint whose template allows only system/user/assistant, as many real ones do.
     Path strict = dir.resolve("strict-teacher");
     java.nio.file.Files.createDirectories(strict);
@@ -156,6 +156,14 @@ public class DjlBackendTest {
           + "{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"tool\",\"content\":\"42\"}]}");
       assertEquals(400, bad.statusCode(), bad.body());
       assertTrue(bad.body().contains("Conversation roles must be system, user or assistant"), bad.body());
+      // The tiny checkpoint has 512 positions: a long prompt or a huge max_tokens is refused before sampling.
+      var tooLong = post.apply("{\"model\":\"tiny\",\"max_tokens\":2000000000,\"messages\":["
+          + "{\"role\":\"user\",\"content\":\"hi\"}]}");
+      assertEquals(400, tooLong.statusCode(), tooLong.body());
+      assertTrue(tooLong.body().contains("context of 512 tokens"), tooLong.body());
+      var longPrompt = post.apply("{\"model\":\"tiny\",\"max_tokens\":2,\"messages\":["
+          + "{\"role\":\"user\",\"content\":\"" + "x".repeat(600) + "\"}]}");
+      assertEquals(400, longPrompt.statusCode(), longPrompt.body());
       var good = post.apply("{\"model\":\"tiny\",\"max_tokens\":2,\"messages\":["
           + "{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\"hi\"}]}");
       assertEquals(200, good.statusCode(), good.body());
