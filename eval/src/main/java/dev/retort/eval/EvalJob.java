@@ -88,7 +88,7 @@ public final class EvalJob {
       identities.put(ref.name(), identity);
       List<EvalRunner> runners = new ArrayList<>();
       for (Benchmark b : benchmarks) {
-        runners.add(new EvalRunner(ref.name(), ref.role(), identity, b, seed, layout.eval(ref.name()).resolve(b.name())));
+        runners.add(new EvalRunner(ref.name(), ref.role(), identity, b, seed, layout.eval(ref.name()).localPath("eval").resolve(b.name())));
       }
       List<EvalRunner> todo = runners.stream().filter(r -> !r.isComplete()).toList();
       if (todo.isEmpty()) {
@@ -112,7 +112,7 @@ public final class EvalJob {
     Map<String, String> inputs = new LinkedHashMap<>();
     benchmarks.forEach(b -> inputs.put(b.name(), b.identity()));
     Provenance prov = Provenance.of("eval", config.hash(EvalSettings.SECTION), resolved, seed, inputs, identities);
-    Path reportDir = s.reportDir().orElse(layout.report());
+    Path reportDir = s.reportDir().orElse(layout.report().localPath("eval"));
     Path html = ReportWriter.write(reportDir, new ReportWriter.Report(s.title(), results, trainingMetrics(s), extras, prov));
     LOG.info("eval report: {}", html.toAbsolutePath());
     failures.forEach(f -> LOG.warn("eval not finished: {}", f));
@@ -146,8 +146,8 @@ public final class EvalJob {
     RunSettings run = RunSettings.from(config);
     RunLayout layout = run.layout();
     List<String> names = s.models().stream().map(EvalSettings.ModelSpec::name).toList();
-    List<ModelResult> results = EvalResults.read(layout.eval(), names, !names.isEmpty());
-    return report(results, s.reportDir().orElse(layout.report()), s.title(), trainingMetrics(s), extras,
+    List<ModelResult> results = EvalResults.read(layout.eval().localPath("eval"), names, !names.isEmpty());
+    return report(results, s.reportDir().orElse(layout.report().localPath("eval")), s.title(), trainingMetrics(s), extras,
         config.hash(EvalSettings.SECTION), config.resolved(EvalSettings.SECTION), s.seed().orElse(run.seed()));
   }
 

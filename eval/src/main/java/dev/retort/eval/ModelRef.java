@@ -37,15 +37,16 @@ public record ModelRef(String name, String role, String checkpoint, String endpo
    * @throws IllegalArgumentException when the checkpoint folder does not exist
    */
   public static ModelRef resolve(EvalSettings.ModelSpec spec, EvalSettings settings, RunLayout layout, RetortConfig config) {
+    Path models = layout.models().localPath("eval");
     String ckpt = null;
     if (spec.checkpoint().isPresent()) {
       Path p = Path.of(spec.checkpoint().get());
-      if (!Files.isDirectory(p) && !p.isAbsolute() && Files.isDirectory(layout.models().resolve(p))) {
-        p = layout.models().resolve(p);
+      if (!Files.isDirectory(p) && !p.isAbsolute() && Files.isDirectory(models.resolve(p))) {
+        p = models.resolve(p);
       }
       if (!Files.isDirectory(p)) {
         throw new IllegalArgumentException("model '" + spec.name() + "': checkpoint folder not found: " + p.toAbsolutePath()
-            + " (also looked in " + layout.models().toAbsolutePath() + ")");
+            + " (also looked in " + models.toAbsolutePath() + ")");
       }
       ckpt = p.toAbsolutePath().normalize().toString();
     }

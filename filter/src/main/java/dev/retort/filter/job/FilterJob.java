@@ -24,9 +24,10 @@ import dev.retort.filter.decontam.BenchmarkSources;
 import dev.retort.filter.decontam.Decontaminator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.retort.core.store.Location;
+import dev.retort.core.store.Manifest;
+import dev.retort.core.store.Store;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,7 +35,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -89,20 +89,35 @@ public final class FilterJob {
   }
 
   public static FilterResult run(RetortConfig config, Path input, Path output) {
+    return run(config, Location.local(input), Location.local(output));
+  }
+
+  public static FilterResult run(RetortConfig config, Location input, Location output) {
     FilterSettings s = FilterSettings.from(config);
     return run(session(s), config, input, output);
   }
 
-  /** The session the job uses when none is given: existing one if any, else local per the config. */
+  /**
+   * The session the job uses when none is given: an existing one if any; else one on
+   * {@code filter.spark-master} and without UI, unless spark-submit set the master or the UI (what
+   * spark-submit passes wins: filter.spark-master applies only when Retort starts Spark itself).
+   */
   public static SparkSession session(FilterSettings s) {
+    org.apache.spark.SparkConf submitted = new org.apache.spark.SparkConf();
     SparkSession.Builder b = SparkSession.builder()
-        .master(s.sparkMaster())
         .appName("retort-filter")
-        .config("spark.ui.enabled", "false")
         // The trace schema's plan string is longer than Spark's default limit; the warning is noise.
         .config("spark.sql.debug.maxToStringFields", "100");
-    return s.partitions() > 0 ? b.config("spark.sql.shuffle.partitions", Integer.toString(s.partitions())).getOrCreate()
-        : b.getOrCreate();
+    if (!submitted.contains("spark.master")) {
+      b.master(s.sparkMaster());
+    }
+    if (!submitted.contains("spark.ui.enabled")) {
+      b.config("spark.ui.enabled", "false");
+    }
+    if (s.partitions() > 0 && !submitted.contains("spark.sql.shuffle.partitions")) {
+      b.config("spark.sql.shuffle.partitions", Integer.toString(s.partitions()));
+    }
+    return b.getOrCreate();
   }
 
   /**
@@ -113,6 +128,11 @@ public final class FilterJob {
    * @throws IllegalArgumentException if the input folder does not exist or the config is invalid
    */
   public static FilterResult run(SparkSession spark, RetortConfig config, Path input, Path output) {
+    return run(spark, config, Location.local(input), Location.local(output), Grouping.AUTO);
+  }
+
+  /** {@link #run(SparkSession, RetortConfig, Path, Path)} on any store. */
+  public static FilterResult run(SparkSession spark, RetortConfig config, Location input, Location output) {
     return run(spark, config, input, output, Grouping.AUTO);
   }
 
@@ -124,11 +144,15 @@ public final class FilterJob {
   enum Grouping { AUTO, SHUFFLE }
 
   static FilterResult run(SparkSession spark, RetortConfig config, Path input, Path output, Grouping grouping) {
+    return run(spark, config, Location.local(input), Location.local(output), grouping);
+  }
+
+  static FilterResult run(SparkSession spark, RetortConfig config, Location input, Location output, Grouping grouping) {
     long t0 = System.nanoTime();
     FilterSettings s = FilterSettings.from(config);
     ArithSettings arith = ArithSettings.from(config);
     long seed = RunSettings.from(config).seed();
-    if (!Files.isDirectory(input)) {
+    if (!isDirectory(input)) {
       throw new IllegalArgumentException("filter: traces folder not found: " + input);
     }
     String hash = configHash(config, seed);
@@ -142,8 +166,8 @@ public final class FilterJob {
     }
     LOG.info("filter: {} -> {} with config\n{}", input, output, config.render(FilterSettings.SECTION));
 
-    Path abs = output.toAbsolutePath().normalize();
-    Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + UUID.randomUUID());
+    Location abs = output;
+    Location tmp = abs.sibling("." + abs.name() + ".tmp-" + UUID.randomUUID());
     boolean decontaminate = s.decontamination().arithTest() || !benchFiles.isEmpty();
     // The benchmark index is built on a driver thread from the start: alongside Spark's planning
     // (one core) it mostly costs no time; the tasks only fingerprint each prompt, and the screen
@@ -162,7 +186,7 @@ public final class FilterJob {
       for (String sub : List.of(ACCEPTED, REJECTED, SFT)) {
         // Only the marker in data folders: Spark reads every file there not named _* or .*,
         // so provenance.json and stats.json live one level up, in filtered/.
-        Files.writeString(tmp.resolve(sub).resolve(StageOutput.SUCCESS), hash + "\n");
+        new Manifest(hash, List.of()).write(tmp.resolve(sub));
       }
       StageOutput.complete(tmp, prov, statsJson);
       replace(tmp, abs);
@@ -171,8 +195,6 @@ public final class FilterJob {
           stats.traces(), stats.accepted(), stats.rejected(), stats.malformed(), stats.prompts(), String.format("%.1f", secs));
       return new FilterResult(output, false, stats.traces(), stats.accepted(), stats.rejected(), stats.malformed(),
           stats.prompts(), hash, secs, statsJson);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + tmp + ": " + e.getMessage(), e);
     } finally {
       decon.cancel(false);
       StageOutput.deleteTree(tmp);
@@ -212,16 +234,16 @@ public final class FilterJob {
    * @param decon the benchmark index (null inside when none has a problem)
    */
   private static Judged filterInto(SparkSession spark, FilterSettings s, int ngram, CompletableFuture<Decontaminator> decon,
-      Path input, Path out, Grouping grouping) {
+      Location input, Location out, Grouping grouping) {
     InputScan scan = InputScan.of(input);
     FilterStats stats = new FilterStats();
     String how = "none";
     if (!scan.readable().isEmpty()) {
-      String[] paths = scan.readable().stream().map(p -> p.toAbsolutePath().toString()).toArray(String[]::new);
+      String[] paths = scan.readable().stream().map(p -> p.uri().toString()).toArray(String[]::new);
       Dataset<Row> traces = spark.read().schema(TraceSchema.SPARK).parquet(paths);
       how = judgeAll(spark, s, traces, out, ngram, decon, grouping, stats);
     }
-    salvage(scan, out.resolve(REJECTED).resolve("part-malformed.parquet"), stats);
+    salvage(scan, out.resolve(REJECTED + "/part-malformed.parquet"), stats);
     // Every output holds at least one (maybe empty) file, so readers always find the schema.
     ensureFile(out.resolve(ACCEPTED), Codecs.VERDICT);
     ensureFile(out.resolve(REJECTED), Codecs.VERDICT);
@@ -239,7 +261,7 @@ public final class FilterJob {
    *
    * @return how prompts were grouped: "input" or "shuffle"
    */
-  private static String judgeAll(SparkSession spark, FilterSettings s, Dataset<Row> traces, Path out, int ngram,
+  private static String judgeAll(SparkSession spark, FilterSettings s, Dataset<Row> traces, Location out, int ngram,
       CompletableFuture<Decontaminator> decon, Grouping grouping, FilterStats stats) {
     long t0 = System.nanoTime();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -324,17 +346,17 @@ public final class FilterJob {
 
   private static final List<String> OUTPUTS = List.of(ACCEPTED, REJECTED, SFT, PROMPT_STATS);
 
-  private static void deleteOutputs(Path out) {
+  private static void deleteOutputs(Location out) {
     for (String sub : OUTPUTS) {
       StageOutput.deleteTree(out.resolve(sub));
     }
   }
 
   /** One partition's files, before it is judged again (a task writes only the files it has rows for). */
-  private static void deleteOutputs(Path out, int part) {
+  private static void deleteOutputs(Location out, int part) {
     try {
       for (String sub : OUTPUTS) {
-        Files.deleteIfExists(out.resolve(sub).resolve(JudgePartition.fileName(part, sub.equals(PROMPT_STATS) ? "jsonl" : "parquet")));
+        Store.of(out).delete(out.resolve(sub + "/" + JudgePartition.fileName(part, sub.equals(PROMPT_STATS) ? "jsonl" : "parquet")));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete partition " + part + " of " + out + ": " + e.getMessage(), e);
@@ -387,7 +409,7 @@ public final class FilterJob {
    * Rows of files Spark cannot read with the contract's schema: each row is decoded leniently
    * (its wrong-typed columns become reasons); a file that is not Parquet becomes one row.
    */
-  private static void salvage(InputScan scan, Path file, FilterStats stats) {
+  private static void salvage(InputScan scan, Location file, FilterStats stats) {
     if (scan.conflicting().isEmpty() && scan.unreadable().isEmpty()) {
       return;
     }
@@ -404,7 +426,7 @@ public final class FilterJob {
         rows.add(unreadable(e.getKey(), ex));
       }
     }
-    for (Path f : scan.unreadable()) {
+    for (Location f : scan.unreadable()) {
       LOG.warn("filter: {} is not readable Parquet: rejected", f);
       rows.add(unreadable(f, null));
     }
@@ -414,23 +436,23 @@ public final class FilterJob {
     ParquetIO.write(file, Codecs.VERDICT, rows);
   }
 
-  private static Verdict unreadable(Path f, Exception e) {
+  private static Verdict unreadable(Location f, Exception e) {
     TraceDecoder.Decoded d = TraceDecoder.decode(c -> null);
     var t = d.trace();
-    String why = "unreadable file " + f.getFileName() + (e == null ? "" : ": " + e.getMessage());
+    String why = "unreadable file " + f.name() + (e == null ? "" : ": " + e.getMessage());
     var trace = new dev.retort.core.data.Trace(t.promptId(), t.sampleIndex(), null, null, null, null, t.answerType(),
         t.sampling(), null, null, null, 0, 0, 0, why);
     return new Verdict(trace, false, null, List.of(Reasons.UNREADABLE_FILE));
   }
 
-  private static <T> void ensureFile(Path dir, dev.retort.core.io.RowCodec<T> codec) {
+  private static <T> void ensureFile(Location dir, dev.retort.core.io.RowCodec<T> codec) {
     if (ParquetIO.files(dir).isEmpty()) {
       ParquetIO.write(dir.resolve("part-empty.parquet"), codec, List.of());
     }
   }
 
   /** Content identities of the traces folder and of each benchmark file, as provenance records them. */
-  private static Map<String, String> identities(Path input, List<Path> benchFiles) {
+  private static Map<String, String> identities(Location input, List<Path> benchFiles) {
     Map<String, String> inputs = new TreeMap<>();
     inputs.put("traces", Provenance.identityOf(input));
     for (Path f : benchFiles) {
@@ -445,7 +467,7 @@ public final class FilterJob {
   }
 
   /** @param inputs the current input identities, asked for only when a completed output has this config hash */
-  static boolean isDone(Path output, String hash, java.util.function.Supplier<Map<String, String>> inputs) {
+  static boolean isDone(Location output, String hash, java.util.function.Supplier<Map<String, String>> inputs) {
     if (!StageOutput.isComplete(output, hash)) {
       return false;
     }
@@ -456,7 +478,7 @@ public final class FilterJob {
     }
   }
 
-  private static FilterResult skipped(Path output, String hash, long t0) {
+  private static FilterResult skipped(Location output, String hash, long t0) {
     JsonNode stats = Json.read(output.resolve(StageOutput.STATS));
     long traces = stats.path("traces").asLong();
     long accepted = stats.path("accepted").asLong();
@@ -468,32 +490,41 @@ public final class FilterJob {
   }
 
   /** Puts the completed {@code tmp} folder in place of {@code out}: two renames, then the old copy goes. */
-  private static void replace(Path tmp, Path out) {
+  private static void replace(Location tmp, Location out) {
+    Store store = Store.of(out);
     try {
-      Files.createDirectories(out.getParent());
-      Path old = null;
-      if (Files.exists(out)) {
+      store.mkdirs(out.parent());
+      Location old = null;
+      if (store.exists(out)) {
         StageOutput.invalidate(out);
-        old = out.resolveSibling("." + out.getFileName() + ".old-" + UUID.randomUUID());
-        Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
+        old = out.sibling("." + out.name() + ".old-" + UUID.randomUUID());
+        store.rename(out, old);
       }
-      Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+      store.rename(tmp, out);
       if (old != null) {
         StageOutput.deleteTree(old);
       }
-      cleanStale(out);
+      cleanStale(store, out);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot move filter output into " + out + ": " + e.getMessage(), e);
     }
   }
 
   /** Leftovers of runs that crashed before their rename (hidden siblings of the output). */
-  private static void cleanStale(Path out) throws IOException {
-    String prefix = "." + out.getFileName() + ".";
-    try (Stream<Path> s = Files.list(out.getParent())) {
-      for (Path p : s.filter(p -> p.getFileName().toString().startsWith(prefix + "old-")).toList()) {
+  private static void cleanStale(Store store, Location out) throws IOException {
+    String prefix = "." + out.name() + ".old-";
+    for (Location p : store.list(out.parent())) {
+      if (p.name().startsWith(prefix)) {
         StageOutput.deleteTree(p);
       }
+    }
+  }
+
+  private static boolean isDirectory(Location l) {
+    try {
+      return Store.of(l).isDirectory(l);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + l + ": " + e.getMessage(), e);
     }
   }
 }

@@ -2,7 +2,6 @@ package dev.retort.filter.job;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -11,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
-import org.apache.parquet.io.LocalInputFile;
 import org.apache.spark.Partition;
 import org.apache.spark.sql.execution.datasources.FilePartition;
 import org.apache.spark.sql.execution.datasources.PartitionedFile;
@@ -56,9 +54,9 @@ record InputSplits(int partitions, boolean anyFileCut) {
 
   /** The partitions that read the row groups of a file read in several ranges. */
   private static Set<Long> readers(String urlEncodedPath, List<long[]> ranges) {
-    Path file = Path.of(java.net.URI.create(urlEncodedPath));
+    dev.retort.core.store.Location file = dev.retort.core.store.Location.of(java.net.URI.create(urlEncodedPath).toString());
     Set<Long> reading = new HashSet<>();
-    try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(file))) {
+    try (ParquetFileReader r = ParquetFileReader.open(dev.retort.core.io.ParquetIO.inputFile(file))) {
       for (BlockMetaData b : r.getFooter().getBlocks()) {
         long mid = b.getStartingPos() + b.getCompressedSize() / 2;
         for (long[] range : ranges) {

@@ -95,13 +95,13 @@ public final class TrainCommand implements Callable<Integer> {
       }
       return grpo(cfg, settings, layout);
     }
-    Path dataDir = data != null ? data : layout.sft();
+    Path dataDir = data != null ? data : layout.sft().localPath("retort train");
     Map<String, Object> summary = new LinkedHashMap<>();
     if (handoff != null) {
       if (!handoff.equals("trl")) {
         throw new IllegalArgumentException("--handoff: unknown trainer '" + handoff + "' (supported: trl)");
       }
-      Path dir = out != null ? out : layout.model("student-trl-handoff");
+      Path dir = out != null ? out : layout.model("student-trl-handoff").localPath("retort train");
       List<Path> files = TrlHandoff.write(settings, dataDir, dir);
       summary.put("handoff", dir.toAbsolutePath().toString());
       summary.put("files", files.stream().map(p -> dir.relativize(p).toString()).toList());
@@ -109,7 +109,7 @@ public final class TrainCommand implements Callable<Integer> {
       System.out.println(Json.toJson(summary));
       return 0;
     }
-    Path outDir = out != null ? out : layout.model("student");
+    Path outDir = out != null ? out : layout.model("student").localPath("retort train");
     List<TrainingListener> extra = new ArrayList<>();
     if (haltAfterStep > 0) {
       // Halt (not exit): like a kill, no shutdown hooks, no final save; tests of resume use it.
@@ -151,13 +151,13 @@ public final class TrainCommand implements Callable<Integer> {
       cfg = cfg.with(grpoSection + ".init-from=" + Json.toJson(train.initFrom().get().toString()));
     }
     GrpoSettings settings = GrpoSettings.from(cfg, grpoSection);
-    Path promptsPath = data != null ? data : layout.prompts();
+    Path promptsPath = data != null ? data : layout.prompts().localPath("retort train");
     PromptSet prompts = PromptReaders.read(promptsPath);
     if (!prompts.rejects().isEmpty()) {
       System.err.println("retort train: " + prompts.rejects().size() + " malformed prompt rows in " + promptsPath
           + " skipped, e.g. " + prompts.rejects().get(0));
     }
-    Path outDir = out != null ? out : layout.model("rl-student");
+    Path outDir = out != null ? out : layout.model("rl-student").localPath("retort train");
     List<GrpoListener> extra = new ArrayList<>();
     if (haltAfterStep > 0) {
       extra.add(new GrpoListener() {
