@@ -176,8 +176,9 @@ public final class FilterJob {
         ? CompletableFuture.supplyAsync(() -> decontaminator(s, arith, seed), DRIVER_POOL)
         : CompletableFuture.completedFuture(null);
     try {
-      Judged judged = withInputSplits(spark, 2 * spark.sparkContext().defaultParallelism(),
-          () -> filterInto(spark, s, decontaminate ? s.decontamination().ngram() : 0, decon, input, tmp, grouping));
+      InputScan scan = InputScan.of(input);
+      Judged judged = withInputSplits(spark, 2 * spark.sparkContext().defaultParallelism(), scan.largestReadable(),
+          () -> filterInto(spark, s, decontaminate ? s.decontamination().ngram() : 0, decon, scan, tmp, grouping));
       FilterStats stats = judged.stats();
       Map<String, Object> statsJson = stats.toJson();
       statsJson.put("grouping", judged.grouping());
@@ -202,28 +203,53 @@ public final class FilterJob {
   }
 
   private static final String MIN_PARTITION_NUM = "spark.sql.files.minPartitionNum";
+  private static final String MAX_PARTITION_BYTES = "spark.sql.files.maxPartitionBytes";
+  private static final String OPEN_COST_BYTES = "spark.sql.files.openCostInBytes";
 
   /**
    * Runs {@code body} with Spark reading the input in at least {@code splits} partitions (two per
-   * core), then restores the session's setting. By default Spark packs small files into one
-   * partition per core, and the judge pass is one task per partition: a task slowed by a GC pause
-   * or a larger file then held the whole job while the other core idled (measured: tasks of 1.0 and
-   * 1.3 s; with two per core, four tasks within 0.07 s of each other). Only this job's reads: the
-   * session is the caller's.
+   * core) and never cutting a file, then restores the session's settings. Only this job's reads:
+   * the session is the caller's.
+   *
+   * <p>At least two partitions per core: by default Spark packs small files into one partition per
+   * core, and the judge pass is one task per partition: a task slowed by a GC pause or a larger
+   * file then held the whole job while the other core idled (measured: tasks of 1.0 and 1.3 s; with
+   * two per core, four tasks within 0.07 s of each other).
+   *
+   * <p>No file cut: Spark cuts a file larger than its split size, min(maxPartitionBytes,
+   * max(openCostInBytes, bytes per core)), into byte ranges, and a prompt's rows could then reach
+   * two partitions. Both settings at least the largest file's size make every file one range, so
+   * each partition holds whole files, in order, and the partition count alone (a public RDD fact)
+   * tells whether the input can be judged as it is. Files count as at least the largest file when
+   * packed, so partitions are balanced by file count as much as by bytes.
    */
-  private static <T> T withInputSplits(SparkSession spark, int splits, java.util.function.Supplier<T> body) {
+  private static <T> T withInputSplits(SparkSession spark, int splits, long largestFile, java.util.function.Supplier<T> body) {
     org.apache.spark.sql.RuntimeConfig conf = spark.conf();
-    String before = conf.contains(MIN_PARTITION_NUM) ? conf.get(MIN_PARTITION_NUM) : null;
+    Map<String, String> before = new HashMap<>();
+    for (String k : List.of(MIN_PARTITION_NUM, MAX_PARTITION_BYTES, OPEN_COST_BYTES)) {
+      before.put(k, conf.contains(k) ? conf.get(k) : null);
+    }
     conf.set(MIN_PARTITION_NUM, Integer.toString(splits));
+    long maxBytes = Math.max(bytes(conf, MAX_PARTITION_BYTES, 128L << 20), largestFile);
+    long openCost = Math.max(bytes(conf, OPEN_COST_BYTES, 4L << 20), largestFile);
+    conf.set(MAX_PARTITION_BYTES, Long.toString(maxBytes));
+    conf.set(OPEN_COST_BYTES, Long.toString(openCost));
     try {
       return body.get();
     } finally {
-      if (before == null) {
-        conf.unset(MIN_PARTITION_NUM);
-      } else {
-        conf.set(MIN_PARTITION_NUM, before);
-      }
+      before.forEach((k, v) -> {
+        if (v == null) {
+          conf.unset(k);
+        } else {
+          conf.set(k, v);
+        }
+      });
     }
+  }
+
+  /** A byte-size setting of the session ("128m", "4194304"), or {@code dflt} when unset. */
+  private static long bytes(org.apache.spark.sql.RuntimeConfig conf, String key, long dflt) {
+    return conf.contains(key) ? org.apache.spark.network.util.JavaUtils.byteStringAsBytes(conf.get(key)) : dflt;
   }
 
   /** The merged counts, and how prompts were grouped: "input" (no shuffle), "shuffle" or "none" (no readable input). */
@@ -234,8 +260,7 @@ public final class FilterJob {
    * @param decon the benchmark index (null inside when none has a problem)
    */
   private static Judged filterInto(SparkSession spark, FilterSettings s, int ngram, CompletableFuture<Decontaminator> decon,
-      Location input, Location out, Grouping grouping) {
-    InputScan scan = InputScan.of(input);
+      InputScan scan, Location out, Grouping grouping) {
     FilterStats stats = new FilterStats();
     String how = "none";
     if (!scan.readable().isEmpty()) {
@@ -266,14 +291,14 @@ public final class FilterJob {
     long t0 = System.nanoTime();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     // Reading the input as it is needs whole prompts per partition: no file cut between
-    // partitions (a prompt could straddle the cut), and enough partitions to keep every core busy.
-    // The scan is planned once: its partitions tell how Spark reads the files, and merging them
-    // (an RDD coalesce, what Dataset.coalesce runs) keeps each one's rows together and in order.
+    // partitions (withInputSplits makes each file one range), and enough partitions to keep every
+    // core busy. Merging partitions (an RDD coalesce, what Dataset.coalesce runs) keeps each one's
+    // rows together and in order. Whether the files hold whole prompts is what the tasks check.
     JavaRDD<InternalRow> scan = rows(traces);
-    InputSplits splits = InputSplits.of(scan.rdd().partitions());
+    int inputPartitions = scan.getNumPartitions();
     int cores = spark.sparkContext().defaultParallelism();
     int parts = s.partitionsFor(cores);
-    boolean byInput = grouping == Grouping.AUTO && !splits.anyFileCut() && splits.partitions() >= Math.min(parts, cores);
+    boolean byInput = grouping == Grouping.AUTO && inputPartitions >= Math.min(parts, cores);
     JavaRDD<InternalRow> grouped = byInput ? scan.coalesce(parts) : shuffled(traces, parts);
     List<PartitionReport> reports = grouped.mapPartitions(JudgePartition.first(s, out.toString(), ngram)).collect();
     String how = byInput ? "input" : "shuffle";
@@ -290,8 +315,7 @@ public final class FilterJob {
       }
     } else if (!byInput) {
       LOG.info("filter: {}; shuffled by prompt id", grouping == Grouping.SHUFFLE ? "shuffle asked for"
-          : splits.anyFileCut() ? "input files cut between partitions"
-          : "fewer input partitions reading rows (" + splits.partitions() + ") than cores");
+          : "fewer input partitions (" + inputPartitions + ") than cores");
     }
     long t1 = System.nanoTime();
     Map<String, List<String>> promptReasons = PromptDigest.screen(reports.stream().map(PartitionReport::prompts).toList(), s, join(decon));

@@ -24,8 +24,10 @@ import org.apache.parquet.schema.MessageType;
  * @param readable files whose columns all have the contract's types
  * @param conflicting file to the columns whose types conflict with the contract
  * @param unreadable files whose footer cannot be read
+ * @param largestReadable bytes of the largest readable file (0 when none)
  */
-record InputScan(List<Location> readable, Map<Location, List<String>> conflicting, List<Location> unreadable) {
+record InputScan(List<Location> readable, Map<Location, List<String>> conflicting, List<Location> unreadable,
+    long largestReadable) {
   static final List<String> SKIPPED_DIRS = List.of("errors", "rejects");
 
   static InputScan of(Location input) {
@@ -70,7 +72,15 @@ record InputScan(List<Location> readable, Map<Location, List<String>> conflictin
         conflicting.put(f, bad);
       }
     }
-    return new InputScan(readable, conflicting, unreadable);
+    long largest = 0;
+    try {
+      for (Location f : readable) {
+        largest = Math.max(largest, store.size(f));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot stat traces in " + input + ": " + e.getMessage(), e);
+    }
+    return new InputScan(readable, conflicting, unreadable, largest);
   }
 
   private static void walk(Store store, Location dir, List<Location> out) throws IOException {
