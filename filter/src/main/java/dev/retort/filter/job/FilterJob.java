@@ -485,9 +485,12 @@ public final class FilterJob {
     return inputs;
   }
 
-  /** The config identity: the filter and arith sections (arith shapes the arith-test benchmark) and the seed. */
+  /** Where and how wide Spark runs: not part of the output's identity (the rows do not depend on them). */
+  static final List<String> EXECUTION_KEYS = List.of("filter.spark-master", "filter.partitions");
+
+  /** The config identity: the filter and arith sections (arith shapes the arith-test benchmark) less the execution keys, and the seed. */
   public static String configHash(RetortConfig config, long seed) {
-    return RetortConfig.sha256(config.hash(FilterSettings.SECTION, ArithSettings.SECTION) + "|seed=" + seed);
+    return RetortConfig.sha256(config.hashWithout(EXECUTION_KEYS, FilterSettings.SECTION, ArithSettings.SECTION) + "|seed=" + seed);
   }
 
   /** @param inputs the current input identities, asked for only when a completed output has this config hash */
