@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
@@ -70,6 +72,72 @@ public final class Stores {
     }
   }
 
+  private static final java.util.Set<String> MARKERS = java.util.Set.of(Manifest.FILE, "provenance.json");
+
+  /**
+   * The local cache: {@code -Dretort.cache-dir}, else {@code retort-cache} in the temporary folder.
+   * Code that needs local files (DJL checkpoints, trainers) works on copies here.
+   */
+  public static java.nio.file.Path cacheDir() {
+    String d = System.getProperty("retort.cache-dir");
+    return d != null && !d.isBlank() ? java.nio.file.Path.of(d)
+        : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "retort-cache");
+  }
+
+  /** The cache folder standing for a location: one per URI, named so a person can tell which. */
+  private static java.nio.file.Path cacheFor(Location l) {
+    String id = dev.retort.core.config.RetortConfig.sha256(l.uri().toString()).substring(0, 12);
+    return cacheDir().resolve(l.name() + "-" + id);
+  }
+
+  /**
+   * A local path holding what {@code l} holds: {@code l} itself when local, else a fresh copy in
+   * the cache (for inputs read by code that needs local files).
+   */
+  public static java.nio.file.Path localCopy(Location l) {
+    if (l.isLocal()) {
+      return l.localPath();
+    }
+    java.nio.file.Path local = cacheFor(l);
+    deleteLocal(local);
+    copyToLocal(l, local);
+    return local;
+  }
+
+  /**
+   * A local folder to write an output that belongs at {@code l}: {@code l} itself when local, else
+   * a cache folder holding a copy of what {@code l} already holds (so a resumable writer resumes
+   * from its checkpoints). Publish it with {@link #copyFromLocal} when the writer is done.
+   */
+  public static java.nio.file.Path localMirror(Location l) {
+    if (l.isLocal()) {
+      return l.localPath();
+    }
+    java.nio.file.Path local = cacheFor(l);
+    deleteLocal(local);
+    try {
+      if (of(l).exists(l)) {
+        copyToLocal(l, local);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + l + ": " + e.getMessage(), e);
+    }
+    return local;
+  }
+
+  private static void deleteLocal(java.nio.file.Path p) {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (var walk = Files.walk(p)) {
+      for (java.nio.file.Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clear " + p + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Copies a file or a folder tree from a store to a local folder (created; files replaced). */
   public static void copyToLocal(Location from, java.nio.file.Path to) {
     try {
@@ -90,14 +158,23 @@ public final class Stores {
     }
   }
 
-  /** Copies a local file or folder tree into a store, each file committed ({@link Store#commit}). */
+  /**
+   * Copies a local file or folder tree into a store, each file committed ({@link Store#commit});
+   * in each folder the markers ({@code _SUCCESS}, {@code provenance.json}) go last, so a reader
+   * never finds a marker over files still on their way.
+   */
   public static void copyFromLocal(java.nio.file.Path from, Location to) {
     try {
       Store s = of(to);
       if (Files.isDirectory(from)) {
         s.mkdirs(to);
         try (var list = Files.list(from)) {
-          for (java.nio.file.Path c : list.sorted().toList()) {
+          List<java.nio.file.Path> children = new ArrayList<>(list.sorted().toList());
+          children.sort(java.util.Comparator.comparing((java.nio.file.Path c) -> MARKERS.contains(c.getFileName().toString())));
+          for (java.nio.file.Path c : children) {
+            if (c.getFileName().toString().startsWith(".")) {
+              continue; // a writer's temporary
+            }
             copyFromLocal(c, to.resolve(c.getFileName().toString()));
           }
         }

@@ -36,9 +36,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * generate then filter with the run folder on a real HDFS (one in-JVM namenode and datanode,
- * started once for the class): the same rows as a run on local disk, the manifest lists exactly
- * the committed shards, and nothing lands on local disk under a folder named after the URI.
+ * Every stage with the run folder on a real HDFS (one in-JVM namenode and datanode, started once
+ * for the class): generate and filter give the same rows as a run on local disk, the manifest
+ * lists exactly the committed shards, train reads filtered/sft and publishes its checkpoint there,
+ * eval loads it from there and publishes results and report; nothing lands on local disk under a
+ * folder named after the URI (the local cache aside).
  */
 class HdfsStagesTest {
   @TempDir static Path tmp;
@@ -48,6 +50,7 @@ class HdfsStagesTest {
 
   @BeforeAll
   static void start() throws Exception {
+    System.setProperty("retort.cache-dir", tmp.resolve("cache").toString());
     Configuration conf = new Configuration();
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("dfs").toString());
     cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
@@ -128,8 +131,42 @@ class HdfsStagesTest {
       assertTrue(GenerateJob.run(onHdfs, spark).skipped());
       assertTrue(FilterJob.run(spark, onHdfs, layout.traces(), layout.filtered()).skipped());
     }
+    trainAndEvalReadAndWriteHdfs();
     try (var list = Files.list(cwd)) {
       assertFalse(list.anyMatch(p -> p.getFileName().toString().startsWith("hdfs")), "nothing written to a local folder named after the URI");
     }
+  }
+
+  /** train reads filtered/sft from HDFS and publishes models/student there; eval loads it from there and publishes its report. */
+  private static void trainAndEvalReadAndWriteHdfs() throws Exception {
+    String work = hdfs + "/runs";
+    List<String> args = new ArrayList<>(List.of("train", "--set", "run.work-dir=\"" + work + "\"", "--set", "run.run-id=h"));
+    for (String set : List.of("train.model.hidden-size=32", "train.model.num-layers=1", "train.model.num-heads=2",
+        "train.model.num-kv-heads=1", "train.model.intermediate-size=64", "train.seq-len=512", "train.batch-size=4",
+        "train.max-steps=3", "train.warmup-steps=1", "train.threads=1", "train.devices=cpu")) {
+      args.addAll(List.of("--set", set));
+    }
+    assertEquals(0, dev.retort.pipelines.RetortCli.execute(args.toArray(String[]::new)));
+    Location student = Location.of(work + "/h/models/student");
+    Store store = Store.of(student);
+    assertTrue(store.isFile(student.resolve("config.json")), "checkpoint published to HDFS");
+    assertTrue(StageOutput.isComplete(student, null), "with its marker");
+
+    RetortConfig eval = RetortConfig.fromString("""
+        run { work-dir = "%s", run-id = h, seed = 7 }
+        arith { test-size = 5 }
+        eval {
+          models = [ { name = student, checkpoint = student, role = distilled } ]
+          benchmarks = [ { name = arith, template = plain, k = 1, max-tokens = 4, limit = 2 } ]
+          batch-size = 2
+          chunk-size = 2
+          device = cpu
+        }
+        """.formatted(work), "hdfs-test.conf");
+    dev.retort.eval.EvalJob.Result r = dev.retort.eval.EvalJob.run(eval);
+    assertTrue(r.failures().isEmpty(), r.failures().toString());
+    Location report = Location.of(work + "/h/report");
+    assertTrue(store.isFile(report.resolve("index.html")), "report published to HDFS");
+    assertFalse(store.list(Location.of(work + "/h/eval/student")).isEmpty(), "per-sample results on HDFS");
   }
 }
