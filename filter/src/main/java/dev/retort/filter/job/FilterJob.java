@@ -156,7 +156,7 @@ public final class FilterJob {
       throw new IllegalArgumentException("filter: traces folder not found: " + input);
     }
     String hash = configHash(config, seed);
-    List<Path> benchFiles = BenchmarkSources.files(s.decontamination());
+    List<Location> benchFiles = BenchmarkSources.files(s.decontamination());
     // The identities hash every input byte: needed first only to tell whether a completed output
     // is current; otherwise they are computed on a driver thread while the job runs.
     CompletableFuture<Map<String, String>> identities = CompletableFuture.supplyAsync(() -> identities(input, benchFiles), DRIVER_POOL);
@@ -476,11 +476,11 @@ public final class FilterJob {
   }
 
   /** Content identities of the traces folder and of each benchmark file, as provenance records them. */
-  private static Map<String, String> identities(Location input, List<Path> benchFiles) {
+  private static Map<String, String> identities(Location input, List<Location> benchFiles) {
     Map<String, String> inputs = new TreeMap<>();
     inputs.put("traces", Provenance.identityOf(input));
-    for (Path f : benchFiles) {
-      inputs.put("benchmark:" + f.getFileName(), Provenance.identityOf(f));
+    for (Location f : benchFiles) {
+      inputs.put("benchmark:" + f.name(), Provenance.identityOf(f));
     }
     return inputs;
   }
