@@ -186,8 +186,9 @@ public final class FilterJob {
           join(identities), Map.of());
       for (String sub : List.of(ACCEPTED, REJECTED, SFT)) {
         // Only the marker in data folders: Spark reads every file there not named _* or .*,
-        // so provenance.json and stats.json live one level up, in filtered/.
-        new Manifest(hash, List.of()).write(tmp.resolve(sub));
+        // so provenance.json and stats.json live one level up, in filtered/. It lists the
+        // folder's files: on an object store, what readers may read.
+        new Manifest(hash, listing(tmp.resolve(sub))).write(tmp.resolve(sub));
       }
       StageOutput.complete(tmp, prov, statsJson);
       replace(tmp, abs);
@@ -340,12 +341,63 @@ public final class FilterJob {
       }
     }
     reports.forEach(r -> stats.merge(r.stats()));
+    checkTaskFiles(out, reports);
     LOG.info("filter: judge and write {} ms, screen and judging again {} ms, grouped by {} (task time: judging {} ms, writing {} ms, reading {} ms)",
         (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000, how,
         reports.stream().mapToLong(PartitionReport::judgeNanos).sum() / 1_000_000,
         reports.stream().mapToLong(PartitionReport::writeNanos).sum() / 1_000_000,
         reports.stream().mapToLong(r -> r.totalNanos() - r.judgeNanos() - r.writeNanos()).sum() / 1_000_000);
     return how;
+  }
+
+  /**
+   * Checks every file the tasks reported against the store before the output is marked complete:
+   * a partition that reported rows for an output has that file with exactly those rows; one that
+   * reported none has none (a task's write that went elsewhere, or a stale file, fails the job).
+   */
+  private static void checkTaskFiles(Location out, List<PartitionReport> reports) {
+    for (PartitionReport r : reports) {
+      if (!r.grouped()) {
+        continue;
+      }
+      check(out.resolve(ACCEPTED + "/" + JudgePartition.fileName(r.partition(), "parquet")), r.stats().accepted());
+      check(out.resolve(REJECTED + "/" + JudgePartition.fileName(r.partition(), "parquet")), r.stats().rejected());
+      check(out.resolve(SFT + "/" + JudgePartition.fileName(r.partition(), "parquet")), r.sftRows());
+    }
+  }
+
+  private static void check(Location file, long rows) {
+    boolean present;
+    try {
+      present = Store.of(file).isFile(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + file + ": " + e.getMessage(), e);
+    }
+    if (rows == 0 && present) {
+      throw new IllegalStateException("filter: " + file + " exists but its task reported no rows for it");
+    }
+    if (rows > 0 && !present) {
+      throw new IllegalStateException("filter: a task reported " + rows + " rows in " + file + ", which the store does not hold");
+    }
+    if (rows > 0 && ParquetIO.rowCount(file) != rows) {
+      throw new IllegalStateException("filter: " + file + " holds " + ParquetIO.rowCount(file) + " rows, its task reported " + rows);
+    }
+  }
+
+  /** The Parquet files of a finished output folder, for its manifest. */
+  private static List<Manifest.Entry> listing(Location dir) {
+    Store store = Store.of(dir);
+    List<Manifest.Entry> out = new ArrayList<>();
+    try {
+      for (Location f : store.list(dir)) {
+        if (f.name().endsWith(".parquet") && !f.name().startsWith(".") && !f.name().startsWith("_")) {
+          out.add(new Manifest.Entry(f.name(), store.size(f), -1));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    return out;
   }
 
   /** Spark's internal rows of a plan: the decoder converts each column once, straight to its Java value. */
