@@ -17,7 +17,7 @@ import org.apache.hadoop.fs.FileSystem;
  * (for code that needs local files: DJL checkpoints, charts).
  *
  * <p>The configuration is Hadoop's default ({@code core-site.xml} and {@code hdfs-site.xml} from the
- * classpath, as on a cluster), with the local file system unchecksummed so local runs write the same
+ * classpath, as on a cluster); the local file system is unchecksummed so local runs write the same
  * files as before (no {@code .crc} siblings). FileSystems are Retort's own instances, not Hadoop's
  * shared cache, so another component closing or reconfiguring the shared ones does not touch them.
  */
@@ -32,8 +32,6 @@ public final class Stores {
     Configuration c = conf;
     if (c == null) {
       c = new Configuration();
-      c.setClass("fs.file.impl", org.apache.hadoop.fs.RawLocalFileSystem.class, FileSystem.class);
-      c.setBoolean("fs.file.impl.disable.cache", true);
       conf = c;
     }
     return c;
@@ -44,10 +42,7 @@ public final class Stores {
    * driver passing Spark's Hadoop settings) and forgets the stores made so far.
    */
   public static synchronized void configure(Configuration c) {
-    Configuration copy = new Configuration(c);
-    copy.setClass("fs.file.impl", org.apache.hadoop.fs.RawLocalFileSystem.class, FileSystem.class);
-    copy.setBoolean("fs.file.impl.disable.cache", true);
-    conf = copy;
+    conf = new Configuration(c);
     STORES.clear();
   }
 
@@ -55,6 +50,13 @@ public final class Stores {
     String key = l.scheme() + "://" + (l.uri().getAuthority() == null ? "" : l.uri().getAuthority());
     return STORES.computeIfAbsent(key, k -> {
       try {
+        if (l.isLocal()) {
+          // Unchecksummed: no .crc siblings. (Set on this instance only: connectors such as S3A
+          // need fs.file.impl to stay the checksummed LocalFileSystem for their buffers.)
+          org.apache.hadoop.fs.RawLocalFileSystem raw = new org.apache.hadoop.fs.RawLocalFileSystem();
+          raw.initialize(java.net.URI.create("file:///"), conf());
+          return new HadoopStore(raw);
+        }
         return new HadoopStore(FileSystem.newInstance(l.uri(), conf()));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open the file system of " + l + ": " + e.getMessage(), e);

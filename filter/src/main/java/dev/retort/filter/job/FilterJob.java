@@ -63,13 +63,15 @@ import org.slf4j.LoggerFactory;
  *       grouped stops, and the tasks' reports confirm no prompt reached two of them.
  *   <li>Tasks write their shards with core's Parquet format (Avro schema of the contract), so
  *       ParquetIO and Spark read the outputs alike, and return only counts: the stats cost no
- *       extra pass. Outputs must therefore be on a filesystem every executor sees (local or mounted).
+ *       extra pass. Tasks get the output as the driver's absolute URI, on any store every executor reaches.
  *   <li>Malformed rows never fail the job: the schema is fixed (missing columns read as null), files
  *       with conflicting column types are found from their footers and salvaged row by row on the
  *       driver, unreadable files become one rejected row each.
  *   <li>Idempotent: _SUCCESS holds the config hash and provenance.json the input identities; a rerun
- *       with both unchanged does nothing. Otherwise everything is written into a hidden sibling
- *       folder, completed, then renamed over the old output, so readers never see a partial one.
+ *       with both unchanged does nothing. Otherwise, where rename is atomic (local, HDFS),
+ *       everything is written into a hidden sibling folder, completed, then renamed over the old
+ *       output, so readers never see a partial one; on an object store the output is rebuilt in
+ *       place without _SUCCESS, and the _SUCCESS files, written last, list the committed files.
  * </ul>
  */
 public final class FilterJob {
@@ -167,7 +169,15 @@ public final class FilterJob {
     LOG.info("filter: {} -> {} with config\n{}", input, output, config.render(FilterSettings.SECTION));
 
     Location abs = output;
-    Location tmp = abs.sibling("." + abs.name() + ".tmp-" + UUID.randomUUID());
+    // Where rename is atomic the output is built in a hidden sibling and renamed into place. On an
+    // object store a folder rename is a copy of every object, so the output is rebuilt in place:
+    // its _SUCCESS files go first and come back last, listing the committed files.
+    boolean inPlace = !Store.of(abs).atomicRename();
+    Location tmp = inPlace ? abs : abs.sibling("." + abs.name() + ".tmp-" + UUID.randomUUID());
+    if (inPlace) {
+      StageOutput.invalidate(abs);
+      StageOutput.deleteTree(abs);
+    }
     boolean decontaminate = s.decontamination().arithTest() || !benchFiles.isEmpty();
     // The benchmark index is built on a driver thread from the start: alongside Spark's planning
     // (one core) it mostly costs no time; the tasks only fingerprint each prompt, and the screen
@@ -191,7 +201,9 @@ public final class FilterJob {
         new Manifest(hash, listing(tmp.resolve(sub))).write(tmp.resolve(sub));
       }
       StageOutput.complete(tmp, prov, statsJson);
-      replace(tmp, abs);
+      if (!inPlace) {
+        replace(tmp, abs);
+      }
       double secs = (System.nanoTime() - t0) / 1e9;
       LOG.info("filter: {} traces, {} accepted, {} rejected ({} malformed), {} prompts in {} s",
           stats.traces(), stats.accepted(), stats.rejected(), stats.malformed(), stats.prompts(), String.format("%.1f", secs));
@@ -199,7 +211,9 @@ public final class FilterJob {
           stats.prompts(), hash, secs, statsJson);
     } finally {
       decon.cancel(false);
-      StageOutput.deleteTree(tmp);
+      if (!inPlace) {
+        StageOutput.deleteTree(tmp);
+      }
     }
   }
 
