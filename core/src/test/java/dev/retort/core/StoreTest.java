@@ -93,4 +93,21 @@ class StoreTest {
     assertEquals(8, ParquetIO.read(out, Codecs.PROMPT).size(), "readers take the listed files only");
     assertEquals(2, Manifest.read(out).files().size());
   }
+
+  @Test
+  void settingsTravelToTasks() {
+    org.apache.hadoop.conf.Configuration before = dev.retort.core.store.Stores.conf();
+    try {
+      org.apache.hadoop.conf.Configuration c = new org.apache.hadoop.conf.Configuration(before);
+      c.set("fs.s3a.endpoint", "http://127.0.0.1:9");
+      dev.retort.core.store.Stores.configure(c);
+      Map<String, String> shipped = dev.retort.core.store.Stores.settings();
+      assertEquals("http://127.0.0.1:9", shipped.get("fs.s3a.endpoint"), "what differs from Hadoop's defaults");
+      dev.retort.core.store.Stores.configure(new org.apache.hadoop.conf.Configuration());
+      dev.retort.core.store.Stores.apply(shipped); // as a task in an executor JVM does
+      assertEquals("http://127.0.0.1:9", dev.retort.core.store.Stores.conf().get("fs.s3a.endpoint"));
+    } finally {
+      dev.retort.core.store.Stores.configure(before);
+    }
+  }
 }

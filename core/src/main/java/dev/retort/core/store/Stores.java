@@ -27,15 +27,27 @@ public final class Stores {
 
   private Stores() {}
 
-  /** The Hadoop configuration stores are made with. */
+  /**
+   * The Hadoop configuration stores are made with: Hadoop's default (core-site.xml and
+   * hdfs-site.xml from the classpath) plus every {@code spark.hadoop.K=V} system property as
+   * {@code K=V}, as Spark applies them (spark-submit's {@code --conf spark.hadoop.fs.s3a.endpoint=...}
+   * reaches the driver as system properties; commands without Spark take the same with -D).
+   */
   public static Configuration conf() {
     Configuration c = conf;
     if (c == null) {
       c = new Configuration();
+      for (String k : System.getProperties().stringPropertyNames()) {
+        if (k.startsWith(SPARK_HADOOP)) {
+          c.set(k.substring(SPARK_HADOOP.length()), System.getProperty(k));
+        }
+      }
       conf = c;
     }
     return c;
   }
+
+  private static final String SPARK_HADOOP = "spark.hadoop.";
 
   /**
    * Sets the configuration of stores made from now on (tests pointing at a MiniDFSCluster, a
@@ -43,7 +55,45 @@ public final class Stores {
    */
   public static synchronized void configure(Configuration c) {
     conf = new Configuration(c);
+    settings = null;
     STORES.clear();
+  }
+
+  /**
+   * This JVM's settings that differ from Hadoop's defaults: what a Spark job ships to its tasks
+   * ({@link #apply}), so executors reach the stores the driver reaches (their JVMs get neither the
+   * driver's system properties nor its configure calls).
+   */
+  public static java.util.HashMap<String, String> settings() {
+    java.util.HashMap<String, String> out = settings;
+    if (out == null) {
+      Configuration base = new Configuration();
+      Configuration c = conf();
+      out = new java.util.HashMap<>();
+      for (Map.Entry<String, String> e : c) {
+        String raw = c.getRaw(e.getKey());
+        if (raw != null && !raw.equals(base.getRaw(e.getKey()))) {
+          out.put(e.getKey(), raw);
+        }
+      }
+      settings = out;
+    }
+    return new java.util.HashMap<>(out);
+  }
+
+  private static volatile java.util.HashMap<String, String> settings;
+
+  /** Applies a driver's {@link #settings} in a task's JVM; nothing when this JVM already has them. */
+  public static synchronized void apply(Map<String, String> settings) {
+    boolean same = true;
+    for (Map.Entry<String, String> e : settings.entrySet()) {
+      same &= e.getValue().equals(conf().getRaw(e.getKey()));
+    }
+    if (!same) {
+      Configuration c = new Configuration(conf());
+      settings.forEach(c::set);
+      configure(c);
+    }
   }
 
   static Store of(Location l) {

@@ -45,6 +45,8 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
   private final Broadcast<Map<String, List<String>>> promptReasons;
   private final int[] only;
   private final int ngram;
+  /** The driver's store settings ({@link dev.retort.core.store.Stores#settings}), applied in the task's JVM. */
+  private final java.util.HashMap<String, String> storeSettings = dev.retort.core.store.Stores.settings();
 
   /**
    * The first pass: every partition, no prompt-level reasons yet; each report carries the digest
@@ -80,6 +82,7 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
     if (only != null && Arrays.binarySearch(only, part) < 0) {
       return java.util.Collections.emptyIterator();
     }
+    dev.retort.core.store.Stores.apply(storeSettings);
     return List.of(new Shard(part).run(rows)).iterator();
   }
 

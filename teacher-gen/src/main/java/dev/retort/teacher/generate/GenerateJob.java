@@ -137,7 +137,7 @@ public final class GenerateJob {
     try {
       outcomes = tasks.isEmpty() ? List.of()
           : jsc.parallelize(tasks, tasks.size())
-              .mapPartitions(new RunShards(text, stage.traces().toString(), acc))
+              .mapPartitions(new RunShards(text, stage.traces().toString(), acc, dev.retort.core.store.Stores.settings()))
               .collect();
     } finally {
       reporter.stop();
@@ -207,15 +207,18 @@ public final class GenerateJob {
     private final String configText;
     private final String traces;
     private final Counters acc;
+    private final java.util.HashMap<String, String> storeSettings;
 
-    RunShards(String configText, String traces, Counters acc) {
+    RunShards(String configText, String traces, Counters acc, java.util.HashMap<String, String> storeSettings) {
       this.configText = configText;
       this.traces = traces;
       this.acc = acc;
+      this.storeSettings = storeSettings;
     }
 
     @Override
     public Iterator<ShardOutcome> call(Iterator<ShardTask> it) {
+      dev.retort.core.store.Stores.apply(storeSettings); // the stores as the driver reaches them
       RetortConfig cfg = RetortConfig.fromString(configText, "generate job config");
       GenerateSettings gen = GenerateSettings.from(cfg);
       TeacherSettings teacher = TeacherSettings.from(cfg);
