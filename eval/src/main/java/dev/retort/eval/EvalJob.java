@@ -6,6 +6,7 @@ import dev.retort.core.config.RunSettings;
 import dev.retort.core.io.Json;
 import dev.retort.core.run.Provenance;
 import dev.retort.core.run.RunLayout;
+import dev.retort.core.store.Stores;
 import dev.retort.eval.report.ReportTable;
 import dev.retort.eval.report.ReportWriter;
 import java.nio.file.Path;
@@ -70,6 +71,8 @@ public final class EvalJob {
           bench.source(), bench.protocol().k(), bench.protocol().temperature(), bench.protocol().topP());
       benchmarks.add(bench);
     }
+    // Runners write local files: outputs on another store go through a local mirror, published after.
+    Path evalDir = Stores.localMirror(layout.eval());
     // Resolve every model first: a missing checkpoint is a config error before any work starts.
     List<ModelRef> refs = new ArrayList<>();
     for (int i = 0; i < s.models().size(); i++) {
@@ -88,7 +91,7 @@ public final class EvalJob {
       identities.put(ref.name(), identity);
       List<EvalRunner> runners = new ArrayList<>();
       for (Benchmark b : benchmarks) {
-        runners.add(new EvalRunner(ref.name(), ref.role(), identity, b, seed, layout.eval(ref.name()).resolve(b.name())));
+        runners.add(new EvalRunner(ref.name(), ref.role(), identity, b, seed, evalDir.resolve(ref.name()).resolve(b.name())));
       }
       List<EvalRunner> todo = runners.stream().filter(r -> !r.isComplete()).toList();
       if (todo.isEmpty()) {
@@ -112,8 +115,15 @@ public final class EvalJob {
     Map<String, String> inputs = new LinkedHashMap<>();
     benchmarks.forEach(b -> inputs.put(b.name(), b.identity()));
     Provenance prov = Provenance.of("eval", config.hash(EvalSettings.SECTION), resolved, seed, inputs, identities);
-    Path reportDir = s.reportDir().orElse(layout.report());
+    if (!layout.eval().isLocal()) {
+      Stores.copyFromLocal(evalDir, layout.eval());
+    }
+    Path reportDir = s.reportDir().orElse(Stores.localMirror(layout.report()));
     Path html = ReportWriter.write(reportDir, new ReportWriter.Report(s.title(), results, trainingMetrics(s), extras, prov));
+    if (s.reportDir().isEmpty() && !layout.report().isLocal()) {
+      Stores.copyFromLocal(reportDir, layout.report());
+      LOG.info("eval report published to {}", layout.report());
+    }
     LOG.info("eval report: {}", html.toAbsolutePath());
     failures.forEach(f -> LOG.warn("eval not finished: {}", f));
     return new Result(results, html, failures);
@@ -146,8 +156,8 @@ public final class EvalJob {
     RunSettings run = RunSettings.from(config);
     RunLayout layout = run.layout();
     List<String> names = s.models().stream().map(EvalSettings.ModelSpec::name).toList();
-    List<ModelResult> results = EvalResults.read(layout.eval(), names, !names.isEmpty());
-    return report(results, s.reportDir().orElse(layout.report()), s.title(), trainingMetrics(s), extras,
+    List<ModelResult> results = EvalResults.read(Stores.localCopy(layout.eval()), names, !names.isEmpty());
+    return report(results, s.reportDir().orElse(layout.report().localPath("eval report")), s.title(), trainingMetrics(s), extras,
         config.hash(EvalSettings.SECTION), config.resolved(EvalSettings.SECTION), s.seed().orElse(run.seed()));
   }
 

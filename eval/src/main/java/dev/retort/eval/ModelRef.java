@@ -37,15 +37,17 @@ public record ModelRef(String name, String role, String checkpoint, String endpo
    * @throws IllegalArgumentException when the checkpoint folder does not exist
    */
   public static ModelRef resolve(EvalSettings.ModelSpec spec, EvalSettings settings, RunLayout layout, RetortConfig config) {
+    dev.retort.core.store.Location models = layout.models();
     String ckpt = null;
     if (spec.checkpoint().isPresent()) {
       Path p = Path.of(spec.checkpoint().get());
-      if (!Files.isDirectory(p) && !p.isAbsolute() && Files.isDirectory(layout.models().resolve(p))) {
-        p = layout.models().resolve(p);
+      if (!Files.isDirectory(p) && !p.isAbsolute() && isDirectory(models.resolve(spec.checkpoint().get()))) {
+        // The run's own model, on any store: DJL loads local files, so a remote one is copied to the cache.
+        p = dev.retort.core.store.Stores.localCopy(models.resolve(spec.checkpoint().get()));
       }
       if (!Files.isDirectory(p)) {
         throw new IllegalArgumentException("model '" + spec.name() + "': checkpoint folder not found: " + p.toAbsolutePath()
-            + " (also looked in " + layout.models().toAbsolutePath() + ")");
+            + " (also looked in " + models + ")");
       }
       ckpt = p.toAbsolutePath().normalize().toString();
     }
@@ -56,6 +58,14 @@ public record ModelRef(String name, String role, String checkpoint, String endpo
     return new ModelRef(spec.name(), spec.roleOrDefault(), ckpt, spec.endpoint().orElse(null),
         spec.servedModel().orElse(spec.name()), spec.apiKeyEnv().orElse(null), settings.device(),
         settings.batchSize(), teacher);
+  }
+
+  private static boolean isDirectory(dev.retort.core.store.Location l) {
+    try {
+      return dev.retort.core.store.Store.of(l).isDirectory(l);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot check " + l + ": " + e.getMessage(), e);
+    }
   }
 
   /** Computed without loading anything: a hash of the checkpoint's files, or the endpoint and name. */

@@ -24,7 +24,7 @@ import java.util.TreeSet;
  * value (defaults come from {@code retort-defaults.conf} resources), a key that matches no component
  * is an error, and a wrong type is an error. Keys are the kebab-case form of component names
  * ({@code maxTokens} -> {@code max-tokens}). Supported component types: String, int, long, double,
- * boolean (and boxed), enums, Path, Duration, List of those or of records, Map of String to String,
+ * boolean (and boxed), enums, Path, Location (a URI on a Hadoop FileSystem), Duration, List of those or of records, Map of String to String,
  * nested records, and Optional of any of these (absent or null allowed).
  */
 public final class ConfigBinder {
@@ -168,6 +168,11 @@ public final class ConfigBinder {
     }
     if (t == Path.class) {
       return Path.of(c.getString(key));
+    }
+    if (t == dev.retort.core.store.Location.class) {
+      // Parsed here, on the driver: relative paths become absolute before any task is planned,
+      // and a scheme without a FileSystem fails now, naming the key.
+      return dev.retort.core.store.Location.of(c.getString(key));
     }
     if (t == Duration.class) {
       return c.getDuration(key);

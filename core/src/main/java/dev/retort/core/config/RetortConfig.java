@@ -150,6 +150,19 @@ public final class RetortConfig {
     return sha256(Json.toJson(resolved(paths)));
   }
 
+  /**
+   * {@link #hash} of the named sections less some keys (full paths, e.g. {@code filter.spark-master}):
+   * execution settings (where and how wide Spark runs) are left out of output fingerprints, so the
+   * same output made on a laptop and on a cluster is the same output.
+   */
+  public String hashWithout(java.util.Collection<String> excluded, String... paths) {
+    Config c = config;
+    for (String k : excluded) {
+      c = c.withoutPath(k);
+    }
+    return new RetortConfig(c, origin).hash(paths);
+  }
+
   /** The resolved config as HOCON text, for the log at start and for provenance. */
   public String render(String... paths) {
     if (paths.length == 0) {

@@ -1,16 +1,16 @@
 package dev.retort.core.config;
 
 import dev.retort.core.run.RunLayout;
-import java.nio.file.Path;
+import dev.retort.core.store.Location;
 
 /**
  * The {@code run} section shared by every stage.
  *
- * @param workDir root folder of all runs
+ * @param workDir root folder of all runs: a local path or a URI on any Hadoop FileSystem (hdfs://, s3a://)
  * @param runId this run's folder name under workDir; outputs are partitioned by it
  * @param seed base seed; stages derive their own seeds from it
  */
-public record RunSettings(Path workDir, String runId, long seed) {
+public record RunSettings(Location workDir, String runId, long seed) {
   public static final String SECTION = "run";
 
   public RunSettings {

@@ -11,9 +11,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import dev.retort.core.store.Location;
+import dev.retort.core.store.Store;
 
 /** One shared Jackson mapper, JSONL reading with per-line errors, and atomic JSON writes. */
 public final class Json {
@@ -36,8 +37,14 @@ public final class Json {
 
   /** Reads every non-blank line; a malformed line is returned with its error instead of throwing. */
   public static List<Line> readLines(Path file) {
+    return readLines(Location.local(file));
+  }
+
+  /** {@link #readLines(Path)} on any store. */
+  public static List<Line> readLines(Location file) {
     List<Line> out = new ArrayList<>();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+    try (BufferedReader r = new BufferedReader(new java.io.InputStreamReader(Store.of(file).open(file),
+        StandardCharsets.UTF_8.newDecoder()))) {
       String s;
       long n = 0;
       while ((s = r.readLine()) != null) {
@@ -66,8 +73,14 @@ public final class Json {
 
   /** Writes JSON lines atomically. */
   public static void writeLines(Path file, Iterable<?> rows) {
+    writeLines(Location.local(file), rows);
+  }
+
+  /** Writes JSON lines, committed ({@link Store#commit}). */
+  public static void writeLines(Location file, Iterable<?> rows) {
+    Store s = Store.of(file);
     atomically(file, tmp -> {
-      try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+      try (BufferedWriter w = new BufferedWriter(new java.io.OutputStreamWriter(s.create(tmp), StandardCharsets.UTF_8))) {
         for (Object row : rows) {
           w.write(COMPACT.writeValueAsString(row));
           w.write('\n');
@@ -78,12 +91,26 @@ public final class Json {
 
   /** Writes one pretty-printed JSON document atomically. */
   public static void write(Path file, Object value) {
-    atomically(file, tmp -> MAPPER.writeValue(tmp.toFile(), value));
+    write(Location.local(file), value);
+  }
+
+  /** Writes one pretty-printed JSON document, committed ({@link Store#commit}). */
+  public static void write(Location file, Object value) {
+    Store s = Store.of(file);
+    atomically(file, tmp -> {
+      try (java.io.OutputStream out = s.create(tmp)) {
+        MAPPER.writeValue(out, value);
+      }
+    });
   }
 
   public static JsonNode read(Path file) {
-    try {
-      return MAPPER.readTree(file.toFile());
+    return read(Location.local(file));
+  }
+
+  public static JsonNode read(Location file) {
+    try (java.io.InputStream in = Store.of(file).open(file)) {
+      return MAPPER.readTree(in);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
@@ -97,17 +124,9 @@ public final class Json {
     }
   }
 
-  interface IoAction {
-    void run(Path tmp) throws IOException;
-  }
-
-  static void atomically(Path file, IoAction action) {
+  static void atomically(Location file, Store.Body action) {
     try {
-      Path parent = file.toAbsolutePath().getParent();
-      Files.createDirectories(parent);
-      Path tmp = parent.resolve("." + file.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
-      action.run(tmp);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Store.of(file).commit(file, action);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }

@@ -4,14 +4,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import dev.retort.core.store.Location;
+import dev.retort.core.store.Manifest;
+import dev.retort.core.store.Store;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.avro.AvroParquetWriter;
@@ -20,19 +21,28 @@ import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.io.OutputFile;
 
 /**
- * Parquet files without Spark: the same files Spark jobs read and write. Writes are atomic (a
- * temporary name renamed into place), so a killed writer never leaves a partial file under the
- * final name; readers list {@code *.parquet} only and so ignore temporaries, _SUCCESS and .crc files.
+ * Parquet files without Spark: the same files Spark jobs read and write, on any {@link Store}.
+ * Writes are committed ({@link Store#commit}), so a killed writer never leaves a partial file under
+ * the final name; readers take {@code *.parquet} only and so ignore temporaries, _SUCCESS and .crc
+ * files, and of a folder whose manifest lists files they read exactly those.
  */
 public final class ParquetIO {
   private ParquetIO() {}
 
   /** Writes rows to {@code file} atomically. Returns the number of rows written. */
   public static <T> long write(Path file, RowCodec<T> codec, Iterable<? extends T> rows) {
+    return write(Location.local(file), codec, rows);
+  }
+
+  /** Writes rows to {@code file}, committed. Returns the number of rows written. */
+  public static <T> long write(Location file, RowCodec<T> codec, Iterable<? extends T> rows) {
     return writeRecords(file, codec.schema(), () -> new java.util.Iterator<GenericRecord>() {
       final java.util.Iterator<? extends T> it = rows.iterator();
 
@@ -50,26 +60,28 @@ public final class ParquetIO {
 
   /** Writes generic records to {@code file} atomically. */
   public static long writeRecords(Path file, Schema schema, Iterable<GenericRecord> records) {
+    return writeRecords(Location.local(file), schema, records);
+  }
+
+  public static long writeRecords(Location file, Schema schema, Iterable<GenericRecord> records) {
+    Store store = Store.of(file);
+    long[] n = {0};
     try {
-      Path parent = file.toAbsolutePath().getParent();
-      Files.createDirectories(parent);
-      Path tmp = parent.resolve("." + file.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
-      Files.deleteIfExists(tmp);
-      long n = 0;
-      try (ParquetWriter<GenericRecord> w = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(tmp))
-          .withSchema(schema)
-          .withDataModel(GenericData.get())
-          .withConf(conf())
-          .withCompressionCodec(CompressionCodecName.SNAPPY)
-          .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-          .build()) {
-        for (GenericRecord r : records) {
-          w.write(r);
-          n++;
+      store.commit(file, target -> {
+        try (ParquetWriter<GenericRecord> w = AvroParquetWriter.<GenericRecord>builder(outputFile(store, target))
+            .withSchema(schema)
+            .withDataModel(GenericData.get())
+            .withConf(conf())
+            .withCompressionCodec(CompressionCodecName.SNAPPY)
+            .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+            .build()) {
+          for (GenericRecord r : records) {
+            w.write(r);
+            n[0]++;
+          }
         }
-      }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      return n;
+      });
+      return n[0];
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }
@@ -77,18 +89,30 @@ public final class ParquetIO {
 
   /** Reads all rows of a file, or of every {@code *.parquet} file under a folder (sorted by path). */
   public static <T> List<T> read(Path fileOrDir, RowCodec<T> codec) {
+    return read(Location.local(fileOrDir), codec);
+  }
+
+  public static <T> List<T> read(Location fileOrDir, RowCodec<T> codec) {
     List<T> out = new ArrayList<>();
     forEach(fileOrDir, codec, out::add);
     return out;
   }
 
   public static <T> void forEach(Path fileOrDir, RowCodec<T> codec, Consumer<? super T> sink) {
+    forEach(Location.local(fileOrDir), codec, sink);
+  }
+
+  public static <T> void forEach(Location fileOrDir, RowCodec<T> codec, Consumer<? super T> sink) {
     forEachRecord(fileOrDir, r -> sink.accept(codec.decode(r)));
   }
 
   public static void forEachRecord(Path fileOrDir, Consumer<GenericRecord> sink) {
-    for (Path f : files(fileOrDir)) {
-      try (ParquetReader<GenericRecord> reader = AvroParquetReader.<GenericRecord>builder(new LocalInputFile(f))
+    forEachRecord(Location.local(fileOrDir), sink);
+  }
+
+  public static void forEachRecord(Location fileOrDir, Consumer<GenericRecord> sink) {
+    for (Location f : files(fileOrDir)) {
+      try (ParquetReader<GenericRecord> reader = AvroParquetReader.<GenericRecord>builder(inputFile(f))
           .withDataModel(GenericData.get())
           .withConf(conf())
           .build()) {
@@ -101,39 +125,70 @@ public final class ParquetIO {
     }
   }
 
+  /** The number of rows a Parquet file's footer records. */
+  public static long rowCount(Location file) {
+    try (ParquetFileReader r = ParquetFileReader.open(inputFile(file))) {
+      return r.getRecordCount();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the footer of " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Parquet's view of a file to read: local files directly, others through their store. */
+  public static InputFile inputFile(Location file) throws IOException {
+    return file.isLocal() ? new LocalInputFile(file.localPath()) : Store.of(file).inputFile(file);
+  }
+
+  private static OutputFile outputFile(Store store, Location file) throws IOException {
+    return file.isLocal() ? new LocalOutputFile(file.localPath()) : store.outputFile(file);
+  }
+
   /**
    * The Parquet data files of a folder, sorted: its own {@code *.parquet} files plus those of
    * Hive-style partition folders ({@code key=value}). Side folders such as {@code errors/} and
    * {@code rejects/} are not data of the folder and are not read. A plain file is returned as is.
    */
   public static List<Path> files(Path fileOrDir) {
-    if (Files.isRegularFile(fileOrDir)) {
-      return List.of(fileOrDir);
-    }
-    if (!Files.isDirectory(fileOrDir)) {
-      return List.of();
-    }
-    List<Path> out = new ArrayList<>();
-    collect(fileOrDir, out);
-    out.sort(null);
-    return out;
+    return files(Location.local(fileOrDir)).stream().map(Location::localPath).toList();
   }
 
-  private static void collect(Path dir, List<Path> out) {
-    try (Stream<Path> s = Files.list(dir)) {
-      for (Path p : s.toList()) {
-        String name = p.getFileName().toString();
-        if (name.startsWith(".") || name.startsWith("_")) {
-          continue;
-        }
-        if (Files.isDirectory(p) && name.contains("=")) {
-          collect(p, out);
-        } else if (Files.isRegularFile(p) && name.endsWith(".parquet")) {
-          out.add(p);
-        }
+  /**
+   * {@link #files(Path)} on any store; when the folder's manifest lists files, exactly the listed
+   * {@code *.parquet} files (what a commit on a store without atomic rename made visible).
+   */
+  public static List<Location> files(Location fileOrDir) {
+    Store s = Store.of(fileOrDir);
+    try {
+      if (s.isFile(fileOrDir)) {
+        return List.of(fileOrDir);
       }
+      if (!s.isDirectory(fileOrDir)) {
+        return List.of();
+      }
+      Manifest m = Manifest.read(fileOrDir);
+      if (m != null && m.listsFiles()) {
+        return m.locations(fileOrDir).stream().filter(l -> l.name().endsWith(".parquet")).toList();
+      }
+      List<Location> out = new ArrayList<>();
+      collect(s, fileOrDir, out);
+      out.sort(null);
+      return out;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new UncheckedIOException("cannot list " + fileOrDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void collect(Store s, Location dir, List<Location> out) throws IOException {
+    for (Location p : s.list(dir)) {
+      String name = p.name();
+      if (name.startsWith(".") || name.startsWith("_")) {
+        continue;
+      }
+      if (name.contains("=") && s.isDirectory(p)) {
+        collect(s, p, out);
+      } else if (name.endsWith(".parquet") && s.isFile(p)) {
+        out.add(p);
+      }
     }
   }
 

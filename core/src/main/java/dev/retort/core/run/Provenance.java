@@ -5,17 +5,18 @@ import dev.retort.core.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import dev.retort.core.store.Location;
+import dev.retort.core.store.Store;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * What produced an output: written as {@code provenance.json} next to every Parquet folder,
@@ -53,12 +54,21 @@ public record Provenance(
   }
 
   public void write(Path dir) {
+    write(Location.local(dir));
+  }
+
+  public void write(Location dir) {
     Json.write(dir.resolve(FILE), this);
   }
 
   public static Provenance read(Path dir) {
-    try {
-      return Json.MAPPER.readValue(dir.resolve(FILE).toFile(), Provenance.class);
+    return read(Location.local(dir));
+  }
+
+  public static Provenance read(Location dir) {
+    Location f = dir.resolve(FILE);
+    try (InputStream in = Store.of(f).open(f)) {
+      return Json.MAPPER.readValue(in, Provenance.class);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read provenance in " + dir + ": " + e.getMessage(), e);
     }
@@ -70,28 +80,29 @@ public record Provenance(
    * If the folder holds a provenance.json, its config hash is mixed in too.
    */
   public static String identityOf(Path path) {
+    return identityOf(Location.local(path));
+  }
+
+  /** {@link #identityOf(Path)} on any store. */
+  public static String identityOf(Location path) {
     try {
+      Store store = Store.of(path);
       MessageDigest md = MessageDigest.getInstance("SHA-256");
-      List<Path> files;
-      if (Files.isDirectory(path)) {
-        try (Stream<Path> s = Files.walk(path)) {
-          files = s.filter(Files::isRegularFile)
-              .filter(p -> !p.getFileName().toString().startsWith("."))
-              .filter(p -> !p.getFileName().toString().endsWith(".crc"))
-              .filter(p -> !p.getFileName().toString().equals(FILE))
-              .filter(p -> !p.getFileName().toString().equals("_SUCCESS"))
-              .sorted().toList();
-        }
-      } else if (Files.isRegularFile(path)) {
-        files = List.of(path);
+      List<Location> files = new ArrayList<>();
+      if (store.isDirectory(path)) {
+        walk(store, path, files);
+        files.sort(null);
+      } else if (store.isFile(path)) {
+        files.add(path);
       } else {
         return "missing";
       }
       byte[] buf = new byte[1 << 16];
-      for (Path f : files) {
-        md.update(path.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        md.update(Long.toString(Files.size(f)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        try (InputStream in = new DigestInputStream(Files.newInputStream(f), md)) {
+      for (Location f : files) {
+        String rel = f.equals(path) ? "" : f.relativeTo(path);
+        md.update(rel.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        md.update(Long.toString(store.size(f)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        try (InputStream in = new DigestInputStream(store.open(f), md)) {
           while (in.read(buf) >= 0) {
             // digesting
           }
@@ -102,6 +113,17 @@ public record Provenance(
       throw new UncheckedIOException(e);
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  private static void walk(Store store, Location dir, List<Location> out) throws IOException {
+    for (Location c : store.list(dir)) {
+      String n = c.name();
+      if (store.isDirectory(c)) {
+        walk(store, c, out);
+      } else if (!n.startsWith(".") && !n.endsWith(".crc") && !n.equals(FILE) && !n.equals("_SUCCESS")) {
+        out.add(c);
+      }
     }
   }
 

@@ -1,57 +1,58 @@
 package dev.retort.core.run;
 
-import java.nio.file.Path;
+import dev.retort.core.store.Location;
 
 /**
- * The on-disk layout of one run (DESIGN.md): each stage reads a folder and writes a folder, so any
- * stage can run alone, on a cluster, or from Airflow. Output is partitioned by run id.
+ * The layout of one run (DESIGN.md): each stage reads a folder and writes a folder, so any stage
+ * can run alone, on a cluster, or from Airflow. Output is partitioned by run id. The root is a
+ * location on any store ({@link Location}).
  */
-public record RunLayout(Path root) {
-  public static RunLayout of(Path workDir, String runId) {
+public record RunLayout(Location root) {
+  public static RunLayout of(Location workDir, String runId) {
     return new RunLayout(workDir.resolve(runId));
   }
 
-  public Path prompts() {
+  public Location prompts() {
     return root.resolve("prompts");
   }
 
-  public Path traces() {
+  public Location traces() {
     return root.resolve("traces");
   }
 
-  public Path filtered() {
+  public Location filtered() {
     return root.resolve("filtered");
   }
 
-  public Path accepted() {
+  public Location accepted() {
     return filtered().resolve("accepted");
   }
 
-  public Path rejected() {
+  public Location rejected() {
     return filtered().resolve("rejected");
   }
 
-  public Path sft() {
+  public Location sft() {
     return filtered().resolve("sft");
   }
 
-  public Path models() {
+  public Location models() {
     return root.resolve("models");
   }
 
-  public Path model(String name) {
+  public Location model(String name) {
     return models().resolve(name);
   }
 
-  public Path eval() {
+  public Location eval() {
     return root.resolve("eval");
   }
 
-  public Path eval(String model) {
+  public Location eval(String model) {
     return eval().resolve(model);
   }
 
-  public Path report() {
+  public Location report() {
     return root.resolve("report");
   }
 }

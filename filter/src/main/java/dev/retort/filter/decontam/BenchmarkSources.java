@@ -5,14 +5,15 @@ import dev.retort.core.datasets.Arith;
 import dev.retort.core.datasets.ArithSettings;
 import dev.retort.core.datasets.PromptReaders;
 import dev.retort.core.datasets.PromptSet;
+import dev.retort.core.store.Location;
+import dev.retort.core.store.Store;
+import dev.retort.core.store.Stores;
 import dev.retort.filter.FilterSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,38 +29,44 @@ public final class BenchmarkSources {
   private BenchmarkSources() {}
 
   /** The benchmark files, resolved and sorted: what the job records as inputs in its provenance. */
-  public static List<Path> files(FilterSettings.Decontamination d) {
-    List<Path> out = new ArrayList<>();
+  public static List<Location> files(FilterSettings.Decontamination d) {
+    List<Location> out = new ArrayList<>();
     if (d.benchmarkDir() != null && !d.benchmarkDir().isBlank()) {
-      Path dir = resolve(d.benchmarkDir());
-      if (Files.isDirectory(dir)) {
+      Location dir = resolve(d.benchmarkDir());
+      if (dir != null && isDirectory(dir)) {
         out.addAll(dataFiles(dir));
       } else {
-        LOG.warn("filter.decontamination.benchmark-dir {} is absent: no benchmark files from it", dir);
+        LOG.warn("filter.decontamination.benchmark-dir {} is absent: no benchmark files from it",
+            dir == null ? d.benchmarkDir() + " (relative, and no retort.home to resolve it against)" : dir);
       }
     }
     for (String b : d.benchmarks()) {
-      Path p = resolve(b);
-      if (Files.isDirectory(p) && !isParquetFolder(p)) {
+      Location p = resolve(b);
+      if (p == null) {
+        throw new IllegalArgumentException("filter.decontamination.benchmarks: " + b
+            + " is relative and there is no retort.home to resolve it against; give an absolute path or a URI");
+      }
+      if (isDirectory(p) && !isParquetFolder(p)) {
         out.addAll(dataFiles(p));
-      } else if (Files.exists(p)) {
+      } else if (exists(p)) {
         out.add(p);
       } else {
         throw new IllegalArgumentException("filter.decontamination.benchmarks: file not found: " + p);
       }
     }
-    return out.stream().map(Path::normalize).distinct().toList();
+    return out.stream().distinct().toList();
   }
 
   /** Loads every benchmark; malformed benchmark rows are skipped with a warning (they have no problem text). */
   public static List<Benchmark> load(FilterSettings.Decontamination d, ArithSettings arith, long seed) {
     List<Benchmark> out = new ArrayList<>();
-    for (Path f : files(d)) {
-      PromptSet set = PromptReaders.read(f);
+    for (Location f : files(d)) {
+      // Prompt readers parse local files: a benchmark on another store is read from the local cache.
+      PromptSet set = PromptReaders.read(Stores.localCopy(f));
       if (!set.rejects().isEmpty()) {
         LOG.warn("benchmark {}: {} rows unreadable (first: {})", f, set.rejects().size(), set.rejects().get(0).reason());
       }
-      out.add(new Benchmark(set.source(), set.prompts().stream().map(Prompt::problem).toList()));
+      out.add(new Benchmark(PromptReaders.sourceName(Path.of(f.name())), set.prompts().stream().map(Prompt::problem).toList()));
     }
     if (d.arithTest()) {
       out.add(arithTest(arith, seed));
@@ -77,37 +84,58 @@ public final class BenchmarkSources {
   }
 
   /**
-   * Relative paths are taken from the working directory, then from the Retort checkout
-   * ({@code -Dretort.home}, set by bin/retort), so the default "../shared/..." works from both.
+   * A configured benchmark location: an absolute path or a URI (any store) as it is; a relative
+   * path from the Retort checkout ({@code -Dretort.home}, set by bin/retort), never from the
+   * launch folder, so the default "../shared/..." means the same wherever Retort is started.
+   * Null when relative and there is no checkout (a cluster jar under spark-submit).
    */
-  static Path resolve(String p) {
-    Path path = Path.of(p);
-    if (path.isAbsolute() || Files.exists(path)) {
-      return path;
+  static Location resolve(String p) {
+    String t = p.trim();
+    boolean uri = t.matches("[A-Za-z][A-Za-z0-9+.-]+:.*");
+    if (uri || Path.of(t).isAbsolute()) {
+      return Location.of(t);
     }
     String home = System.getProperty("retort.home");
-    if (home != null && Files.exists(Path.of(home).resolve(p))) {
-      return Path.of(home).resolve(p);
-    }
-    return path;
+    return home == null || home.isBlank() ? null : Location.local(Path.of(home).resolve(t));
   }
 
-  private static boolean isParquetFolder(Path dir) {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.anyMatch(f -> f.getFileName().toString().endsWith(".parquet"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  private static boolean isParquetFolder(Location dir) {
+    return dataFilesOf(dir).stream().anyMatch(f -> f.name().endsWith(".parquet"));
   }
 
-  private static List<Path> dataFiles(Path dir) {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(f -> {
-        String n = f.getFileName().toString();
-        return !n.startsWith(".") && !n.startsWith("_") && (n.endsWith(".jsonl") || n.endsWith(".parquet"));
-      }).sorted().toList();
+  private static List<Location> dataFiles(Location dir) {
+    return dataFilesOf(dir).stream().filter(f -> f.name().endsWith(".jsonl") || f.name().endsWith(".parquet")).toList();
+  }
+
+  private static List<Location> dataFilesOf(Location dir) {
+    try {
+      Store s = Store.of(dir);
+      List<Location> out = new ArrayList<>();
+      for (Location f : s.list(dir)) {
+        String n = f.name();
+        if (!n.startsWith(".") && !n.startsWith("_") && s.isFile(f)) {
+          out.add(f);
+        }
+      }
+      return out;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list benchmarks in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean isDirectory(Location l) {
+    try {
+      return Store.of(l).isDirectory(l);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + l + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean exists(Location l) {
+    try {
+      return Store.of(l).exists(l);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + l + ": " + e.getMessage(), e);
     }
   }
 }

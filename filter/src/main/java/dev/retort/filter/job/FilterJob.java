@@ -24,9 +24,10 @@ import dev.retort.filter.decontam.BenchmarkSources;
 import dev.retort.filter.decontam.Decontaminator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.retort.core.store.Location;
+import dev.retort.core.store.Manifest;
+import dev.retort.core.store.Store;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,7 +35,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -63,13 +63,15 @@ import org.slf4j.LoggerFactory;
  *       grouped stops, and the tasks' reports confirm no prompt reached two of them.
  *   <li>Tasks write their shards with core's Parquet format (Avro schema of the contract), so
  *       ParquetIO and Spark read the outputs alike, and return only counts: the stats cost no
- *       extra pass. Outputs must therefore be on a filesystem every executor sees (local or mounted).
+ *       extra pass. Tasks get the output as the driver's absolute URI, on any store every executor reaches.
  *   <li>Malformed rows never fail the job: the schema is fixed (missing columns read as null), files
  *       with conflicting column types are found from their footers and salvaged row by row on the
  *       driver, unreadable files become one rejected row each.
  *   <li>Idempotent: _SUCCESS holds the config hash and provenance.json the input identities; a rerun
- *       with both unchanged does nothing. Otherwise everything is written into a hidden sibling
- *       folder, completed, then renamed over the old output, so readers never see a partial one.
+ *       with both unchanged does nothing. Otherwise, where rename is atomic (local, HDFS),
+ *       everything is written into a hidden sibling folder, completed, then renamed over the old
+ *       output, so readers never see a partial one; on an object store the output is rebuilt in
+ *       place without _SUCCESS, and the _SUCCESS files, written last, list the committed files.
  * </ul>
  */
 public final class FilterJob {
@@ -89,20 +91,35 @@ public final class FilterJob {
   }
 
   public static FilterResult run(RetortConfig config, Path input, Path output) {
+    return run(config, Location.local(input), Location.local(output));
+  }
+
+  public static FilterResult run(RetortConfig config, Location input, Location output) {
     FilterSettings s = FilterSettings.from(config);
     return run(session(s), config, input, output);
   }
 
-  /** The session the job uses when none is given: existing one if any, else local per the config. */
+  /**
+   * The session the job uses when none is given: an existing one if any; else one on
+   * {@code filter.spark-master} and without UI, unless spark-submit set the master or the UI (what
+   * spark-submit passes wins: filter.spark-master applies only when Retort starts Spark itself).
+   */
   public static SparkSession session(FilterSettings s) {
+    org.apache.spark.SparkConf submitted = new org.apache.spark.SparkConf();
     SparkSession.Builder b = SparkSession.builder()
-        .master(s.sparkMaster())
         .appName("retort-filter")
-        .config("spark.ui.enabled", "false")
         // The trace schema's plan string is longer than Spark's default limit; the warning is noise.
         .config("spark.sql.debug.maxToStringFields", "100");
-    return s.partitions() > 0 ? b.config("spark.sql.shuffle.partitions", Integer.toString(s.partitions())).getOrCreate()
-        : b.getOrCreate();
+    if (!submitted.contains("spark.master")) {
+      b.master(s.sparkMaster());
+    }
+    if (!submitted.contains("spark.ui.enabled")) {
+      b.config("spark.ui.enabled", "false");
+    }
+    if (s.partitions() > 0 && !submitted.contains("spark.sql.shuffle.partitions")) {
+      b.config("spark.sql.shuffle.partitions", Integer.toString(s.partitions()));
+    }
+    return b.getOrCreate();
   }
 
   /**
@@ -113,6 +130,11 @@ public final class FilterJob {
    * @throws IllegalArgumentException if the input folder does not exist or the config is invalid
    */
   public static FilterResult run(SparkSession spark, RetortConfig config, Path input, Path output) {
+    return run(spark, config, Location.local(input), Location.local(output), Grouping.AUTO);
+  }
+
+  /** {@link #run(SparkSession, RetortConfig, Path, Path)} on any store. */
+  public static FilterResult run(SparkSession spark, RetortConfig config, Location input, Location output) {
     return run(spark, config, input, output, Grouping.AUTO);
   }
 
@@ -124,15 +146,19 @@ public final class FilterJob {
   enum Grouping { AUTO, SHUFFLE }
 
   static FilterResult run(SparkSession spark, RetortConfig config, Path input, Path output, Grouping grouping) {
+    return run(spark, config, Location.local(input), Location.local(output), grouping);
+  }
+
+  static FilterResult run(SparkSession spark, RetortConfig config, Location input, Location output, Grouping grouping) {
     long t0 = System.nanoTime();
     FilterSettings s = FilterSettings.from(config);
     ArithSettings arith = ArithSettings.from(config);
     long seed = RunSettings.from(config).seed();
-    if (!Files.isDirectory(input)) {
+    if (!isDirectory(input)) {
       throw new IllegalArgumentException("filter: traces folder not found: " + input);
     }
     String hash = configHash(config, seed);
-    List<Path> benchFiles = BenchmarkSources.files(s.decontamination());
+    List<Location> benchFiles = BenchmarkSources.files(s.decontamination());
     // The identities hash every input byte: needed first only to tell whether a completed output
     // is current; otherwise they are computed on a driver thread while the job runs.
     CompletableFuture<Map<String, String>> identities = CompletableFuture.supplyAsync(() -> identities(input, benchFiles), DRIVER_POOL);
@@ -142,8 +168,16 @@ public final class FilterJob {
     }
     LOG.info("filter: {} -> {} with config\n{}", input, output, config.render(FilterSettings.SECTION));
 
-    Path abs = output.toAbsolutePath().normalize();
-    Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + UUID.randomUUID());
+    Location abs = output;
+    // Where rename is atomic the output is built in a hidden sibling and renamed into place. On an
+    // object store a folder rename is a copy of every object, so the output is rebuilt in place:
+    // its _SUCCESS files go first and come back last, listing the committed files.
+    boolean inPlace = !Store.of(abs).atomicRename();
+    Location tmp = inPlace ? abs : abs.sibling("." + abs.name() + ".tmp-" + UUID.randomUUID());
+    if (inPlace) {
+      StageOutput.invalidate(abs);
+      StageOutput.deleteTree(abs);
+    }
     boolean decontaminate = s.decontamination().arithTest() || !benchFiles.isEmpty();
     // The benchmark index is built on a driver thread from the start: alongside Spark's planning
     // (one core) it mostly costs no time; the tasks only fingerprint each prompt, and the screen
@@ -152,8 +186,9 @@ public final class FilterJob {
         ? CompletableFuture.supplyAsync(() -> decontaminator(s, arith, seed), DRIVER_POOL)
         : CompletableFuture.completedFuture(null);
     try {
-      Judged judged = withInputSplits(spark, 2 * spark.sparkContext().defaultParallelism(),
-          () -> filterInto(spark, s, decontaminate ? s.decontamination().ngram() : 0, decon, input, tmp, grouping));
+      InputScan scan = InputScan.of(input);
+      Judged judged = withInputSplits(spark, 2 * spark.sparkContext().defaultParallelism(), scan.largestReadable(),
+          () -> filterInto(spark, s, decontaminate ? s.decontamination().ngram() : 0, decon, scan, tmp, grouping));
       FilterStats stats = judged.stats();
       Map<String, Object> statsJson = stats.toJson();
       statsJson.put("grouping", judged.grouping());
@@ -161,47 +196,75 @@ public final class FilterJob {
           join(identities), Map.of());
       for (String sub : List.of(ACCEPTED, REJECTED, SFT)) {
         // Only the marker in data folders: Spark reads every file there not named _* or .*,
-        // so provenance.json and stats.json live one level up, in filtered/.
-        Files.writeString(tmp.resolve(sub).resolve(StageOutput.SUCCESS), hash + "\n");
+        // so provenance.json and stats.json live one level up, in filtered/. It lists the
+        // folder's files: on an object store, what readers may read.
+        new Manifest(hash, listing(tmp.resolve(sub))).write(tmp.resolve(sub));
       }
       StageOutput.complete(tmp, prov, statsJson);
-      replace(tmp, abs);
+      if (!inPlace) {
+        replace(tmp, abs);
+      }
       double secs = (System.nanoTime() - t0) / 1e9;
       LOG.info("filter: {} traces, {} accepted, {} rejected ({} malformed), {} prompts in {} s",
           stats.traces(), stats.accepted(), stats.rejected(), stats.malformed(), stats.prompts(), String.format("%.1f", secs));
       return new FilterResult(output, false, stats.traces(), stats.accepted(), stats.rejected(), stats.malformed(),
           stats.prompts(), hash, secs, statsJson);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + tmp + ": " + e.getMessage(), e);
     } finally {
       decon.cancel(false);
-      StageOutput.deleteTree(tmp);
+      if (!inPlace) {
+        StageOutput.deleteTree(tmp);
+      }
     }
   }
 
   private static final String MIN_PARTITION_NUM = "spark.sql.files.minPartitionNum";
+  private static final String MAX_PARTITION_BYTES = "spark.sql.files.maxPartitionBytes";
+  private static final String OPEN_COST_BYTES = "spark.sql.files.openCostInBytes";
 
   /**
    * Runs {@code body} with Spark reading the input in at least {@code splits} partitions (two per
-   * core), then restores the session's setting. By default Spark packs small files into one
-   * partition per core, and the judge pass is one task per partition: a task slowed by a GC pause
-   * or a larger file then held the whole job while the other core idled (measured: tasks of 1.0 and
-   * 1.3 s; with two per core, four tasks within 0.07 s of each other). Only this job's reads: the
-   * session is the caller's.
+   * core) and never cutting a file, then restores the session's settings. Only this job's reads:
+   * the session is the caller's.
+   *
+   * <p>At least two partitions per core: by default Spark packs small files into one partition per
+   * core, and the judge pass is one task per partition: a task slowed by a GC pause or a larger
+   * file then held the whole job while the other core idled (measured: tasks of 1.0 and 1.3 s; with
+   * two per core, four tasks within 0.07 s of each other).
+   *
+   * <p>No file cut: Spark cuts a file larger than its split size, min(maxPartitionBytes,
+   * max(openCostInBytes, bytes per core)), into byte ranges, and a prompt's rows could then reach
+   * two partitions. Both settings at least the largest file's size make every file one range, so
+   * each partition holds whole files, in order, and the partition count alone (a public RDD fact)
+   * tells whether the input can be judged as it is. Files count as at least the largest file when
+   * packed, so partitions are balanced by file count as much as by bytes.
    */
-  private static <T> T withInputSplits(SparkSession spark, int splits, java.util.function.Supplier<T> body) {
+  private static <T> T withInputSplits(SparkSession spark, int splits, long largestFile, java.util.function.Supplier<T> body) {
     org.apache.spark.sql.RuntimeConfig conf = spark.conf();
-    String before = conf.contains(MIN_PARTITION_NUM) ? conf.get(MIN_PARTITION_NUM) : null;
+    Map<String, String> before = new HashMap<>();
+    for (String k : List.of(MIN_PARTITION_NUM, MAX_PARTITION_BYTES, OPEN_COST_BYTES)) {
+      before.put(k, conf.contains(k) ? conf.get(k) : null);
+    }
     conf.set(MIN_PARTITION_NUM, Integer.toString(splits));
+    long maxBytes = Math.max(bytes(conf, MAX_PARTITION_BYTES, 128L << 20), largestFile);
+    long openCost = Math.max(bytes(conf, OPEN_COST_BYTES, 4L << 20), largestFile);
+    conf.set(MAX_PARTITION_BYTES, Long.toString(maxBytes));
+    conf.set(OPEN_COST_BYTES, Long.toString(openCost));
     try {
       return body.get();
     } finally {
-      if (before == null) {
-        conf.unset(MIN_PARTITION_NUM);
-      } else {
-        conf.set(MIN_PARTITION_NUM, before);
-      }
+      before.forEach((k, v) -> {
+        if (v == null) {
+          conf.unset(k);
+        } else {
+          conf.set(k, v);
+        }
+      });
     }
+  }
+
+  /** A byte-size setting of the session ("128m", "4194304"), or {@code dflt} when unset. */
+  private static long bytes(org.apache.spark.sql.RuntimeConfig conf, String key, long dflt) {
+    return conf.contains(key) ? org.apache.spark.network.util.JavaUtils.byteStringAsBytes(conf.get(key)) : dflt;
   }
 
   /** The merged counts, and how prompts were grouped: "input" (no shuffle), "shuffle" or "none" (no readable input). */
@@ -212,16 +275,15 @@ public final class FilterJob {
    * @param decon the benchmark index (null inside when none has a problem)
    */
   private static Judged filterInto(SparkSession spark, FilterSettings s, int ngram, CompletableFuture<Decontaminator> decon,
-      Path input, Path out, Grouping grouping) {
-    InputScan scan = InputScan.of(input);
+      InputScan scan, Location out, Grouping grouping) {
     FilterStats stats = new FilterStats();
     String how = "none";
     if (!scan.readable().isEmpty()) {
-      String[] paths = scan.readable().stream().map(p -> p.toAbsolutePath().toString()).toArray(String[]::new);
+      String[] paths = scan.readable().stream().map(p -> p.uri().toString()).toArray(String[]::new);
       Dataset<Row> traces = spark.read().schema(TraceSchema.SPARK).parquet(paths);
       how = judgeAll(spark, s, traces, out, ngram, decon, grouping, stats);
     }
-    salvage(scan, out.resolve(REJECTED).resolve("part-malformed.parquet"), stats);
+    salvage(scan, out.resolve(REJECTED + "/part-malformed.parquet"), stats);
     // Every output holds at least one (maybe empty) file, so readers always find the schema.
     ensureFile(out.resolve(ACCEPTED), Codecs.VERDICT);
     ensureFile(out.resolve(REJECTED), Codecs.VERDICT);
@@ -239,19 +301,19 @@ public final class FilterJob {
    *
    * @return how prompts were grouped: "input" or "shuffle"
    */
-  private static String judgeAll(SparkSession spark, FilterSettings s, Dataset<Row> traces, Path out, int ngram,
+  private static String judgeAll(SparkSession spark, FilterSettings s, Dataset<Row> traces, Location out, int ngram,
       CompletableFuture<Decontaminator> decon, Grouping grouping, FilterStats stats) {
     long t0 = System.nanoTime();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     // Reading the input as it is needs whole prompts per partition: no file cut between
-    // partitions (a prompt could straddle the cut), and enough partitions to keep every core busy.
-    // The scan is planned once: its partitions tell how Spark reads the files, and merging them
-    // (an RDD coalesce, what Dataset.coalesce runs) keeps each one's rows together and in order.
+    // partitions (withInputSplits makes each file one range), and enough partitions to keep every
+    // core busy. Merging partitions (an RDD coalesce, what Dataset.coalesce runs) keeps each one's
+    // rows together and in order. Whether the files hold whole prompts is what the tasks check.
     JavaRDD<InternalRow> scan = rows(traces);
-    InputSplits splits = InputSplits.of(scan.rdd().partitions());
+    int inputPartitions = scan.getNumPartitions();
     int cores = spark.sparkContext().defaultParallelism();
     int parts = s.partitionsFor(cores);
-    boolean byInput = grouping == Grouping.AUTO && !splits.anyFileCut() && splits.partitions() >= Math.min(parts, cores);
+    boolean byInput = grouping == Grouping.AUTO && inputPartitions >= Math.min(parts, cores);
     JavaRDD<InternalRow> grouped = byInput ? scan.coalesce(parts) : shuffled(traces, parts);
     List<PartitionReport> reports = grouped.mapPartitions(JudgePartition.first(s, out.toString(), ngram)).collect();
     String how = byInput ? "input" : "shuffle";
@@ -268,8 +330,7 @@ public final class FilterJob {
       }
     } else if (!byInput) {
       LOG.info("filter: {}; shuffled by prompt id", grouping == Grouping.SHUFFLE ? "shuffle asked for"
-          : splits.anyFileCut() ? "input files cut between partitions"
-          : "fewer input partitions reading rows (" + splits.partitions() + ") than cores");
+          : "fewer input partitions (" + inputPartitions + ") than cores");
     }
     long t1 = System.nanoTime();
     Map<String, List<String>> promptReasons = PromptDigest.screen(reports.stream().map(PartitionReport::prompts).toList(), s, join(decon));
@@ -294,12 +355,63 @@ public final class FilterJob {
       }
     }
     reports.forEach(r -> stats.merge(r.stats()));
+    checkTaskFiles(out, reports);
     LOG.info("filter: judge and write {} ms, screen and judging again {} ms, grouped by {} (task time: judging {} ms, writing {} ms, reading {} ms)",
         (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000, how,
         reports.stream().mapToLong(PartitionReport::judgeNanos).sum() / 1_000_000,
         reports.stream().mapToLong(PartitionReport::writeNanos).sum() / 1_000_000,
         reports.stream().mapToLong(r -> r.totalNanos() - r.judgeNanos() - r.writeNanos()).sum() / 1_000_000);
     return how;
+  }
+
+  /**
+   * Checks every file the tasks reported against the store before the output is marked complete:
+   * a partition that reported rows for an output has that file with exactly those rows; one that
+   * reported none has none (a task's write that went elsewhere, or a stale file, fails the job).
+   */
+  private static void checkTaskFiles(Location out, List<PartitionReport> reports) {
+    for (PartitionReport r : reports) {
+      if (!r.grouped()) {
+        continue;
+      }
+      check(out.resolve(ACCEPTED + "/" + JudgePartition.fileName(r.partition(), "parquet")), r.stats().accepted());
+      check(out.resolve(REJECTED + "/" + JudgePartition.fileName(r.partition(), "parquet")), r.stats().rejected());
+      check(out.resolve(SFT + "/" + JudgePartition.fileName(r.partition(), "parquet")), r.sftRows());
+    }
+  }
+
+  private static void check(Location file, long rows) {
+    boolean present;
+    try {
+      present = Store.of(file).isFile(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + file + ": " + e.getMessage(), e);
+    }
+    if (rows == 0 && present) {
+      throw new IllegalStateException("filter: " + file + " exists but its task reported no rows for it");
+    }
+    if (rows > 0 && !present) {
+      throw new IllegalStateException("filter: a task reported " + rows + " rows in " + file + ", which the store does not hold");
+    }
+    if (rows > 0 && ParquetIO.rowCount(file) != rows) {
+      throw new IllegalStateException("filter: " + file + " holds " + ParquetIO.rowCount(file) + " rows, its task reported " + rows);
+    }
+  }
+
+  /** The Parquet files of a finished output folder, for its manifest. */
+  private static List<Manifest.Entry> listing(Location dir) {
+    Store store = Store.of(dir);
+    List<Manifest.Entry> out = new ArrayList<>();
+    try {
+      for (Location f : store.list(dir)) {
+        if (f.name().endsWith(".parquet") && !f.name().startsWith(".") && !f.name().startsWith("_")) {
+          out.add(new Manifest.Entry(f.name(), store.size(f), -1));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    return out;
   }
 
   /** Spark's internal rows of a plan: the decoder converts each column once, straight to its Java value. */
@@ -324,17 +436,17 @@ public final class FilterJob {
 
   private static final List<String> OUTPUTS = List.of(ACCEPTED, REJECTED, SFT, PROMPT_STATS);
 
-  private static void deleteOutputs(Path out) {
+  private static void deleteOutputs(Location out) {
     for (String sub : OUTPUTS) {
       StageOutput.deleteTree(out.resolve(sub));
     }
   }
 
   /** One partition's files, before it is judged again (a task writes only the files it has rows for). */
-  private static void deleteOutputs(Path out, int part) {
+  private static void deleteOutputs(Location out, int part) {
     try {
       for (String sub : OUTPUTS) {
-        Files.deleteIfExists(out.resolve(sub).resolve(JudgePartition.fileName(part, sub.equals(PROMPT_STATS) ? "jsonl" : "parquet")));
+        Store.of(out).delete(out.resolve(sub + "/" + JudgePartition.fileName(part, sub.equals(PROMPT_STATS) ? "jsonl" : "parquet")));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete partition " + part + " of " + out + ": " + e.getMessage(), e);
@@ -387,7 +499,7 @@ public final class FilterJob {
    * Rows of files Spark cannot read with the contract's schema: each row is decoded leniently
    * (its wrong-typed columns become reasons); a file that is not Parquet becomes one row.
    */
-  private static void salvage(InputScan scan, Path file, FilterStats stats) {
+  private static void salvage(InputScan scan, Location file, FilterStats stats) {
     if (scan.conflicting().isEmpty() && scan.unreadable().isEmpty()) {
       return;
     }
@@ -404,7 +516,7 @@ public final class FilterJob {
         rows.add(unreadable(e.getKey(), ex));
       }
     }
-    for (Path f : scan.unreadable()) {
+    for (Location f : scan.unreadable()) {
       LOG.warn("filter: {} is not readable Parquet: rejected", f);
       rows.add(unreadable(f, null));
     }
@@ -414,38 +526,41 @@ public final class FilterJob {
     ParquetIO.write(file, Codecs.VERDICT, rows);
   }
 
-  private static Verdict unreadable(Path f, Exception e) {
+  private static Verdict unreadable(Location f, Exception e) {
     TraceDecoder.Decoded d = TraceDecoder.decode(c -> null);
     var t = d.trace();
-    String why = "unreadable file " + f.getFileName() + (e == null ? "" : ": " + e.getMessage());
+    String why = "unreadable file " + f.name() + (e == null ? "" : ": " + e.getMessage());
     var trace = new dev.retort.core.data.Trace(t.promptId(), t.sampleIndex(), null, null, null, null, t.answerType(),
         t.sampling(), null, null, null, 0, 0, 0, why);
     return new Verdict(trace, false, null, List.of(Reasons.UNREADABLE_FILE));
   }
 
-  private static <T> void ensureFile(Path dir, dev.retort.core.io.RowCodec<T> codec) {
+  private static <T> void ensureFile(Location dir, dev.retort.core.io.RowCodec<T> codec) {
     if (ParquetIO.files(dir).isEmpty()) {
       ParquetIO.write(dir.resolve("part-empty.parquet"), codec, List.of());
     }
   }
 
   /** Content identities of the traces folder and of each benchmark file, as provenance records them. */
-  private static Map<String, String> identities(Path input, List<Path> benchFiles) {
+  private static Map<String, String> identities(Location input, List<Location> benchFiles) {
     Map<String, String> inputs = new TreeMap<>();
     inputs.put("traces", Provenance.identityOf(input));
-    for (Path f : benchFiles) {
-      inputs.put("benchmark:" + f.getFileName(), Provenance.identityOf(f));
+    for (Location f : benchFiles) {
+      inputs.put("benchmark:" + f.name(), Provenance.identityOf(f));
     }
     return inputs;
   }
 
-  /** The config identity: the filter and arith sections (arith shapes the arith-test benchmark) and the seed. */
+  /** Where and how wide Spark runs: not part of the output's identity (the rows do not depend on them). */
+  static final List<String> EXECUTION_KEYS = List.of("filter.spark-master", "filter.partitions");
+
+  /** The config identity: the filter and arith sections (arith shapes the arith-test benchmark) less the execution keys, and the seed. */
   public static String configHash(RetortConfig config, long seed) {
-    return RetortConfig.sha256(config.hash(FilterSettings.SECTION, ArithSettings.SECTION) + "|seed=" + seed);
+    return RetortConfig.sha256(config.hashWithout(EXECUTION_KEYS, FilterSettings.SECTION, ArithSettings.SECTION) + "|seed=" + seed);
   }
 
   /** @param inputs the current input identities, asked for only when a completed output has this config hash */
-  static boolean isDone(Path output, String hash, java.util.function.Supplier<Map<String, String>> inputs) {
+  static boolean isDone(Location output, String hash, java.util.function.Supplier<Map<String, String>> inputs) {
     if (!StageOutput.isComplete(output, hash)) {
       return false;
     }
@@ -456,7 +571,7 @@ public final class FilterJob {
     }
   }
 
-  private static FilterResult skipped(Path output, String hash, long t0) {
+  private static FilterResult skipped(Location output, String hash, long t0) {
     JsonNode stats = Json.read(output.resolve(StageOutput.STATS));
     long traces = stats.path("traces").asLong();
     long accepted = stats.path("accepted").asLong();
@@ -468,32 +583,41 @@ public final class FilterJob {
   }
 
   /** Puts the completed {@code tmp} folder in place of {@code out}: two renames, then the old copy goes. */
-  private static void replace(Path tmp, Path out) {
+  private static void replace(Location tmp, Location out) {
+    Store store = Store.of(out);
     try {
-      Files.createDirectories(out.getParent());
-      Path old = null;
-      if (Files.exists(out)) {
+      store.mkdirs(out.parent());
+      Location old = null;
+      if (store.exists(out)) {
         StageOutput.invalidate(out);
-        old = out.resolveSibling("." + out.getFileName() + ".old-" + UUID.randomUUID());
-        Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
+        old = out.sibling("." + out.name() + ".old-" + UUID.randomUUID());
+        store.rename(out, old);
       }
-      Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+      store.rename(tmp, out);
       if (old != null) {
         StageOutput.deleteTree(old);
       }
-      cleanStale(out);
+      cleanStale(store, out);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot move filter output into " + out + ": " + e.getMessage(), e);
     }
   }
 
   /** Leftovers of runs that crashed before their rename (hidden siblings of the output). */
-  private static void cleanStale(Path out) throws IOException {
-    String prefix = "." + out.getFileName() + ".";
-    try (Stream<Path> s = Files.list(out.getParent())) {
-      for (Path p : s.filter(p -> p.getFileName().toString().startsWith(prefix + "old-")).toList()) {
+  private static void cleanStale(Store store, Location out) throws IOException {
+    String prefix = "." + out.name() + ".old-";
+    for (Location p : store.list(out.parent())) {
+      if (p.name().startsWith(prefix)) {
         StageOutput.deleteTree(p);
       }
+    }
+  }
+
+  private static boolean isDirectory(Location l) {
+    try {
+      return Store.of(l).isDirectory(l);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + l + ": " + e.getMessage(), e);
     }
   }
 }

@@ -1,6 +1,6 @@
 package dev.retort.filter.job;
 
-import java.nio.file.Path;
+import dev.retort.core.store.Location;
 import java.util.Map;
 
 /**
@@ -17,5 +17,5 @@ import java.util.Map;
  * @param seconds wall time of the run
  * @param stats the stats.json document
  */
-public record FilterResult(Path output, boolean skipped, long traces, long accepted, long rejected, long malformed,
+public record FilterResult(Location output, boolean skipped, long traces, long accepted, long rejected, long malformed,
     long prompts, String configHash, double seconds, Map<String, Object> stats) {}

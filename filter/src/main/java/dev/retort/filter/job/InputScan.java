@@ -1,12 +1,11 @@
 package dev.retort.filter.job;
 
+import dev.retort.core.io.ParquetIO;
+import dev.retort.core.store.Location;
+import dev.retort.core.store.Manifest;
+import dev.retort.core.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +13,6 @@ import java.util.Map;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.format.converter.ParquetMetadataConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.schema.MessageType;
 
 /**
@@ -26,49 +24,42 @@ import org.apache.parquet.schema.MessageType;
  * @param readable files whose columns all have the contract's types
  * @param conflicting file to the columns whose types conflict with the contract
  * @param unreadable files whose footer cannot be read
+ * @param largestReadable bytes of the largest readable file (0 when none)
  */
-record InputScan(List<Path> readable, Map<Path, List<String>> conflicting, List<Path> unreadable) {
+record InputScan(List<Location> readable, Map<Location, List<String>> conflicting, List<Location> unreadable,
+    long largestReadable) {
   static final List<String> SKIPPED_DIRS = List.of("errors", "rejects");
 
-  static InputScan of(Path input) {
-    List<Path> files = new ArrayList<>();
+  static InputScan of(Location input) {
+    List<Location> files = new ArrayList<>();
+    Store store = Store.of(input);
     try {
-      Files.walkFileTree(input, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-          String n = dir.getFileName() == null ? "" : dir.getFileName().toString();
-          boolean skip = !dir.equals(input) && (SKIPPED_DIRS.contains(n) || n.startsWith(".") || n.startsWith("_"));
-          return skip ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-          String n = file.getFileName().toString();
-          if (attrs.isRegularFile() && n.endsWith(".parquet") && !n.startsWith(".") && !n.startsWith("_")) {
-            files.add(file);
-          }
-          return FileVisitResult.CONTINUE;
-        }
-      });
+      Manifest m = Manifest.read(input);
+      if (m != null && m.listsFiles()) {
+        // What the producer committed, nothing else (a retried task's stray object on a store without rename).
+        m.locations(input).stream().filter(l -> l.name().endsWith(".parquet")).forEach(files::add);
+      } else {
+        walk(store, input, files);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list traces in " + input + ": " + e.getMessage(), e);
     }
     files.sort(null);
-    List<Path> readable = new ArrayList<>();
-    Map<Path, List<String>> conflicting = new LinkedHashMap<>();
-    List<Path> unreadable = new ArrayList<>();
+    List<Location> readable = new ArrayList<>();
+    Map<Location, List<String>> conflicting = new LinkedHashMap<>();
+    List<Location> unreadable = new ArrayList<>();
     // Only each file's schema: the row-group metadata is skipped (Spark's tasks read it), and the
     // footers are read in parallel (one after another this was a tenth of the job on 8 files).
     ParquetReadOptions options = ParquetReadOptions.builder().withMetadataFilter(ParquetMetadataConverter.SKIP_ROW_GROUPS).build();
     List<MessageType> schemas = files.parallelStream().map(f -> {
-      try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(f), options)) {
+      try (ParquetFileReader r = ParquetFileReader.open(ParquetIO.inputFile(f), options)) {
         return r.getFooter().getFileMetaData().getSchema();
       } catch (IOException | RuntimeException e) {
         return null;
       }
     }).toList();
     for (int i = 0; i < files.size(); i++) {
-      Path f = files.get(i);
+      Location f = files.get(i);
       MessageType schema = schemas.get(i);
       if (schema == null) {
         unreadable.add(f);
@@ -81,6 +72,30 @@ record InputScan(List<Path> readable, Map<Path, List<String>> conflicting, List<
         conflicting.put(f, bad);
       }
     }
-    return new InputScan(readable, conflicting, unreadable);
+    long largest = 0;
+    try {
+      for (Location f : readable) {
+        largest = Math.max(largest, store.size(f));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot stat traces in " + input + ": " + e.getMessage(), e);
+    }
+    return new InputScan(readable, conflicting, unreadable, largest);
+  }
+
+  private static void walk(Store store, Location dir, List<Location> out) throws IOException {
+    for (Location c : store.list(dir)) {
+      String n = c.name();
+      if (n.startsWith(".") || n.startsWith("_")) {
+        continue;
+      }
+      if (store.isDirectory(c)) {
+        if (!SKIPPED_DIRS.contains(n)) {
+          walk(store, c, out);
+        }
+      } else if (n.endsWith(".parquet")) {
+        out.add(c);
+      }
+    }
   }
 }

@@ -9,7 +9,7 @@ import dev.retort.filter.TraceDecoder;
 import dev.retort.filter.TraceJudge;
 import dev.retort.filter.text.Tokens;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import dev.retort.core.store.Location;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -45,6 +45,8 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
   private final Broadcast<Map<String, List<String>>> promptReasons;
   private final int[] only;
   private final int ngram;
+  /** The driver's store settings ({@link dev.retort.core.store.Stores#settings}), applied in the task's JVM. */
+  private final java.util.HashMap<String, String> storeSettings = dev.retort.core.store.Stores.settings();
 
   /**
    * The first pass: every partition, no prompt-level reasons yet; each report carries the digest
@@ -80,6 +82,7 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
     if (only != null && Arrays.binarySearch(only, part) < 0) {
       return java.util.Collections.emptyIterator();
     }
+    dev.retort.core.store.Stores.apply(storeSettings);
     return List.of(new Shard(part).run(rows)).iterator();
   }
 
@@ -112,12 +115,12 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
     Shard(int part) {
       this.part = part;
       String name = fileName(part, "parquet");
-      Path out = Path.of(outDir);
+      Location out = Location.of(outDir); // an absolute URI, resolved on the driver
       RecyclingAllocator buffers = RecyclingAllocator.SHARED;
-      accepted = new ShardWriter<>(out.resolve(FilterJob.ACCEPTED).resolve(name), ContractRows.VERDICT, buffers);
-      rejected = new ShardWriter<>(out.resolve(FilterJob.REJECTED).resolve(name), ContractRows.VERDICT, buffers);
-      sft = new ShardWriter<>(out.resolve(FilterJob.SFT).resolve(name), ContractRows.SFT, buffers);
-      promptStats = new PromptStatsWriter(out.resolve(FilterJob.PROMPT_STATS).resolve(fileName(part, "jsonl")));
+      accepted = new ShardWriter<>(out.resolve(FilterJob.ACCEPTED + "/" + name), ContractRows.VERDICT, buffers);
+      rejected = new ShardWriter<>(out.resolve(FilterJob.REJECTED + "/" + name), ContractRows.VERDICT, buffers);
+      sft = new ShardWriter<>(out.resolve(FilterJob.SFT + "/" + name), ContractRows.SFT, buffers);
+      promptStats = new PromptStatsWriter(out.resolve(FilterJob.PROMPT_STATS + "/" + fileName(part, "jsonl")));
     }
 
     PartitionReport run(Iterator<InternalRow> rows) {

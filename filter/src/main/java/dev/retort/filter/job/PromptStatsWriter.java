@@ -8,6 +8,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.retort.core.store.Location;
+import dev.retort.core.store.Store;
 import java.util.List;
 
 /**
@@ -18,11 +20,15 @@ import java.util.List;
  */
 final class PromptStatsWriter implements AutoCloseable {
   private static final JsonFactory JSON = new JsonFactory();
-  private final Path file;
-  private Path tmp;
+  private final Location file;
+  private Location tmp;
   private JsonGenerator gen;
 
   PromptStatsWriter(Path file) {
+    this(Location.local(file));
+  }
+
+  PromptStatsWriter(Location file) {
     this.file = file;
   }
 
@@ -52,7 +58,8 @@ final class PromptStatsWriter implements AutoCloseable {
 
   private void open() throws IOException {
     tmp = TaskFile.temporary(file);
-    gen = JSON.createGenerator(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8));
+    gen = JSON.createGenerator(tmp.isLocal() ? Files.newBufferedWriter(tmp.localPath(), StandardCharsets.UTF_8)
+        : new java.io.BufferedWriter(new java.io.OutputStreamWriter(Store.of(tmp).create(tmp), StandardCharsets.UTF_8)));
     gen.setRootValueSeparator(new SerializedString("\n"));
   }
 
@@ -82,6 +89,6 @@ final class PromptStatsWriter implements AutoCloseable {
     } catch (IOException e) {
       // the file is being thrown away
     }
-    TaskFile.discard(tmp);
+    TaskFile.discard(tmp, file);
   }
 }

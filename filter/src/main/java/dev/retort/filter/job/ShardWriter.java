@@ -2,6 +2,8 @@ package dev.retort.filter.job;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import dev.retort.core.store.Location;
+import dev.retort.core.store.Store;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -38,9 +40,9 @@ final class ShardWriter<T> implements AutoCloseable {
   private static final String[] NO_STATISTICS = {"problem", "prompt", "reasoning", "answer", "completion", "error",
       "messages.list.element.content", "reference_answer", "extracted"};
   private static final String AVRO_SCHEMA_KEY = "parquet.avro.schema";
-  private final Path file;
+  private final Location file;
   private final ContractRows.Writer<T> rows;
-  private Path tmp;
+  private Location tmp;
   private ParquetWriter<T> writer;
   private long count;
 
@@ -48,6 +50,10 @@ final class ShardWriter<T> implements AutoCloseable {
 
   /** @param allocator page buffers (thread-safe: parquet-java may hand it to other writers; see {@link RecyclingAllocator}) */
   ShardWriter(Path file, ContractRows.Writer<T> rows, ByteBufferAllocator allocator) {
+    this(Location.local(file), rows, allocator);
+  }
+
+  ShardWriter(Location file, ContractRows.Writer<T> rows, ByteBufferAllocator allocator) {
     this.file = file;
     this.rows = rows;
     this.allocator = allocator;
@@ -74,7 +80,7 @@ final class ShardWriter<T> implements AutoCloseable {
     Configuration conf = new Configuration(false);
     conf.setBoolean("parquet.avro.write-old-list-structure", false);
     MessageType schema = new AvroSchemaConverter(conf).convert(rows.schema());
-    Builder<T> b = new Builder<>(new LocalOutputFile(tmp), new Support<>(schema, rows))
+    Builder<T> b = new Builder<>(tmp.isLocal() ? new LocalOutputFile(tmp.localPath()) : Store.of(tmp).outputFile(tmp), new Support<>(schema, rows))
         .withConf(conf)
         .withCompressionCodec(CompressionCodecName.SNAPPY)
         .withAllocator(allocator)
@@ -113,7 +119,7 @@ final class ShardWriter<T> implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       // the file is being thrown away
     }
-    TaskFile.discard(tmp);
+    TaskFile.discard(tmp, file);
   }
 
   /** Rows through {@link ContractRows}; the footer carries the Avro schema and model name as parquet-avro writes them. */

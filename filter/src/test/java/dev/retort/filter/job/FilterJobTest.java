@@ -255,6 +255,9 @@ class FilterJobTest {
     assertEquals(r.malformed(), again.malformed());
     assertTrue(again.stats().get("pass_rate") instanceof Map<?, ?>, "stats come back as plain Java maps");
     assertEquals(stamp, Files.getLastModifiedTime(out.resolve("_SUCCESS")).toMillis());
+    // Where and how wide Spark runs is no part of the output's identity.
+    assertTrue(FilterJob.run(SharedSpark.get(), config("filter.spark-master=\"spark://elsewhere:7077\"", "filter.partitions=7"),
+        input, out).skipped());
 
     // Another config: rewritten in place, no temporaries left beside it.
     FilterResult k1 = FilterJob.run(SharedSpark.get(), config("filter.keep-per-prompt=1"), input, out);

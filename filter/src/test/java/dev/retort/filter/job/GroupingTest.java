@@ -147,36 +147,26 @@ class GroupingTest {
     assertEquals(decisions(dir.resolve("f")), decisions(dir.resolve("e")));
   }
 
-  /** How Spark plans a plain read, as the job asks it. */
-  private static InputSplits splitsOf(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> scan) {
-    return InputSplits.of(scan.queryExecution().toRdd().partitions());
-  }
-
   @Test
-  void aFileCutBetweenPartitionsIsShuffledNotJudgedAsItIs() {
+  void filesAreNeverCutBetweenPartitionsWhateverTheSessionsSplitSize() {
     List<Trace> rows = new ArrayList<>();
     groups(60).forEach(rows::addAll);
     Path one = dir.resolve("one");
     ParquetIO.write(one.resolve("part-00000.parquet"), Codecs.TRACE, rows);
-    // The same rows in one file of many small row groups, which Spark reads in parts when its
-    // split size is small: a prompt's rows can then land in two partitions.
+    // Four files of whole prompts, sorted, each of many small row groups: with a small split size
+    // Spark would read each in parts, and a prompt's rows could land in two partitions.
     var spark = SharedSpark.get();
     Path cut = dir.resolve("cut");
-    spark.read().parquet(one.toString()).coalesce(1).write()
+    spark.read().parquet(one.toString()).repartition(4, org.apache.spark.sql.functions.col("prompt_id"))
+        .sortWithinPartitions("prompt_id", "sample_index").write()
         .option("parquet.block.size", "4096").parquet(cut.toString());
     String key = "spark.sql.files.maxPartitionBytes";
     String before = spark.conf().get(key);
     spark.conf().set(key, "4096");
     try {
-      InputSplits whole = splitsOf(spark.read().parquet(one.toString()));
-      assertFalse(whole.anyFileCut(), "one row group: read by one partition");
-      assertEquals(1, whole.partitions(), "the other ranges read nothing");
-      // One task would judge everything: the job shuffles to use every core.
-      assertEquals("shuffle", FilterJob.run(spark, config(), one, dir.resolve("w"), FilterJob.Grouping.AUTO).stats().get("grouping"));
-      InputSplits splits = splitsOf(spark.read().parquet(cut.toString()));
-      assertTrue(splits.anyFileCut() && splits.partitions() > 1, "cut into " + splits);
       FilterResult r = FilterJob.run(spark, config(), cut, dir.resolve("g"), FilterJob.Grouping.AUTO);
-      assertEquals("shuffle", r.stats().get("grouping"));
+      assertEquals("input", r.stats().get("grouping"), "each file read whole by one partition");
+      assertEquals("4096", spark.conf().get(key), "the session's setting is restored");
     } finally {
       spark.conf().set(key, before);
     }

@@ -103,7 +103,7 @@ public final class TeacherFaultsBench implements Callable<Integer> {
       Path conf = writeConfig(dir, pool);
       RetortConfig cfg = RetortConfig.load(conf, List.of());
       GenerateStage plan = GenerateStage.prepare(cfg);
-      Path traces = plan.traces();
+      Path traces = plan.traces().localPath();
       int shardCount = plan.shards().size();
       System.out.printf("teacher-faults: %d prompts x %d samples = %d pairs in %d shards; %d servers injecting %.0f%% faults%n",
           plan.prompts().size(), samples, plan.expected(), shardCount, servers, 100 * (errorRate + dropRate + hangRate));
@@ -288,7 +288,7 @@ public final class TeacherFaultsBench implements Callable<Integer> {
       }
     }
     Set<String> errorKeys = new HashSet<>();
-    for (Trace t : ParquetIO.read(ShardFiles.errorsDir(traces), Codecs.TRACE)) {
+    for (Trace t : ParquetIO.read(ShardFiles.errorsDir(plan.traces()), Codecs.TRACE)) {
       errorKeys.add(t.key());
     }
     long completed = 0;

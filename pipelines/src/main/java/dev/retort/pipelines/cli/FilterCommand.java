@@ -31,19 +31,20 @@ public final class FilterCommand implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config value (repeatable), e.g. filter.keep-per-prompt=4.")
   List<String> overrides = new ArrayList<>();
 
-  @Option(names = "--input", paramLabel = "DIR", description = "Traces folder (default: <run.work-dir>/<run.run-id>/traces).")
-  Path input;
+  @Option(names = "--input", paramLabel = "DIR", description = "Traces folder, a path or URI (default: <run.work-dir>/<run.run-id>/traces).")
+  String input;
 
-  @Option(names = "--output", paramLabel = "DIR", description = "Output folder (default: <run.work-dir>/<run.run-id>/filtered).")
-  Path output;
+  @Option(names = "--output", paramLabel = "DIR", description = "Output folder, a path or URI (default: <run.work-dir>/<run.run-id>/filtered).")
+  String output;
 
   @Override
   public Integer call() {
     RetortConfig cfg = RetortConfig.load(config, overrides);
     RunLayout layout = RunSettings.from(cfg).layout();
-    FilterResult r = FilterJob.run(cfg, input == null ? layout.traces() : input, output == null ? layout.filtered() : output);
+    FilterResult r = FilterJob.run(cfg, input == null ? layout.traces() : location("--input", input),
+        output == null ? layout.filtered() : location("--output", output));
     Map<String, Object> summary = new LinkedHashMap<>();
-    summary.put("output", r.output().toAbsolutePath().toString());
+    summary.put("output", r.output().toString());
     summary.put("skipped", r.skipped());
     summary.put("traces", r.traces());
     summary.put("accepted", r.accepted());
@@ -54,5 +55,13 @@ public final class FilterCommand implements Callable<Integer> {
     summary.put("seconds", Math.round(r.seconds() * 100) / 100.0);
     System.out.println(Json.toJson(summary));
     return 0;
+  }
+
+  private static dev.retort.core.store.Location location(String option, String value) {
+    try {
+      return dev.retort.core.store.Location.of(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+    }
   }
 }

@@ -33,8 +33,8 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--input", paramLabel = "PATH", description = "Prompt file or folder, or 'arith' (sets generate.prompts).")
   String input;
 
-  @Option(names = "--output", paramLabel = "DIR", description = "Traces folder (sets generate.output; default <run.work-dir>/<run.run-id>/traces).")
-  Path output;
+  @Option(names = "--output", paramLabel = "DIR", description = "Traces folder, a path or URI (sets generate.output; default <run.work-dir>/<run.run-id>/traces).")
+  String output;
 
   @Override
   public Integer call() {
@@ -47,7 +47,7 @@ public final class GenerateCommand implements Callable<Integer> {
     }
     GenerateResult r = GenerateJob.run(RetortConfig.load(config, sets));
     Map<String, Object> summary = new LinkedHashMap<>();
-    summary.put("output", r.traces().toAbsolutePath().toString());
+    summary.put("output", r.traces().toString());
     summary.put("skipped", r.skipped());
     summary.put("prompts", r.prompts());
     summary.put("rejects", r.rejects());

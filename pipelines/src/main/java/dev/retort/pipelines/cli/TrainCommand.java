@@ -7,6 +7,8 @@ import dev.retort.core.datasets.PromptReaders;
 import dev.retort.core.datasets.PromptSet;
 import dev.retort.core.io.Json;
 import dev.retort.core.run.RunLayout;
+import dev.retort.core.store.Location;
+import dev.retort.core.store.Stores;
 import dev.retort.train.SftTrainer;
 import dev.retort.train.StepMetrics;
 import dev.retort.train.TrainControl;
@@ -95,13 +97,14 @@ public final class TrainCommand implements Callable<Integer> {
       }
       return grpo(cfg, settings, layout);
     }
-    Path dataDir = data != null ? data : layout.sft();
+    // Trainers read and write local files: data and output on another store go through the local cache.
+    Path dataDir = data != null ? data : Stores.localCopy(layout.sft());
     Map<String, Object> summary = new LinkedHashMap<>();
     if (handoff != null) {
       if (!handoff.equals("trl")) {
         throw new IllegalArgumentException("--handoff: unknown trainer '" + handoff + "' (supported: trl)");
       }
-      Path dir = out != null ? out : layout.model("student-trl-handoff");
+      Path dir = out != null ? out : layout.model("student-trl-handoff").localPath("retort train");
       List<Path> files = TrlHandoff.write(settings, dataDir, dir);
       summary.put("handoff", dir.toAbsolutePath().toString());
       summary.put("files", files.stream().map(p -> dir.relativize(p).toString()).toList());
@@ -109,7 +112,8 @@ public final class TrainCommand implements Callable<Integer> {
       System.out.println(Json.toJson(summary));
       return 0;
     }
-    Path outDir = out != null ? out : layout.model("student");
+    Location outLoc = out != null ? Location.local(out) : layout.model("student");
+    Path outDir = Stores.localMirror(outLoc);
     List<TrainingListener> extra = new ArrayList<>();
     if (haltAfterStep > 0) {
       // Halt (not exit): like a kill, no shutdown hooks, no final save; tests of resume use it.
@@ -124,7 +128,10 @@ public final class TrainCommand implements Callable<Integer> {
       });
     }
     TrainResult r = SftTrainer.run(settings, dataDir, outDir, extra.toArray(TrainingListener[]::new));
-    summary.put("output", outDir.toAbsolutePath().toString());
+    if (!outLoc.isLocal()) {
+      Stores.copyFromLocal(outDir, outLoc);
+    }
+    summary.put("output", outLoc.isLocal() ? outDir.toAbsolutePath().toString() : outLoc.toString());
     summary.put("steps", r.steps());
     summary.put("tokens", r.tokens());
     summary.put("final_loss", r.finalLoss());
@@ -151,13 +158,14 @@ public final class TrainCommand implements Callable<Integer> {
       cfg = cfg.with(grpoSection + ".init-from=" + Json.toJson(train.initFrom().get().toString()));
     }
     GrpoSettings settings = GrpoSettings.from(cfg, grpoSection);
-    Path promptsPath = data != null ? data : layout.prompts();
+    Path promptsPath = data != null ? data : Stores.localCopy(layout.prompts());
     PromptSet prompts = PromptReaders.read(promptsPath);
     if (!prompts.rejects().isEmpty()) {
       System.err.println("retort train: " + prompts.rejects().size() + " malformed prompt rows in " + promptsPath
           + " skipped, e.g. " + prompts.rejects().get(0));
     }
-    Path outDir = out != null ? out : layout.model("rl-student");
+    Location outLoc = out != null ? Location.local(out) : layout.model("rl-student");
+    Path outDir = Stores.localMirror(outLoc);
     List<GrpoListener> extra = new ArrayList<>();
     if (haltAfterStep > 0) {
       extra.add(new GrpoListener() {
@@ -171,8 +179,11 @@ public final class TrainCommand implements Callable<Integer> {
       });
     }
     GrpoResult r = GrpoTrainer.run(settings, prompts.prompts(), outDir, extra.toArray(GrpoListener[]::new));
+    if (!outLoc.isLocal()) {
+      Stores.copyFromLocal(outDir, outLoc);
+    }
     Map<String, Object> summary = new LinkedHashMap<>();
-    summary.put("output", outDir.toAbsolutePath().toString());
+    summary.put("output", outLoc.isLocal() ? outDir.toAbsolutePath().toString() : outLoc.toString());
     summary.put("method", "grpo");
     summary.put("steps", r.steps());
     summary.put("reward_first", r.meanRewardFirst());

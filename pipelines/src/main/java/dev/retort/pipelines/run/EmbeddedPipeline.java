@@ -77,6 +77,12 @@ public final class EmbeddedPipeline {
    */
   public static void check(RetortConfig cfg) {
     PipelineSettings p = PipelineSettings.from(cfg);
+    dev.retort.core.store.Location work = dev.retort.core.config.RunSettings.from(cfg).workDir();
+    if (!work.isLocal()) {
+      // generate and filter run on any store; the embedded trainers and eval read local files.
+      throw new dev.retort.core.config.ConfigError("run.work-dir", "retort run", "the embedded pipeline needs a local work dir, got "
+          + work + "; run generate and filter on it with `retort generate` / `retort filter`");
+    }
     ArithSettings.from(cfg);
     for (String section : List.of("train-teacher", "train-base", "train-student")) {
       sft(cfg, section);
@@ -115,7 +121,7 @@ public final class EmbeddedPipeline {
   }
 
   private static Path data(PipelineContext ctx) {
-    return ctx.layout().root().resolve("data");
+    return local(ctx.layout().root()).resolve("data");
   }
 
   // ---- prompts: disjoint arith problems for the teacher's bootstrap and for distillation.
@@ -145,7 +151,7 @@ public final class EmbeddedPipeline {
       // The base needs only the prompts: it trains on the other core while the teacher trains.
       // (Were the base stage to be skipped as complete, its trainer finds its output complete too.)
       cfg = cfg.with("train-teacher.threads=1");
-      alongside(ctx, "base", ctx.config(), "train-base", baseData(ctx), ctx.layout().model("base"));
+      alongside(ctx, "base", ctx.config(), "train-base", baseData(ctx), local(ctx.layout().model("base")));
     }
     TrainResult r = SftTrainer.run(sft(cfg, "train-teacher"), sft, dir);
     Map<String, Object> out = trainResult(r);
@@ -173,7 +179,7 @@ public final class EmbeddedPipeline {
   // ---- generate: K local servers, the same HTTP path as a production teacher pool.
   static Map<String, Object> generate(PipelineContext ctx) throws Exception {
     PipelineSettings p = settings(ctx);
-    Path logs = ctx.layout().root().resolve("logs");
+    Path logs = local(ctx.layout().root()).resolve("logs");
     try (ServerPool pool = ServerPool.start(p.teacherServers(),
         List.of("--model", teacherDir(ctx).toString(), "--served-model-name", "teacher",
             "--max-batch", Integer.toString(p.serveMaxBatch())),
@@ -204,7 +210,7 @@ public final class EmbeddedPipeline {
   static Map<String, Object> filter(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
     RetortConfig cfg = ctx.config().with("filter.prompt-template=" + dev.retort.core.io.Json.toJson(p.template()));
-    FilterResult r = FilterJob.run(spark(cfg), cfg, ctx.layout().traces(), ctx.layout().filtered());
+    FilterResult r = FilterJob.run(spark(cfg), cfg, local(ctx.layout().traces()), local(ctx.layout().filtered()));
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("traces", r.traces());
     out.put("accepted", r.accepted());
@@ -215,7 +221,7 @@ public final class EmbeddedPipeline {
 
   // ---- base: answers only, no worked reasoning: the shared starting point of both arms.
   static Map<String, Object> base(PipelineContext ctx) throws Exception {
-    Path dir = ctx.layout().model("base");
+    Path dir = local(ctx.layout().model("base"));
     return joinOrRun(ctx, "base", dir, () -> trainResult(SftTrainer.run(sft(ctx.config(), "train-base"), baseData(ctx), dir)));
   }
 
@@ -236,14 +242,14 @@ public final class EmbeddedPipeline {
     PipelineSettings p = settings(ctx);
     if (p.studentInit() == PipelineSettings.StudentInit.BASE) {
       return ctx.config().with("train-student.init-from="
-          + dev.retort.core.io.Json.toJson(ctx.layout().model("base").toAbsolutePath().toString()));
+          + dev.retort.core.io.Json.toJson(local(ctx.layout().model("base")).toAbsolutePath().toString()));
     }
     return ctx.config();
   }
 
   static Map<String, Object> student(PipelineContext ctx, String name, Path sft, RetortConfig cfg) {
     TrainSettings s = sft(cfg, "train-student");
-    return trainResult(SftTrainer.run(s, sft, ctx.layout().model(name)));
+    return trainResult(SftTrainer.run(s, sft, local(ctx.layout().model(name))));
   }
 
   // ---- the distilled student; with pipeline.concurrent-training, the ablation trains alongside.
@@ -254,15 +260,15 @@ public final class EmbeddedPipeline {
       cfg = cfg.with("train-student.threads=1");
       // Its step budget is the distilled student's planned steps, known before either starts.
       RetortConfig ablation = ablationConfig(ctx, p.ablationBudget() == PipelineSettings.AblationBudget.MATCHED
-          ? SftTrainer.plannedSteps(sft(cfg, "train-student"), ctx.layout().sft()) : 0);
-      alongside(ctx, "student-unfiltered", ablation, "train-student", unfilteredData(ctx), ctx.layout().model("student-unfiltered"));
+          ? SftTrainer.plannedSteps(sft(cfg, "train-student"), local(ctx.layout().sft())) : 0);
+      alongside(ctx, "student-unfiltered", ablation, "train-student", unfilteredData(ctx), local(ctx.layout().model("student-unfiltered")));
     }
-    return student(ctx, "student", ctx.layout().sft(), cfg);
+    return student(ctx, "student", local(ctx.layout().sft()), cfg);
   }
 
   // ---- the ablation: every successful trace, unverified and unfiltered.
   static Map<String, Object> unfiltered(PipelineContext ctx) throws Exception {
-    Path dir = ctx.layout().model("student-unfiltered");
+    Path dir = local(ctx.layout().model("student-unfiltered"));
     Map<String, Object> out = joinOrRun(ctx, "student-unfiltered", dir, () -> {
       PipelineSettings p = settings(ctx);
       long steps = p.ablationBudget() == PipelineSettings.AblationBudget.MATCHED
@@ -284,7 +290,7 @@ public final class EmbeddedPipeline {
   static Path unfilteredData(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
     List<SftExample> all = new ArrayList<>();
-    for (Trace t : ParquetIO.read(ctx.layout().traces(), Codecs.TRACE)) {
+    for (Trace t : ParquetIO.read(local(ctx.layout().traces()), Codecs.TRACE)) {
       if (!t.failed()) {
         all.add(SftExample.of(t.promptId(), t.sampleIndex(), t.source(), p.render(t.problem()), t.reasoning(), t.answer()));
       }
@@ -304,7 +310,7 @@ public final class EmbeddedPipeline {
    */
   private static void alongside(PipelineContext ctx, String stage, RetortConfig cfg, String section, Path data, Path out)
       throws IOException {
-    Path logs = ctx.layout().root().resolve("logs");
+    Path logs = local(ctx.layout().root()).resolve("logs");
     Files.createDirectories(logs);
     Path conf = logs.resolve(stage + ".conf");
     Files.writeString(conf, cfg.with(section + ".threads=1").render(section));
@@ -348,11 +354,11 @@ public final class EmbeddedPipeline {
   static Map<String, Object> rl(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
     RetortConfig cfg = ctx.config().with(
-        "rl.init-from=" + dev.retort.core.io.Json.toJson(ctx.layout().model("base").toAbsolutePath().toString()),
+        "rl.init-from=" + dev.retort.core.io.Json.toJson(local(ctx.layout().model("base")).toAbsolutePath().toString()),
         "rl.prompt-template=" + dev.retort.core.io.Json.toJson(p.template()));
     GrpoSettings s = GrpoSettings.from(cfg, "rl");
     List<Prompt> prompts = ParquetIO.read(data(ctx).resolve("distill.parquet"), Codecs.PROMPT);
-    GrpoResult r = GrpoTrainer.run(s, prompts, ctx.layout().model("rl-student"));
+    GrpoResult r = GrpoTrainer.run(s, prompts, local(ctx.layout().model("rl-student")));
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("steps", r.steps());
     out.put("reward_first", r.meanRewardFirst());
@@ -368,20 +374,20 @@ public final class EmbeddedPipeline {
     PipelineSettings p = settings(ctx);
     List<String> models = new ArrayList<>();
     models.add(model("teacher", teacherDir(ctx), "teacher"));
-    models.add(model("student", ctx.layout().model("student"), "distilled"));
+    models.add(model("student", local(ctx.layout().model("student")), "distilled"));
     if (ctx.results().containsKey("student-unfiltered")) {
-      models.add(model("student-unfiltered", ctx.layout().model("student-unfiltered"), "ablation"));
+      models.add(model("student-unfiltered", local(ctx.layout().model("student-unfiltered")), "ablation"));
     }
     if (ctx.results().containsKey("rl")) {
-      models.add(model("rl-student", ctx.layout().model("rl-student"), "rl"));
+      models.add(model("rl-student", local(ctx.layout().model("rl-student")), "rl"));
     }
     if (ctx.results().containsKey("base")) {
-      models.add(model("base", ctx.layout().model("base"), "base"));
+      models.add(model("base", local(ctx.layout().model("base")), "base"));
     }
     Map<String, String> curves = new LinkedHashMap<>();
     curves.put("teacher", teacherDir(ctx).resolve("metrics.jsonl").toString());
     for (String m : List.of("student", "student-unfiltered", "base", "rl-student")) {
-      Path f = ctx.layout().model(m).resolve("metrics.jsonl");
+      Path f = local(ctx.layout().model(m)).resolve("metrics.jsonl");
       if (Files.isRegularFile(f)) {
         curves.put(m, f.toString());
       }
@@ -447,10 +453,15 @@ public final class EmbeddedPipeline {
   /** Provenance for the run folder as a whole. */
   static void writeRunProvenance(PipelineContext ctx) {
     Provenance.of("run", ctx.config().hash(), ctx.config().resolved(), ctx.run().seed(), Map.of(), Map.of())
-        .write(ctx.layout().root());
+        .write(local(ctx.layout().root()));
   }
 
   static boolean done(Path dir) {
     return StageOutput.isComplete(dir, null);
+  }
+
+  /** The embedded pipeline trains and evaluates from local files: its run folder must be local (RunCommand checks). */
+  private static Path local(dev.retort.core.store.Location l) {
+    return l.localPath("the embedded pipeline");
   }
 }

@@ -43,7 +43,7 @@ public final class Pipeline {
   public Map<String, Map<String, Object>> run(PipelineContext ctx, String from, String until) throws Exception {
     checkStage("--from", from);
     checkStage("--until", until);
-    Path marks = ctx.layout().root().resolve(".pipeline");
+    Path marks = ctx.layout().root().localPath("the pipeline").resolve(".pipeline");
     Files.createDirectories(marks);
     String chain = "";
     boolean forced = false;

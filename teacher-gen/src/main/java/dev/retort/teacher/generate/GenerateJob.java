@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.data.Prompt;
 import dev.retort.core.io.Json;
+import dev.retort.core.store.Location;
 import dev.retort.teacher.TeacherClient;
 import dev.retort.teacher.TeacherClients;
 import dev.retort.teacher.TeacherSettings;
@@ -35,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * <p>Why shards as tasks: a shard is the unit of atomic commit, so a killed or retried task never
  * leaves half a shard behind, and a rerun resubmits only the shards that are not complete. The
  * prompts travel inside the task (as JSON; core's records are not Serializable), and each task
- * writes its shard files straight into the traces folder, which must be on a file system every
- * executor sees (local disk in local mode; NFS, Lustre or an equivalent mount on a cluster).
+ * commits its shard files straight into the traces folder, named by the absolute URI the driver
+ * resolved (a relative work dir would otherwise resolve against each executor's working folder):
+ * local disk in local mode, HDFS or an object store on a cluster. The driver checks that every
+ * shard a task reports is in the store with its rows before it writes _SUCCESS.
  */
 public final class GenerateJob {
   private static final Logger LOG = LoggerFactory.getLogger(GenerateJob.class);
@@ -128,13 +131,13 @@ public final class GenerateJob {
     Counters acc = new Counters(spark);
     Reporter reporter = new Reporter(toGenerate, acc, gen.progressInterval().toMillis());
     List<ShardOutcome> outcomes;
-    String text = sections(config, false, "run", GenerateSettings.SECTION, TeacherSettings.SECTION, "arith");
+    String text = sections(resolvedLocations(config, stage), false, "run", GenerateSettings.SECTION, TeacherSettings.SECTION, "arith");
     jsc.setJobGroup("retort-generate", "retort generate " + stage.traces(), true);
     reporter.start();
     try {
       outcomes = tasks.isEmpty() ? List.of()
           : jsc.parallelize(tasks, tasks.size())
-              .mapPartitions(new RunShards(text, stage.traces().toString(), acc))
+              .mapPartitions(new RunShards(text, stage.traces().toString(), acc, dev.retort.core.store.Stores.settings()))
               .collect();
     } finally {
       reporter.stop();
@@ -144,6 +147,17 @@ public final class GenerateJob {
       TeacherClients.closeAll(); // the executors were this JVM: free sockets and threads now
     }
     return stage.finish(outcomes, (System.nanoTime() - t0) / 1e9);
+  }
+
+  /**
+   * The config with the locations executors could resolve differently replaced by the absolute
+   * ones the driver resolved: run.work-dir and generate.output.
+   */
+  static RetortConfig resolvedLocations(RetortConfig config, GenerateStage stage) {
+    String workDir = dev.retort.core.config.RunSettings.from(config).workDir().uri().toString();
+    RetortConfig c = config.with("run.work-dir=" + Json.toJson(workDir));
+    return stage.settings().output().isPresent()
+        ? c.with("generate.output=" + Json.toJson(stage.traces().uri().toString())) : c;
   }
 
   /**
@@ -193,20 +207,23 @@ public final class GenerateJob {
     private final String configText;
     private final String traces;
     private final Counters acc;
+    private final java.util.HashMap<String, String> storeSettings;
 
-    RunShards(String configText, String traces, Counters acc) {
+    RunShards(String configText, String traces, Counters acc, java.util.HashMap<String, String> storeSettings) {
       this.configText = configText;
       this.traces = traces;
       this.acc = acc;
+      this.storeSettings = storeSettings;
     }
 
     @Override
     public Iterator<ShardOutcome> call(Iterator<ShardTask> it) {
+      dev.retort.core.store.Stores.apply(storeSettings); // the stores as the driver reaches them
       RetortConfig cfg = RetortConfig.fromString(configText, "generate job config");
       GenerateSettings gen = GenerateSettings.from(cfg);
       TeacherSettings teacher = TeacherSettings.from(cfg);
       TeacherClient client = TeacherClients.shared(teacher, gpuAddresses());
-      ShardProcessor sp = new ShardProcessor(client, gen, teacher.requestMode(), Path.of(traces), Progress.JVM);
+      ShardProcessor sp = new ShardProcessor(client, gen, teacher.requestMode(), Location.of(traces), Progress.JVM);
       List<ShardOutcome> out = new ArrayList<>();
       while (it.hasNext()) {
         ShardTask t = it.next();

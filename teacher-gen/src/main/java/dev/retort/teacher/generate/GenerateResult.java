@@ -1,6 +1,6 @@
 package dev.retort.teacher.generate;
 
-import java.nio.file.Path;
+import dev.retort.core.store.Location;
 
 /**
  * What a generate run produced (also written to traces/stats.json).
@@ -19,7 +19,7 @@ import java.nio.file.Path;
  * @param attempts HTTP attempts of those requests (attempts - requests = retries)
  * @param seconds wall time of the run
  */
-public record GenerateResult(Path traces, boolean skipped, long prompts, long rejects, long expected, long succeeded,
+public record GenerateResult(Location traces, boolean skipped, long prompts, long rejects, long expected, long succeeded,
     long errors, int shards, int shardsProcessed, long generated, long requests, long attempts, long promptTokens,
     long completionTokens, double seconds) {
 

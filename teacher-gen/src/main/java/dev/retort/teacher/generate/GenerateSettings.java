@@ -1,7 +1,7 @@
 package dev.retort.teacher.generate;
 
 import dev.retort.core.config.RetortConfig;
-import java.nio.file.Path;
+import dev.retort.core.store.Location;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -23,7 +23,7 @@ import java.util.Optional;
  * @param sparkMaster Spark master when the job creates the session (local[2] embedded)
  * @param maxPromptChars prompts with a longer problem are rejected as oversize
  * @param limit use only the first N prompts (0 = all)
- * @param output traces folder (default: the run layout's traces/; prompts/ is written only then)
+ * @param output traces folder, a local path or URI (default: the run layout's traces/; prompts/ is written only then)
  * @param overwrite when traces/ was made with a different config: true deletes it, false fails
  * @param progressInterval how often progress is logged
  * @param stop extra stop strings sent with every request
@@ -42,7 +42,7 @@ public record GenerateSettings(
     String sparkMaster,
     int maxPromptChars,
     int limit,
-    Optional<Path> output,
+    Optional<Location> output,
     boolean overwrite,
     Duration progressInterval,
     List<String> stop) {

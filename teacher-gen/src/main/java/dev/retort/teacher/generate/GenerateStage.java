@@ -18,6 +18,10 @@ import dev.retort.teacher.TeacherClient;
 import dev.retort.teacher.TeacherSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import dev.retort.core.store.Location;
+import dev.retort.core.store.Manifest;
+import dev.retort.core.store.Store;
+import dev.retort.core.store.Stores;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -26,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,9 +55,9 @@ public final class GenerateStage {
   private final RunSettings run;
   private final GenerateSettings gen;
   private final TeacherSettings teacher;
-  private final Path traces;
-  private final Path promptsDir;
-  private final Path input;
+  private final Location traces;
+  private final Location promptsDir;
+  private final Location input;
   private final List<Prompt> prompts;
   private final List<RejectedRow> rejects;
   private final Map<Integer, List<Prompt>> byShard;
@@ -77,11 +80,15 @@ public final class GenerateStage {
       set = new PromptSet("arith-train", Arith.generate(a.spec(), run.seed(), a.trainSize(), Arith.Split.TRAIN), List.of());
       this.input = null;
     } else {
-      this.input = Path.of(gen.prompts());
-      if (!Files.exists(input)) {
+      try {
+        this.input = Location.of(gen.prompts());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("generate.prompts: " + e.getMessage(), e);
+      }
+      if (!exists(input)) {
         throw new IllegalArgumentException("generate.prompts: no such file or folder " + input);
       }
-      set = PromptReaders.read(input, gen.layout(), gen.maxPromptChars());
+      set = PromptReaders.read(localCopy(input), gen.layout(), gen.maxPromptChars());
     }
     List<Prompt> ps = set.prompts();
     if (gen.limit() > 0 && ps.size() > gen.limit()) {
@@ -126,7 +133,7 @@ public final class GenerateStage {
     return teacher;
   }
 
-  public Path traces() {
+  public Location traces() {
     return traces;
   }
 
@@ -178,8 +185,8 @@ public final class GenerateStage {
    * belongs to another), marks it incomplete, and writes prompts/ and the rejects.
    */
   public void begin() {
-    Path marker = traces.resolve(ShardFiles.GENERATION);
-    if (Files.isRegularFile(marker)) {
+    Location marker = traces.resolve(ShardFiles.GENERATION);
+    if (exists(marker)) {
       JsonNode m = Json.read(marker);
       String had = m.path("identity").asText("");
       if (!had.equals(identity)) {
@@ -197,11 +204,11 @@ public final class GenerateStage {
       StageOutput.deleteTree(traces);
     }
     try {
-      Files.createDirectories(traces);
+      Store.of(traces).mkdirs(traces);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + traces + ": " + e.getMessage(), e);
     }
-    if (!Files.isRegularFile(marker)) {
+    if (!exists(marker)) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("identity", identity);
       m.put("shards", gen.shards());
@@ -213,9 +220,9 @@ public final class GenerateStage {
     }
     StageOutput.invalidate(traces);
     writePrompts();
-    Path rj = ShardFiles.rejects(traces);
+    Location rj = ShardFiles.rejects(traces);
     if (rejects.isEmpty()) {
-      StageOutput.deleteTree(rj.getParent());
+      StageOutput.deleteTree(rj.parent());
     } else {
       Json.writeLines(rj, rejects);
       LOG.warn("{} malformed prompt rows written to {}", rejects.size(), rj);
@@ -226,7 +233,7 @@ public final class GenerateStage {
     if (promptsDir == null) {
       return;
     }
-    if (input != null && input.toAbsolutePath().normalize().startsWith(promptsDir.toAbsolutePath().normalize())) {
+    if (input != null && input.startsWith(promptsDir)) {
       return; // the input already is this run's prompts/
     }
     if (StageOutput.isComplete(promptsDir, promptsHash)) {
@@ -237,7 +244,7 @@ public final class GenerateStage {
       return;
     }
     StageOutput.invalidate(promptsDir);
-    PromptReaders.writeParquet(promptsDir.resolve("prompts.parquet"), prompts);
+    ParquetIO.write(promptsDir.resolve("prompts.parquet"), dev.retort.core.io.Codecs.PROMPT, prompts);
     Map<String, String> inputs = Map.of("prompts", input == null ? "arith:" + config.hash(ArithSettings.SECTION, "run")
         : Provenance.identityOf(input));
     Map<String, Object> cfg = gen.arith() ? config.resolved(ArithSettings.SECTION, "run") : config.resolved(GenerateSettings.SECTION);
@@ -247,7 +254,7 @@ public final class GenerateStage {
     StageOutput.complete(promptsDir, Provenance.of(PROMPTS_STAGE, promptsHash, cfg, run.seed(), inputs, Map.of()), stats);
   }
 
-  private static String producer(Path dir) {
+  private static String producer(Location dir) {
     try {
       return Provenance.read(dir).stage();
     } catch (RuntimeException e) {
@@ -297,15 +304,26 @@ public final class GenerateStage {
     long promptTokens = 0;
     long completionTokens = 0;
     int processed = 0;
+    List<Manifest.Entry> committed = new ArrayList<>();
     for (int s : byShard.keySet()) {
       ShardOutcome o = by.get(s);
+      Location main = ShardFiles.main(traces, s, gen.shards());
       if (o == null || o.skipped()) {
         if (!ShardProcessor.isComplete(traces, s, gen.shards())) {
           throw new IllegalStateException("shard " + s + " was neither processed nor complete in " + traces);
         }
         succeeded += prompts(s).size() * (long) gen.samplesPerPrompt();
+        committed.add(entry(main, -1));
         continue;
       }
+      // The task reported a commit: the store must hold that file with the rows the task counted
+      // (a task whose write went elsewhere, or was lost with its executor, fails the stage here).
+      long rows = rowsOf(main);
+      if (rows != o.succeeded()) {
+        throw new IllegalStateException("shard " + s + ": " + main + " holds " + rows + " rows, its task reported "
+            + o.succeeded());
+      }
+      committed.add(entry(main, rows));
       processed++;
       succeeded += o.succeeded();
       errors += o.errors();
@@ -346,7 +364,7 @@ public final class GenerateStage {
     if (gen.arith()) {
       cfg.putAll(config.resolved(ArithSettings.SECTION));
     }
-    StageOutput.complete(traces, Provenance.of(STAGE, identity, cfg, gen.seed(), inputs, models), stats);
+    StageOutput.complete(traces, Provenance.of(STAGE, identity, cfg, gen.seed(), inputs, models), stats, committed);
     LOG.info("generate: {} of {} samples in {} ({} errors, {} rejects), {} requests in {} s",
         r.succeeded(), r.expected(), traces, r.errors(), r.rejects(), r.requests(), String.format("%.1f", seconds));
     return r;
@@ -378,14 +396,54 @@ public final class GenerateStage {
     return RetortConfig.sha256(b.toString()).substring(0, 32);
   }
 
-  private static boolean hasData(Path dir) {
-    if (!Files.isDirectory(dir)) {
-      return false;
-    }
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.findAny().isPresent();
+  private static boolean hasData(Location dir) {
+    try {
+      return !Store.of(dir).list(dir).isEmpty();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean exists(Location l) {
+    try {
+      return Store.of(l).exists(l);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + l + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static long rowsOf(Location main) {
+    if (!exists(main)) {
+      throw new IllegalStateException("a task reported " + main + " committed, but the store does not hold it");
+    }
+    return ParquetIO.rowCount(main);
+  }
+
+  /** A shard's manifest line; {@code rows} -1 when the shard was complete before this run. */
+  private Manifest.Entry entry(Location main, long rows) {
+    try {
+      return new Manifest.Entry(main.relativeTo(traces), Store.of(main).size(main), rows);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot stat " + main + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A local path holding the prompts: the input itself when local, else a copy in a temporary
+   * folder (prompt readers parse local files; the prompts are read once, on the driver).
+   */
+  private static Path localCopy(Location input) {
+    if (input.isLocal()) {
+      return input.localPath();
+    }
+    try {
+      Path dir = Files.createTempDirectory("retort-prompts");
+      dir.toFile().deleteOnExit();
+      Path copy = dir.resolve(input.name());
+      Stores.copyToLocal(input, copy);
+      return copy;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot stage " + input + " locally: " + e.getMessage(), e);
     }
   }
 

@@ -1,6 +1,6 @@
 package dev.retort.teacher.generate;
 
-import java.nio.file.Path;
+import dev.retort.core.store.Location;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
  * Names inside a traces folder. A shard's main file holds its successful traces and is the commit
  * marker of the shard; its errors file (same name under errors/) holds the samples that failed
  * after retries. Names are a pure function of (shard, shards), so a retried or duplicated task
- * writes the same names and the atomic rename makes the last complete write win.
+ * writes the same names and the commit (an atomic rename, or one object written whole) makes the last complete write win.
  */
 public final class ShardFiles {
   public static final String ERRORS = "errors";
@@ -24,20 +24,20 @@ public final class ShardFiles {
     return String.format("shard-%05d-of-%05d.parquet", shard, shards);
   }
 
-  public static Path main(Path traces, int shard, int shards) {
+  public static Location main(Location traces, int shard, int shards) {
     return traces.resolve(name(shard, shards));
   }
 
-  public static Path errors(Path traces, int shard, int shards) {
-    return traces.resolve(ERRORS).resolve(name(shard, shards));
+  public static Location errors(Location traces, int shard, int shards) {
+    return traces.resolve(ERRORS + "/" + name(shard, shards));
   }
 
-  public static Path errorsDir(Path traces) {
+  public static Location errorsDir(Location traces) {
     return traces.resolve(ERRORS);
   }
 
-  public static Path rejects(Path traces) {
-    return traces.resolve(REJECTS).resolve(REJECTS_FILE);
+  public static Location rejects(Location traces) {
+    return traces.resolve(REJECTS + "/" + REJECTS_FILE);
   }
 
   /** The shard number of a shard file name, or -1 when the name is not one. */

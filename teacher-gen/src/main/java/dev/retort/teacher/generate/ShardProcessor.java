@@ -14,8 +14,8 @@ import dev.retort.teacher.TeacherRequest;
 import dev.retort.teacher.TeacherResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.retort.core.store.Location;
+import dev.retort.core.store.Store;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -48,21 +48,27 @@ public final class ShardProcessor {
   private final TeacherClient client;
   private final GenerateSettings gen;
   private final RequestMode mode;
-  private final Path traces;
+  private final Location traces;
+  private final Store store;
   private final GenerationListener listener;
 
-  public ShardProcessor(TeacherClient client, GenerateSettings gen, RequestMode mode, Path traces, GenerationListener listener) {
+  public ShardProcessor(TeacherClient client, GenerateSettings gen, RequestMode mode, Location traces, GenerationListener listener) {
     this.client = client;
     this.gen = gen;
     this.mode = mode;
     this.traces = traces;
+    this.store = Store.of(traces);
     this.listener = listener == null ? GenerationListener.NONE : listener;
   }
 
   /** True when the shard needs no work: its main file exists and it has no errors file. */
-  public static boolean isComplete(Path traces, int shard, int shards) {
-    return Files.isRegularFile(ShardFiles.main(traces, shard, shards))
-        && !Files.exists(ShardFiles.errors(traces, shard, shards));
+  public static boolean isComplete(Location traces, int shard, int shards) {
+    Store store = Store.of(traces);
+    try {
+      return store.isFile(ShardFiles.main(traces, shard, shards)) && !store.exists(ShardFiles.errors(traces, shard, shards));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check shard " + shard + " in " + traces + ": " + e.getMessage(), e);
+    }
   }
 
   /** Generates what the shard lacks and commits it. {@code prompts} are the shard's prompts. */
@@ -74,9 +80,9 @@ public final class ShardProcessor {
     if (isComplete(traces, shard, shards)) {
       return ShardOutcome.skipped(shard, expected);
     }
-    Path mainFile = ShardFiles.main(traces, shard, shards);
-    Path errFile = ShardFiles.errors(traces, shard, shards);
-    boolean committed = Files.isRegularFile(mainFile);
+    Location mainFile = ShardFiles.main(traces, shard, shards);
+    Location errFile = ShardFiles.errors(traces, shard, shards);
+    boolean committed = isFile(mainFile);
 
     // What exists: successes of the committed main file (only keys this plan expects).
     Map<String, Prompt> byId = new LinkedHashMap<>();
@@ -95,7 +101,7 @@ public final class ShardProcessor {
       }
     }
     Map<String, Trace> oldErrors = new LinkedHashMap<>();
-    if (committed && Files.isRegularFile(errFile)) {
+    if (committed && isFile(errFile)) {
       for (Trace t : ParquetIO.read(errFile, Codecs.TRACE)) {
         oldErrors.putIfAbsent(t.key(), t);
       }
@@ -161,8 +167,9 @@ public final class ShardProcessor {
       errorsA.sort(order);
       ParquetIO.write(errFile, Codecs.TRACE, errorsA);
     }
-    // B: the commit.
+    // B: the commit (temporary and rename, or one object written whole on an object store).
     ParquetIO.write(mainFile, Codecs.TRACE, successes);
+    long mainBytes = size(mainFile);
     // C: only what still failed.
     if (failures.isEmpty()) {
       delete(errFile);
@@ -171,7 +178,7 @@ public final class ShardProcessor {
     }
     long ms = (System.nanoTime() - t0) / 1_000_000;
     return new ShardOutcome(shard, false, expected, successes.size(), failures.size(), generated, requests,
-        tally.attempts.sum(), tally.promptTokens.sum(), tally.completionTokens.sum(), ms);
+        tally.attempts.sum(), tally.promptTokens.sum(), tally.completionTokens.sum(), ms, mainBytes);
   }
 
   /** Usage of this processor's requests (callbacks run on client threads). */
@@ -226,9 +233,25 @@ public final class ShardProcessor {
     });
   }
 
-  private static void delete(Path f) {
+  private long size(Location f) {
     try {
-      Files.deleteIfExists(f);
+      return store.size(f);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot stat " + f + ": " + e.getMessage(), e);
+    }
+  }
+
+  private boolean isFile(Location f) {
+    try {
+      return store.isFile(f);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + f + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void delete(Location f) {
+    try {
+      store.delete(f);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete " + f + ": " + e.getMessage(), e);
     }

@@ -57,16 +57,16 @@ class GenerateJobTest {
       assertEquals(48, r.succeeded());
       assertEquals(4, r.shardsProcessed());
       GenerateStage st = GenerateStage.prepare(cfg);
-      assertExactlyOnce(st.traces(), keys(st));
+      assertExactlyOnce(st.traces().localPath(), keys(st));
       // provenance.json and stats.json sit next to the shards: Spark readers keep to *.parquet.
-      Dataset<Row> df = spark.read().option("pathGlobFilter", "*.parquet").parquet(st.traces().toString());
+      Dataset<Row> df = spark.read().option("pathGlobFilter", "*.parquet").parquet(st.traces().localPath().toString());
       Set<String> seen = new HashSet<>();
       for (Row row : df.select("prompt_id", "sample_index", "error").collectAsList()) {
         assertTrue(seen.add(row.getString(0) + "#" + row.getInt(1)), "Spark sees each pair once");
         assertTrue(row.isNullAt(2));
       }
       assertEquals(keys(st), seen);
-      assertTrue(StageOutput.isComplete(st.traces(), st.identity()));
+      assertTrue(StageOutput.isComplete(st.traces().localPath(), st.identity()));
       assertTrue(GenerateJob.run(cfg, spark).skipped());
     }
   }
@@ -80,8 +80,8 @@ class GenerateJobTest {
     GenerateResult r = GenerateJob.run(cfg, SharedSpark.get());
     assertEquals(8, r.succeeded());
     GenerateStage st = GenerateStage.prepare(cfg);
-    assertExactlyOnce(st.traces(), keys(st));
-    for (Trace t : mainRows(st.traces())) {
+    assertExactlyOnce(st.traces().localPath(), keys(st));
+    for (Trace t : mainRows(st.traces().localPath())) {
       assertEquals("tiny", t.teacherId());
       assertTrue(t.completionTokens() >= 1 && t.completionTokens() <= 8, "tokens " + t.completionTokens());
     }
@@ -96,21 +96,21 @@ class GenerateJobTest {
       GenerateStage st = GenerateStage.prepare(cfg);
       CompletableFuture<GenerateResult> first = CompletableFuture.supplyAsync(() -> GenerateJob.run(cfg, spark));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (shardFiles(st.traces()) < 2 && System.nanoTime() < deadline) {
+      while (shardFiles(st.traces().localPath()) < 2 && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
       spark.sparkContext().cancelJobGroup("retort-generate");
       assertThrows(Exception.class, () -> first.get(60, TimeUnit.SECONDS));
-      int committed = shardFiles(st.traces());
+      int committed = shardFiles(st.traces().localPath());
       assertTrue(committed >= 2 && committed < st.shards().size(), "committed " + committed + " of " + st.shards().size());
       Map<String, Trace> before = new HashMap<>();
-      mainRows(st.traces()).forEach(t -> before.put(t.key(), t));
+      mainRows(st.traces().localPath()).forEach(t -> before.put(t.key(), t));
 
       GenerateResult r = GenerateJob.run(cfg, spark);
       assertEquals(48, r.succeeded());
       assertTrue(r.shardsProcessed() <= st.shards().size() - committed, r.toString());
-      assertExactlyOnce(st.traces(), keys(st));
-      for (Trace t : mainRows(st.traces())) {
+      assertExactlyOnce(st.traces().localPath(), keys(st));
+      for (Trace t : mainRows(st.traces().localPath())) {
         if (before.containsKey(t.key())) {
           assertEquals(before.get(t.key()), t, "committed rows untouched by the rerun");
         }
@@ -141,18 +141,18 @@ class GenerateJobTest {
       File log = work.resolve("child.log").toFile();
       Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (shardFiles(st.traces()) < 2 && child.isAlive() && System.nanoTime() < deadline) {
+      while (shardFiles(st.traces().localPath()) < 2 && child.isAlive() && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
       assertTrue(child.isAlive(), "child ended early: " + Files.readString(log.toPath()));
       child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-      int committed = shardFiles(st.traces());
+      int committed = shardFiles(st.traces().localPath());
       assertTrue(committed < st.shards().size(), "killed before the end, committed " + committed);
 
       GenerateResult r = GenerateJob.run(cfg, SharedSpark.get());
       assertEquals(48, r.succeeded());
-      assertExactlyOnce(st.traces(), keys(st));
-      assertTrue(StageOutput.isComplete(st.traces(), st.identity()));
+      assertExactlyOnce(st.traces().localPath(), keys(st));
+      assertTrue(StageOutput.isComplete(st.traces().localPath(), st.identity()));
     }
   }
 }

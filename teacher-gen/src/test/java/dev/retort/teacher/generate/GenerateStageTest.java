@@ -70,12 +70,12 @@ class GenerateStageTest {
       assertEquals(48, r.succeeded());
       assertEquals(0, r.errors());
       assertEquals(48, r.requests());
-      assertExactlyOnce(st.traces(), keys(st));
+      assertExactlyOnce(st.traces().localPath(), keys(st));
 
       // Every row is what the teacher answers for its own derived seed and the default template.
       Map<String, Prompt> byId = new HashMap<>();
       st.prompts().forEach(p -> byId.put(p.id(), p));
-      for (Trace t : mainRows(st.traces())) {
+      for (Trace t : mainRows(st.traces().localPath())) {
         Prompt p = byId.get(t.promptId());
         long seed = Seeds.sampleSeed(st.settings().seed(), p.id(), t.sampleIndex());
         assertEquals(seed, t.sampling().seed());
@@ -96,11 +96,11 @@ class GenerateStageTest {
           assertEquals(shard, Seeds.shardOf(t.promptId(), 4));
         }
       }
-      assertTrue(StageOutput.isComplete(st.traces(), st.identity()));
-      JsonNode stats = Json.read(st.traces().resolve("stats.json"));
+      assertTrue(StageOutput.isComplete(st.traces().localPath(), st.identity()));
+      JsonNode stats = Json.read(st.traces().localPath().resolve("stats.json"));
       assertEquals(48, stats.get("succeeded").asLong());
       assertEquals(1.0, stats.get("completed").asDouble());
-      assertTrue(Files.isRegularFile(st.traces().resolve("provenance.json")));
+      assertTrue(Files.isRegularFile(st.traces().localPath().resolve("provenance.json")));
       assertEquals(24, ParquetIO.read(work.resolve("t/prompts"), Codecs.PROMPT).size());
       assertTrue(StageOutput.isComplete(work.resolve("t/prompts"), null));
 
@@ -127,7 +127,7 @@ class GenerateStageTest {
       GenerateResult r1 = runOnce(st);
       assertTrue(r1.errors() > 0 && r1.succeeded() > 0, r1.toString());
       assertEquals(48, r1.errors() + r1.succeeded());
-      List<Trace> errs = errorRows(st.traces());
+      List<Trace> errs = errorRows(st.traces().localPath());
       assertEquals(r1.errors(), errs.size());
       for (Trace e : errs) {
         assertEquals("error", e.finishReason());
@@ -135,7 +135,7 @@ class GenerateStageTest {
       }
       Set<String> mainKeys = new HashSet<>();
       Map<String, Trace> firstRun = new HashMap<>();
-      for (Trace t : mainRows(st.traces())) {
+      for (Trace t : mainRows(st.traces().localPath())) {
         mainKeys.add(t.key());
         firstRun.put(t.key(), t);
       }
@@ -151,8 +151,8 @@ class GenerateStageTest {
       assertEquals(48, r2.succeeded());
       assertEquals(r1.errors(), r2.generated(), "only the error rows were asked again");
       assertEquals(r1.errors(), s.stats().requests.get() - before);
-      assertExactlyOnce(st.traces(), keys(st));
-      for (Trace t : mainRows(st.traces())) {
+      assertExactlyOnce(st.traces().localPath(), keys(st));
+      for (Trace t : mainRows(st.traces().localPath())) {
         if (firstRun.containsKey(t.key())) {
           assertEquals(firstRun.get(t.key()), t, "earlier successes are kept as they were");
         }
@@ -165,29 +165,29 @@ class GenerateStageTest {
     try (OpenAiServer s = OpenAiServer.start(new ScriptedBackend(), ServerOptions.defaults())) {
       GenerateStage st = GenerateStage.prepare(config(work, s.url()));
       runOnce(st);
-      Path traces = st.traces();
+      Path traces = st.traces().localPath();
       List<Integer> shards = st.shards();
       assertTrue(shards.size() >= 3, "need three shards, have " + shards);
       // Crash after step B, before C: a stale error row whose key is also in main.
       int b = shards.get(0);
-      Path mainB = ShardFiles.main(traces, b, 4);
+      Path mainB = ShardFiles.main(dev.retort.core.store.Location.local(traces), b, 4).localPath();
       List<Trace> rowsB = ParquetIO.read(mainB, Codecs.TRACE);
       Trace stale = rowsB.get(0);
-      ParquetIO.write(ShardFiles.errors(traces, b, 4), Codecs.TRACE, List.of(asError(stale)));
+      ParquetIO.write(ShardFiles.errors(dev.retort.core.store.Location.local(traces), b, 4), Codecs.TRACE, List.of(asError(stale)));
       // Crash after step A of a retry, before B: main lacks two keys that errors still holds.
       int a = shards.get(1);
-      Path mainA = ShardFiles.main(traces, a, 4);
+      Path mainA = ShardFiles.main(dev.retort.core.store.Location.local(traces), a, 4).localPath();
       List<Trace> rowsA = new ArrayList<>(ParquetIO.read(mainA, Codecs.TRACE));
       Trace e1 = rowsA.remove(0);
       Trace e2 = rowsA.remove(0);
       ParquetIO.write(mainA, Codecs.TRACE, rowsA);
-      ParquetIO.write(ShardFiles.errors(traces, a, 4), Codecs.TRACE, List.of(asError(e1), asError(e2)));
+      ParquetIO.write(ShardFiles.errors(dev.retort.core.store.Location.local(traces), a, 4), Codecs.TRACE, List.of(asError(e1), asError(e2)));
       // Crash after step A of a first attempt: errors written, main never committed; plus a temporary
       // file left by a writer killed mid-write.
       int c = shards.get(2);
-      Path mainC = ShardFiles.main(traces, c, 4);
+      Path mainC = ShardFiles.main(dev.retort.core.store.Location.local(traces), c, 4).localPath();
       Files.delete(mainC);
-      ParquetIO.write(ShardFiles.errors(traces, c, 4), Codecs.TRACE, List.of(asError(rowsB.get(1))));
+      ParquetIO.write(ShardFiles.errors(dev.retort.core.store.Location.local(traces), c, 4), Codecs.TRACE, List.of(asError(rowsB.get(1))));
       Files.writeString(traces.resolve("." + mainC.getFileName() + ".tmp-99-1"), "partial garbage");
       StageOutput.invalidate(traces);
 
@@ -234,7 +234,7 @@ class GenerateStageTest {
       }
       assertEquals(List.of("malformed_json", "missing_problem", "oversize", "duplicate_id", "bad_encoding"), codes);
       // The template {problem} sends the bare problem.
-      Trace t = mainRows(st.traces()).get(0);
+      Trace t = mainRows(st.traces().localPath()).get(0);
       assertTrue(t.problem().startsWith("What is"), t.problem());
     }
   }
@@ -251,7 +251,7 @@ class GenerateStageTest {
       GenerateResult r = runOnce(GenerateStage.prepare(config(work, s.url(), "generate.limit=6", "generate.temperature=0.9",
           "generate.overwrite=true")));
       assertEquals(12, r.succeeded());
-      for (Trace t : mainRows(r.traces())) {
+      for (Trace t : mainRows(r.traces().localPath())) {
         assertEquals(0.9, t.sampling().temperature());
       }
     }
@@ -266,8 +266,8 @@ class GenerateStageTest {
       assertEquals(10, r.requests());
       assertEquals(10, s.stats().requests.get());
       assertEquals(30, s.stats().samples.get());
-      assertExactlyOnce(st.traces(), keys(st));
-      for (Trace t : mainRows(st.traces())) {
+      assertExactlyOnce(st.traces().localPath(), keys(st));
+      for (Trace t : mainRows(st.traces().localPath())) {
         assertEquals(Seeds.sampleSeed(st.settings().seed(), t.promptId(), -1), t.sampling().seed());
       }
     }

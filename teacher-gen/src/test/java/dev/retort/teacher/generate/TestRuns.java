@@ -54,7 +54,7 @@ final class TestRuns {
   }
 
   static List<Trace> errorRows(Path traces) {
-    return ParquetIO.read(ShardFiles.errorsDir(traces), Codecs.TRACE);
+    return ParquetIO.read(ShardFiles.errorsDir(dev.retort.core.store.Location.local(traces)), Codecs.TRACE);
   }
 
   /** Asserts every expected key appears exactly once in main and nowhere else. */

@@ -1,0 +1,58 @@
+package dev.retort.pipelines.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.retort.core.config.RunSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every stage with the run folder on a real HDFS (one in-JVM namenode and datanode, started once
+ * for the class), through {@link StoreStages}; and nothing lands on local disk under a folder
+ * named after the URI (the local cache aside).
+ */
+class HdfsStagesTest {
+  @TempDir static Path tmp;
+  private static MiniDFSCluster cluster;
+  private static String hdfs;
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void start() throws Exception {
+    System.setProperty("retort.cache-dir", tmp.resolve("cache").toString());
+    Configuration conf = new Configuration();
+    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("dfs").toString());
+    cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+    cluster.waitActive();
+    hdfs = "hdfs://127.0.0.1:" + cluster.getNameNodePort();
+    spark = SparkSession.builder().master("local[2]").appName("retort-store-test")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.shutdown();
+    }
+  }
+
+  @Test
+  void everyStageOnHdfs() throws Exception {
+    Path cwd = Path.of("").toAbsolutePath();
+    String work = hdfs + "/runs";
+    assertEquals("hdfs", RunSettings.from(StoreStages.config(work, "http://unused/v1")).layout().root().scheme());
+    StoreStages.generateAndFilter(spark, work, tmp.resolve("local"));
+    StoreStages.trainAndEval(work);
+    try (var list = Files.list(cwd)) {
+      assertFalse(list.anyMatch(p -> p.getFileName().toString().startsWith("hdfs")), "nothing written to a local folder named after the URI");
+    }
+  }
+}
