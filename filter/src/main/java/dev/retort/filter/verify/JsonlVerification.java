@@ -5,11 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -32,16 +29,9 @@ public final class JsonlVerification {
 
   private JsonlVerification() {}
 
-  /** Reads {@code input}, writes {@code output} (parent folders created, file replaced). */
+  /** Reads {@code input}, writes {@code output} whole or not at all ({@link JsonlJob}). */
   public static Stats run(Path input, Path output, Verifier verifier) throws IOException {
-    Path parent = output.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
-    }
-    try (BufferedReader in = Files.newBufferedReader(input, StandardCharsets.UTF_8);
-        BufferedWriter out = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
-      return run(in, out, verifier);
-    }
+    return JsonlJob.run(input, output, (in, out) -> run(in, out, verifier));
   }
 
   public static Stats run(BufferedReader in, Writer out, Verifier verifier) throws IOException {

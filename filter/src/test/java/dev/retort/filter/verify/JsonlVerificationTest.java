@@ -69,4 +69,30 @@ class JsonlVerificationTest {
     }
     return out;
   }
+
+  @Test
+  void aBadByteFailsNamingTheLineAndLeavesThePreviousOutputWhole() throws Exception {
+    Path in = dir.resolve("in.jsonl");
+    Path out = dir.resolve("out.jsonl");
+    List<String> good = new ArrayList<>();
+    for (int i = 0; i < 5000; i++) {
+      good.add("{\"gold\": \"" + i + "\", \"response\": \"\\\\boxed{" + i + "}\"}");
+    }
+    Files.write(in, good, StandardCharsets.UTF_8);
+    JsonlVerification.run(in, out, new MathVerifier());
+    byte[] complete = Files.readAllBytes(out);
+
+    java.io.ByteArrayOutputStream bad = new java.io.ByteArrayOutputStream();
+    bad.write(Files.readAllBytes(in));
+    bad.write(new byte[] {'{', '"', 'g', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'});
+    Files.write(in, bad.toByteArray());
+    java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+        () -> JsonlVerification.run(in, out, new MathVerifier()));
+    assertTrue(e.getMessage().contains("line 5001"), e.getMessage());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(complete, Files.readAllBytes(out), "the complete output stays");
+    try (var files = Files.list(dir)) {
+      assertEquals(List.of("in.jsonl", "out.jsonl"), files.map(f -> f.getFileName().toString()).sorted().toList(),
+          "no temporary left behind");
+    }
+  }
 }

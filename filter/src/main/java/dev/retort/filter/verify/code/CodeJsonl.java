@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -38,11 +36,13 @@ public final class CodeJsonl {
 
   private CodeJsonl() {}
 
+  /** Verifies {@code input}'s rows on {@code parallelism} threads; {@code output} is written whole or not at all. */
   public static Stats run(Path input, Path output, CodeVerifier verifier, int parallelism) throws IOException {
-    Path parent = output.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
-    }
+    return dev.retort.filter.verify.JsonlJob.run(input, output, (in, out) -> run(in, out, verifier, parallelism));
+  }
+
+  private static Stats run(BufferedReader in, BufferedWriter out, CodeVerifier verifier, int parallelism)
+      throws IOException {
     ExecutorService pool = Executors.newFixedThreadPool(parallelism, r -> {
       Thread t = new Thread(r, "verify-code");
       t.setDaemon(true);
@@ -51,8 +51,7 @@ public final class CodeJsonl {
     long rows = 0;
     long correct = 0;
     long malformed = 0;
-    try (BufferedReader in = Files.newBufferedReader(input, StandardCharsets.UTF_8);
-        BufferedWriter out = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
+    try {
       Deque<Future<ObjectNode>> pending = new ArrayDeque<>();
       String line;
       long lineNo = 0;
