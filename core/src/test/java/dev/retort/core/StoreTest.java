@@ -110,4 +110,26 @@ class StoreTest {
       dev.retort.core.store.Stores.configure(before);
     }
   }
+
+  @Test
+  void publishMakesTheTargetHoldWhatTheLocalFolderHolds() throws Exception {
+    Path local = dir.resolve("local");
+    Files.createDirectories(local.resolve("checkpoints/step-2"));
+    Files.writeString(local.resolve("weights.bin"), "new");
+    Files.writeString(local.resolve("checkpoints/step-2/state.json"), "{}");
+    Files.writeString(local.resolve(".tokens.bin"), "scratch");
+    Files.writeString(local.resolve(Manifest.FILE), "h2\n");
+    Location to = Location.local(dir.resolve("published"));
+    Store s = Store.of(to);
+    Files.createDirectories(dir.resolve("published/checkpoints/step-1"));
+    Files.writeString(dir.resolve("published/checkpoints/step-1/state.json"), "{}");
+    Files.writeString(dir.resolve("published/weights.bin"), "old");
+    Files.writeString(dir.resolve("published/" + Manifest.FILE), "h1\n");
+    dev.retort.core.store.Stores.publish(local, to);
+    assertEquals("new", Files.readString(dir.resolve("published/weights.bin")));
+    assertTrue(s.isFile(to.resolve("checkpoints/step-2/state.json")));
+    assertFalse(s.exists(to.resolve("checkpoints/step-1")), "what the local folder no longer has is removed");
+    assertFalse(s.exists(to.resolve(".tokens.bin")), "hidden scratch files stay local");
+    assertEquals("h2", Manifest.read(to).configHash());
+  }
 }

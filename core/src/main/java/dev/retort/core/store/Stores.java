@@ -136,10 +136,13 @@ public final class Stores {
         : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "retort-cache");
   }
 
-  /** The cache folder standing for a location: one per URI, named so a person can tell which. */
+  /**
+   * The cache path standing for a location: one folder per URI, named so a person can tell which,
+   * holding a copy under the location's own name (readers go by a file's extension).
+   */
   private static java.nio.file.Path cacheFor(Location l) {
     String id = dev.retort.core.config.RetortConfig.sha256(l.uri().toString()).substring(0, 12);
-    return cacheDir().resolve(l.name() + "-" + id);
+    return cacheDir().resolve(l.name() + "-" + id).resolve(l.name());
   }
 
   /**
@@ -207,6 +210,39 @@ public final class Stores {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot copy " + from + " to " + to + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Makes {@code to} hold what the local folder {@code from} holds, for outputs written on local
+   * disk (trainers, logs) that belong on a store: {@code to}'s old {@code _SUCCESS} goes first, so a
+   * reader never takes a half-published folder as complete; then the files {@code from} no longer
+   * has (a trainer's pruned checkpoints); then {@link #copyFromLocal}, markers last. Hidden names
+   * ({@code .x}: writers' temporaries) are neither copied nor removed.
+   */
+  public static void publish(java.nio.file.Path from, Location to) {
+    try {
+      Store s = of(to);
+      s.delete(to.resolve(Manifest.FILE));
+      prune(s, to, from);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot publish " + from + " to " + to + ": " + e.getMessage(), e);
+    }
+    copyFromLocal(from, to);
+  }
+
+  private static void prune(Store s, Location dir, java.nio.file.Path local) throws IOException {
+    for (Location c : s.list(dir)) {
+      if (c.name().startsWith(".")) {
+        continue;
+      }
+      java.nio.file.Path l = local.resolve(c.name());
+      boolean storeDir = s.isDirectory(c);
+      if (!Files.exists(l) || storeDir != Files.isDirectory(l)) {
+        s.delete(c);
+      } else if (storeDir) {
+        prune(s, c, l);
+      }
     }
   }
 

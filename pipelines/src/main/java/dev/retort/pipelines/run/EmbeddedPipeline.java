@@ -6,11 +6,11 @@ import dev.retort.core.data.SftExample;
 import dev.retort.core.data.Trace;
 import dev.retort.core.datasets.Arith;
 import dev.retort.core.datasets.ArithSettings;
-import dev.retort.core.datasets.PromptReaders;
 import dev.retort.core.io.Codecs;
 import dev.retort.core.io.ParquetIO;
 import dev.retort.core.run.Provenance;
 import dev.retort.core.run.StageOutput;
+import dev.retort.core.store.Location;
 import dev.retort.eval.EvalJob;
 import dev.retort.eval.ModelResult;
 import dev.retort.eval.report.ReportTable;
@@ -43,6 +43,12 @@ import org.slf4j.LoggerFactory;
  * hash), teacher-gen through K local {@code retort serve} processes, filter, the answers-only
  * base, the distilled student, the unfiltered ablation, the RL arm, and eval with the report.
  * Every stage calls the same stage code as its own CLI command; only the wiring is here.
+ *
+ * <p>The run folder may be on any store. Prompts, generate, filter, the pipeline's marks and the
+ * unfiltered view read and write it directly; what needs local files (the trainers and their
+ * child JVMs, the teacher servers, eval's models, logs) goes through {@link Staging}, which is the
+ * location itself on a local run and a mirror in the local cache otherwise, published back when
+ * the writer is done.
  */
 public final class EmbeddedPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPipeline.class);
@@ -77,12 +83,6 @@ public final class EmbeddedPipeline {
    */
   public static void check(RetortConfig cfg) {
     PipelineSettings p = PipelineSettings.from(cfg);
-    dev.retort.core.store.Location work = dev.retort.core.config.RunSettings.from(cfg).workDir();
-    if (!work.isLocal()) {
-      // generate and filter run on any store; the embedded trainers and eval read local files.
-      throw new dev.retort.core.config.ConfigError("run.work-dir", "retort run", "the embedded pipeline needs a local work dir, got "
-          + work + "; run generate and filter on it with `retort generate` / `retort filter`");
-    }
     ArithSettings.from(cfg);
     for (String section : List.of("train-teacher", "train-base", "train-student")) {
       sft(cfg, section);
@@ -120,8 +120,23 @@ public final class EmbeddedPipeline {
     return PipelineSettings.from(ctx.config());
   }
 
-  private static Path data(PipelineContext ctx) {
-    return local(ctx.layout().root()).resolve("data");
+  /** The pipeline's own inputs (prompt splits, SFT sets of the teacher, base and ablation). */
+  private static Location data(PipelineContext ctx) {
+    return ctx.layout().root().resolve("data");
+  }
+
+  /** Logs of the servers and of the trainers run alongside (written locally, by child JVMs, then published). */
+  private static Location logs(PipelineContext ctx) {
+    return ctx.layout().root().resolve("logs");
+  }
+
+  /** Writes SFT rows where the trainers read them (local), publishes them to the run; returns the local folder. */
+  private static Path sftData(PipelineContext ctx, String name, List<SftExample> rows) {
+    Location l = data(ctx).resolve(name);
+    Path dir = ctx.staging().path(l);
+    SftData.write(dir, rows);
+    ctx.staging().publish(l);
+    return dir;
   }
 
   // ---- prompts: disjoint arith problems for the teacher's bootstrap and for distillation.
@@ -129,9 +144,9 @@ public final class EmbeddedPipeline {
     PipelineSettings p = settings(ctx);
     ArithSettings a = ArithSettings.from(ctx.config());
     List<Prompt> train = Arith.generate(a.spec(), ctx.run().seed(), p.bootstrapSize() + p.distillSize(), Arith.Split.TRAIN);
-    Path dir = data(ctx);
-    PromptReaders.writeParquet(dir.resolve("bootstrap.parquet"), train.subList(0, p.bootstrapSize()));
-    PromptReaders.writeParquet(dir.resolve("distill.parquet"), train.subList(p.bootstrapSize(), train.size()));
+    Location dir = data(ctx);
+    ParquetIO.write(dir.resolve("bootstrap.parquet"), Codecs.PROMPT, train.subList(0, p.bootstrapSize()));
+    ParquetIO.write(dir.resolve("distill.parquet"), Codecs.PROMPT, train.subList(p.bootstrapSize(), train.size()));
     return Map.of("bootstrap_prompts", p.bootstrapSize(), "distill_prompts", p.distillSize());
   }
 
@@ -143,19 +158,20 @@ public final class EmbeddedPipeline {
     // distillation set's size does not change them): changing distill-size keeps the teacher.
     String hash = ctx.config().hash("arith", "train-teacher", "pipeline.bootstrap-size", "pipeline.template")
         .substring(0, 16) + "-" + ctx.run().seed();
-    Path dir = Path.of(p.teacherCache()).resolve("teacher-" + hash);
-    Path sft = data(ctx).resolve("teacher-sft");
-    SftData.write(sft, SftData.fromPrompts(bootstrap, p.template()));
+    Location teacher = p.teacherCache().resolve("teacher-" + hash);
+    Path sft = sftData(ctx, "teacher-sft", SftData.fromPrompts(bootstrap, p.template()));
     RetortConfig cfg = ctx.config();
     if (p.concurrentTraining() && hasBase(p)) {
       // The base needs only the prompts: it trains on the other core while the teacher trains.
       // (Were the base stage to be skipped as complete, its trainer finds its output complete too.)
       cfg = cfg.with("train-teacher.threads=1");
-      alongside(ctx, "base", ctx.config(), "train-base", baseData(ctx), local(ctx.layout().model("base")));
+      alongside(ctx, "base", ctx.config(), "train-base", baseData(ctx), ctx.staging().output(ctx.layout().model("base")));
     }
+    Path dir = ctx.staging().output(teacher);
     TrainResult r = SftTrainer.run(sft(cfg, "train-teacher"), sft, dir);
+    ctx.staging().publish(teacher);
     Map<String, Object> out = trainResult(r);
-    out.put("checkpoint", dir.toAbsolutePath().toString());
+    out.put("checkpoint", teacher.isLocal() ? dir.toAbsolutePath().toString() : teacher.toString());
     return out;
   }
 
@@ -172,14 +188,15 @@ public final class EmbeddedPipeline {
     return s;
   }
 
+  /** The teacher's checkpoint as a local folder (fetched from the store when the run is on one). */
   static Path teacherDir(PipelineContext ctx) {
-    return Path.of((String) ctx.result("teacher", "checkpoint"));
+    return ctx.staging().input(Location.of((String) ctx.result("teacher", "checkpoint")));
   }
 
   // ---- generate: K local servers, the same HTTP path as a production teacher pool.
   static Map<String, Object> generate(PipelineContext ctx) throws Exception {
     PipelineSettings p = settings(ctx);
-    Path logs = local(ctx.layout().root()).resolve("logs");
+    Path logs = ctx.staging().output(logs(ctx));
     try (ServerPool pool = ServerPool.start(p.teacherServers(),
         List.of("--model", teacherDir(ctx).toString(), "--served-model-name", "teacher",
             "--max-batch", Integer.toString(p.serveMaxBatch())),
@@ -199,6 +216,15 @@ public final class EmbeddedPipeline {
       out.put("completion_tokens", r.completionTokens());
       out.put("seconds", r.seconds());
       return out;
+    } finally {
+      publishLogs(ctx);
+    }
+  }
+
+  /** The servers' and children's logs to the run folder (on a local run they are there already). */
+  private static void publishLogs(PipelineContext ctx) {
+    if (Files.isDirectory(ctx.staging().path(logs(ctx)))) {
+      ctx.staging().publish(logs(ctx));
     }
   }
 
@@ -210,7 +236,7 @@ public final class EmbeddedPipeline {
   static Map<String, Object> filter(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
     RetortConfig cfg = ctx.config().with("filter.prompt-template=" + dev.retort.core.io.Json.toJson(p.template()));
-    FilterResult r = FilterJob.run(spark(cfg), cfg, local(ctx.layout().traces()), local(ctx.layout().filtered()));
+    FilterResult r = FilterJob.run(spark(cfg), cfg, ctx.layout().traces(), ctx.layout().filtered());
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("traces", r.traces());
     out.put("accepted", r.accepted());
@@ -221,8 +247,12 @@ public final class EmbeddedPipeline {
 
   // ---- base: answers only, no worked reasoning: the shared starting point of both arms.
   static Map<String, Object> base(PipelineContext ctx) throws Exception {
-    Path dir = local(ctx.layout().model("base"));
-    return joinOrRun(ctx, "base", dir, () -> trainResult(SftTrainer.run(sft(ctx.config(), "train-base"), baseData(ctx), dir)));
+    Location base = ctx.layout().model("base");
+    Path dir = ctx.staging().output(base);
+    Map<String, Object> out = joinOrRun(ctx, "base", dir,
+        () -> trainResult(SftTrainer.run(sft(ctx.config(), "train-base"), baseData(ctx), dir)));
+    ctx.staging().publish(base);
+    return out;
   }
 
   static boolean hasBase(PipelineSettings p) {
@@ -233,23 +263,24 @@ public final class EmbeddedPipeline {
   static Path baseData(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
     List<Prompt> prompts = ParquetIO.read(data(ctx).resolve("bootstrap.parquet"), Codecs.PROMPT);
-    Path sft = data(ctx).resolve("base-sft");
-    SftData.write(sft, BaseData.answersOnly(prompts, p.template()));
-    return sft;
+    return sftData(ctx, "base-sft", BaseData.answersOnly(prompts, p.template()));
   }
 
   private static RetortConfig studentConfig(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
     if (p.studentInit() == PipelineSettings.StudentInit.BASE) {
       return ctx.config().with("train-student.init-from="
-          + dev.retort.core.io.Json.toJson(local(ctx.layout().model("base")).toAbsolutePath().toString()));
+          + dev.retort.core.io.Json.toJson(ctx.staging().input(ctx.layout().model("base")).toAbsolutePath().toString()));
     }
     return ctx.config();
   }
 
   static Map<String, Object> student(PipelineContext ctx, String name, Path sft, RetortConfig cfg) {
     TrainSettings s = sft(cfg, "train-student");
-    return trainResult(SftTrainer.run(s, sft, local(ctx.layout().model(name))));
+    Location model = ctx.layout().model(name);
+    Map<String, Object> out = trainResult(SftTrainer.run(s, sft, ctx.staging().output(model)));
+    ctx.staging().publish(model);
+    return out;
   }
 
   // ---- the distilled student; with pipeline.concurrent-training, the ablation trains alongside.
@@ -260,15 +291,17 @@ public final class EmbeddedPipeline {
       cfg = cfg.with("train-student.threads=1");
       // Its step budget is the distilled student's planned steps, known before either starts.
       RetortConfig ablation = ablationConfig(ctx, p.ablationBudget() == PipelineSettings.AblationBudget.MATCHED
-          ? SftTrainer.plannedSteps(sft(cfg, "train-student"), local(ctx.layout().sft())) : 0);
-      alongside(ctx, "student-unfiltered", ablation, "train-student", unfilteredData(ctx), local(ctx.layout().model("student-unfiltered")));
+          ? SftTrainer.plannedSteps(sft(cfg, "train-student"), ctx.staging().input(ctx.layout().sft())) : 0);
+      alongside(ctx, "student-unfiltered", ablation, "train-student", unfilteredData(ctx),
+          ctx.staging().output(ctx.layout().model("student-unfiltered")));
     }
-    return student(ctx, "student", local(ctx.layout().sft()), cfg);
+    return student(ctx, "student", ctx.staging().input(ctx.layout().sft()), cfg);
   }
 
   // ---- the ablation: every successful trace, unverified and unfiltered.
   static Map<String, Object> unfiltered(PipelineContext ctx) throws Exception {
-    Path dir = local(ctx.layout().model("student-unfiltered"));
+    Location model = ctx.layout().model("student-unfiltered");
+    Path dir = ctx.staging().output(model);
     Map<String, Object> out = joinOrRun(ctx, "student-unfiltered", dir, () -> {
       PipelineSettings p = settings(ctx);
       long steps = p.ablationBudget() == PipelineSettings.AblationBudget.MATCHED
@@ -276,7 +309,8 @@ public final class EmbeddedPipeline {
       Path sft = unfilteredData(ctx);
       return trainResult(SftTrainer.run(sft(ablationConfig(ctx, steps), "train-student"), sft, dir));
     });
-    out.put("examples", SftData.read(data(ctx).resolve("sft-unfiltered")).size());
+    ctx.staging().publish(model);
+    out.put("examples", SftData.read(ctx.staging().input(data(ctx).resolve("sft-unfiltered"))).size());
     return out;
   }
 
@@ -290,14 +324,12 @@ public final class EmbeddedPipeline {
   static Path unfilteredData(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
     List<SftExample> all = new ArrayList<>();
-    for (Trace t : ParquetIO.read(local(ctx.layout().traces()), Codecs.TRACE)) {
+    for (Trace t : ParquetIO.read(ctx.layout().traces(), Codecs.TRACE)) {
       if (!t.failed()) {
         all.add(SftExample.of(t.promptId(), t.sampleIndex(), t.source(), p.render(t.problem()), t.reasoning(), t.answer()));
       }
     }
-    Path sft = data(ctx).resolve("sft-unfiltered");
-    SftData.write(sft, all);
-    return sft;
+    return sftData(ctx, "sft-unfiltered", all);
   }
 
   /**
@@ -310,7 +342,7 @@ public final class EmbeddedPipeline {
    */
   private static void alongside(PipelineContext ctx, String stage, RetortConfig cfg, String section, Path data, Path out)
       throws IOException {
-    Path logs = local(ctx.layout().root()).resolve("logs");
+    Path logs = ctx.staging().output(logs(ctx));
     Files.createDirectories(logs);
     Path conf = logs.resolve(stage + ".conf");
     Files.writeString(conf, cfg.with(section + ".threads=1").render(section));
@@ -341,6 +373,7 @@ public final class EmbeddedPipeline {
     } catch (IllegalStateException shuttingDown) {
       // the JVM is already exiting; the hook runs anyway
     }
+    publishLogs(ctx);
     TrainResult r = code == 0 ? SftTrainer.readResult(out) : null;
     if (r == null) {
       List<String> lines = Files.readAllLines(a.log());
@@ -354,11 +387,13 @@ public final class EmbeddedPipeline {
   static Map<String, Object> rl(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
     RetortConfig cfg = ctx.config().with(
-        "rl.init-from=" + dev.retort.core.io.Json.toJson(local(ctx.layout().model("base")).toAbsolutePath().toString()),
+        "rl.init-from=" + dev.retort.core.io.Json.toJson(ctx.staging().input(ctx.layout().model("base")).toAbsolutePath().toString()),
         "rl.prompt-template=" + dev.retort.core.io.Json.toJson(p.template()));
     GrpoSettings s = GrpoSettings.from(cfg, "rl");
     List<Prompt> prompts = ParquetIO.read(data(ctx).resolve("distill.parquet"), Codecs.PROMPT);
-    GrpoResult r = GrpoTrainer.run(s, prompts, local(ctx.layout().model("rl-student")));
+    Location model = ctx.layout().model("rl-student");
+    GrpoResult r = GrpoTrainer.run(s, prompts, ctx.staging().output(model));
+    ctx.staging().publish(model);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("steps", r.steps());
     out.put("reward_first", r.meanRewardFirst());
@@ -374,20 +409,22 @@ public final class EmbeddedPipeline {
     PipelineSettings p = settings(ctx);
     List<String> models = new ArrayList<>();
     models.add(model("teacher", teacherDir(ctx), "teacher"));
-    models.add(model("student", local(ctx.layout().model("student")), "distilled"));
+    Staging staging = ctx.staging();
+    models.add(model("student", staging.input(ctx.layout().model("student")), "distilled"));
     if (ctx.results().containsKey("student-unfiltered")) {
-      models.add(model("student-unfiltered", local(ctx.layout().model("student-unfiltered")), "ablation"));
+      models.add(model("student-unfiltered", staging.input(ctx.layout().model("student-unfiltered")), "ablation"));
     }
     if (ctx.results().containsKey("rl")) {
-      models.add(model("rl-student", local(ctx.layout().model("rl-student")), "rl"));
+      models.add(model("rl-student", staging.input(ctx.layout().model("rl-student")), "rl"));
     }
     if (ctx.results().containsKey("base")) {
-      models.add(model("base", local(ctx.layout().model("base")), "base"));
+      models.add(model("base", staging.input(ctx.layout().model("base")), "base"));
     }
     Map<String, String> curves = new LinkedHashMap<>();
     curves.put("teacher", teacherDir(ctx).resolve("metrics.jsonl").toString());
     for (String m : List.of("student", "student-unfiltered", "base", "rl-student")) {
-      Path f = local(ctx.layout().model(m)).resolve("metrics.jsonl");
+      // The models above are local already; one that is not in this run is not fetched.
+      Path f = staging.path(ctx.layout().model(m)).resolve("metrics.jsonl");
       if (Files.isRegularFile(f)) {
         curves.put(m, f.toString());
       }
@@ -410,7 +447,8 @@ public final class EmbeddedPipeline {
         out.put(m.model() + "_acc", m.metrics().pass(1).mean());
       }
     }
-    out.put("report", r.reportHtml().toString());
+    out.put("report", ctx.layout().report().isLocal() ? r.reportHtml().toString()
+        : ctx.layout().report().resolve("index.html").toString());
     if (!r.ok()) {
       throw new IllegalStateException("eval incomplete: " + String.join("; ", r.failures()));
     }
@@ -453,15 +491,10 @@ public final class EmbeddedPipeline {
   /** Provenance for the run folder as a whole. */
   static void writeRunProvenance(PipelineContext ctx) {
     Provenance.of("run", ctx.config().hash(), ctx.config().resolved(), ctx.run().seed(), Map.of(), Map.of())
-        .write(local(ctx.layout().root()));
+        .write(ctx.layout().root());
   }
 
   static boolean done(Path dir) {
     return StageOutput.isComplete(dir, null);
-  }
-
-  /** The embedded pipeline trains and evaluates from local files: its run folder must be local (RunCommand checks). */
-  private static Path local(dev.retort.core.store.Location l) {
-    return l.localPath("the embedded pipeline");
   }
 }

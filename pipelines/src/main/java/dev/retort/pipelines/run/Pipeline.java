@@ -3,9 +3,9 @@ package dev.retort.pipelines.run;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.io.Json;
+import dev.retort.core.store.Location;
+import dev.retort.core.store.Store;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,8 +43,10 @@ public final class Pipeline {
   public Map<String, Map<String, Object>> run(PipelineContext ctx, String from, String until) throws Exception {
     checkStage("--from", from);
     checkStage("--until", until);
-    Path marks = ctx.layout().root().localPath("the pipeline").resolve(".pipeline");
-    Files.createDirectories(marks);
+    // On the run's store, whichever it is: a rerun on another machine skips what is done.
+    Location marks = ctx.layout().root().resolve(".pipeline");
+    Store store = Store.of(marks);
+    store.mkdirs(marks);
     String chain = "";
     boolean forced = false;
     for (Stage stage : stages) {
@@ -52,7 +54,7 @@ public final class Pipeline {
       String fingerprint = RetortConfig.sha256(chain + "|" + stage.name() + "|"
           + ctx.config().hash(stage.configSections().toArray(String[]::new)));
       chain = fingerprint;
-      Path mark = marks.resolve(stage.name() + ".json");
+      Location mark = marks.resolve(stage.name() + ".json");
       Map<String, Object> previous = forced ? null : readMark(mark, fingerprint);
       if (previous != null) {
         LOG.info("stage {}: complete for this config, skipped", stage.name());
@@ -62,7 +64,7 @@ public final class Pipeline {
         }
         continue;
       }
-      Files.deleteIfExists(mark);
+      store.delete(mark);
       LOG.info("stage {}: running", stage.name());
       long t0 = System.nanoTime();
       Map<String, Object> result = new LinkedHashMap<>(stage.run(ctx));
@@ -86,12 +88,16 @@ public final class Pipeline {
     }
   }
 
-  private static Map<String, Object> readMark(Path mark, String fingerprint) {
-    if (!Files.isRegularFile(mark)) {
-      return null;
-    }
+  private static Map<String, Object> readMark(Location mark, String fingerprint) {
     try {
-      Map<String, Object> doc = Json.MAPPER.readValue(mark.toFile(), new TypeReference<Map<String, Object>>() {});
+      Store store = Store.of(mark);
+      if (!store.isFile(mark)) {
+        return null;
+      }
+      Map<String, Object> doc;
+      try (java.io.InputStream in = store.open(mark)) {
+        doc = Json.MAPPER.readValue(in, new TypeReference<Map<String, Object>>() {});
+      }
       if (!fingerprint.equals(doc.get("fingerprint"))) {
         return null;
       }

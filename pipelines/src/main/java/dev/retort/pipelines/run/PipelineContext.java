@@ -12,6 +12,7 @@ public final class PipelineContext {
   private final RunSettings run;
   private final Map<String, Map<String, Object>> results = new LinkedHashMap<>();
   private final Map<String, Object> shared = new LinkedHashMap<>();
+  private final Staging staging = new Staging();
 
   public PipelineContext(RetortConfig config) {
     this.config = config;
@@ -38,6 +39,11 @@ public final class PipelineContext {
   public Object result(String stage, String key) {
     Map<String, Object> r = results.get(stage);
     return r == null ? null : r.get(key);
+  }
+
+  /** Local files standing for the run's locations, for the stages that need local files. */
+  Staging staging() {
+    return staging;
   }
 
   /** Live objects handed between stages in one process (e.g. the teacher server pool). */

@@ -9,7 +9,7 @@ import dev.retort.core.config.RetortConfig;
 public record PipelineSettings(int teacherServers, int serveMaxBatch, int bootstrapSize, int distillSize,
     String template, StudentInit studentInit, boolean unfilteredAblation, AblationBudget ablationBudget,
     boolean concurrentTraining, boolean rlArm,
-    String teacherCache) {
+    dev.retort.core.store.Location teacherCache) {
   public static final String SECTION = "pipeline";
 
   public enum StudentInit { BASE, SCRATCH }

@@ -22,7 +22,6 @@ import dev.retort.core.store.Location;
 import dev.retort.core.store.Manifest;
 import dev.retort.core.store.Store;
 import dev.retort.core.store.Stores;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -429,22 +428,11 @@ public final class GenerateStage {
   }
 
   /**
-   * A local path holding the prompts: the input itself when local, else a copy in a temporary
-   * folder (prompt readers parse local files; the prompts are read once, on the driver).
+   * A local path holding the prompts: the input itself when local, else a copy in the local cache
+   * (prompt readers parse local files; the prompts are read once, on the driver).
    */
   private static Path localCopy(Location input) {
-    if (input.isLocal()) {
-      return input.localPath();
-    }
-    try {
-      Path dir = Files.createTempDirectory("retort-prompts");
-      dir.toFile().deleteOnExit();
-      Path copy = dir.resolve(input.name());
-      Stores.copyToLocal(input, copy);
-      return copy;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot stage " + input + " locally: " + e.getMessage(), e);
-    }
+    return Stores.localCopy(input);
   }
 
   private static String shortId(String id) {
