@@ -214,6 +214,14 @@ public final class ClusterFaultsBench implements Callable<Integer> {
         System.out.printf("warning: generate ended (exit %d) before %d shards were committed; no worker was killed%n", genExit, killAt);
       }
       Check g = checkTraces(plan, traces);
+      Map<String, Integer> ends = taskEnds("generate");
+      int tasksLost = ends.entrySet().stream().filter(e -> !e.getKey().equals("Success")).mapToInt(Map.Entry::getValue).sum();
+      long teacherRequests = 0;
+      for (OpenAiServer s : pool) {
+        teacherRequests += s.stats().requests.get();
+      }
+      System.out.printf("generate: Spark task ends %s; the teacher answered %d requests for %d pairs%n", ends, teacherRequests,
+          plan.expected());
       System.out.printf("generate: exit %d in %.1f s; _SUCCESS %s, %d files listed (%d not listed: %s); pairs %d: completed %d,"
           + " lost %d, duplicated %d, mismatched %d, error rows %d; %d temporaries of killed tasks left (hidden)%n", genExit,
           genSeconds, g.complete ? "matches the plan" : "MISSING or another identity", g.listed, g.unlisted.size(), g.unlisted,
@@ -236,9 +244,10 @@ public final class ClusterFaultsBench implements Callable<Integer> {
       System.out.printf("%s; %.1f s in all; logs in %s%n", ok ? "cluster check passed" : "cluster check FAILED",
           (System.nanoTime() - t0) / 1e9, dir.resolve("logs"));
       System.out.printf("RESULT cluster-faults completed=%.4f lost=%d duplicated=%d workers_killed=%d mismatched=%d"
-          + " killed_at_shards=%d shards=%d filter_judged=%d filter_lost=%d filter_duplicated=%d generate_s=%.1f filter_s=%.1f%n",
-          completed, g.lost, g.duplicated, workersKilled, g.mismatched, committedAtKill, shardCount, f.distinct, f.lost,
-          f.duplicated, genSeconds, filterSeconds);
+          + " killed_at_shards=%d shards=%d tasks_lost=%d teacher_requests=%d filter_judged=%d filter_lost=%d filter_duplicated=%d"
+          + " generate_s=%.1f filter_s=%.1f%n",
+          completed, g.lost, g.duplicated, workersKilled, g.mismatched, committedAtKill, shardCount, tasksLost, teacherRequests,
+          f.distinct, f.lost, f.duplicated, genSeconds, filterSeconds);
       return ok ? 0 : 1;
     } finally {
       for (OpenAiServer s : pool) {
@@ -289,6 +298,9 @@ public final class ClusterFaultsBench implements Callable<Integer> {
         "--class", "dev.retort.pipelines.RetortCli",
         "--conf", "spark.executor.memory=768m", "--conf", "spark.executor.cores=2", "--conf", "spark.cores.max=4",
         "--conf", "spark.ui.enabled=false",
+        // The event log says which tasks Spark lost with the executor and ran again.
+        "--conf", "spark.eventLog.enabled=true", "--conf", "spark.eventLog.compress=false",
+        "--conf", "spark.eventLog.dir=" + eventDir(stage).toUri(),
         "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true -Dai.djl.default_engine=PyTorch",
         appJar.toString(), stage, "--config", conf.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
@@ -299,6 +311,26 @@ public final class ClusterFaultsBench implements Callable<Integer> {
     Process p = pb.start();
     started.add(p);
     return p;
+  }
+
+  private Path eventDir(String stage) throws IOException {
+    return Files.createDirectories(dir.resolve("events").resolve(stage));
+  }
+
+  /** Task ends in a stage's event logs by reason: Success, ExecutorLostFailure, ... */
+  private Map<String, Integer> taskEnds(String stage) throws IOException {
+    Map<String, Integer> out = new java.util.TreeMap<>();
+    try (var files = Files.list(eventDir(stage))) {
+      for (Path f : files.toList()) {
+        for (String line : Files.readAllLines(f)) {
+          if (line.contains("\"Event\":\"SparkListenerTaskEnd\"")) {
+            String reason = Json.MAPPER.readTree(line).path("Task End Reason").path("Reason").asText("?");
+            out.merge(reason, 1, Integer::sum);
+          }
+        }
+      }
+    }
+    return out;
   }
 
   private Map<String, String> sparkEnv() {
