@@ -320,9 +320,11 @@ public final class ClusterFaultsBench implements Callable<Integer> {
   /** Task ends in a stage's event logs by reason: Success, ExecutorLostFailure, ... */
   private Map<String, Integer> taskEnds(String stage) throws IOException {
     Map<String, Integer> out = new java.util.TreeMap<>();
-    try (var files = Files.list(eventDir(stage))) {
-      for (Path f : files.toList()) {
-        for (String line : Files.readAllLines(f)) {
+    // Spark 4 writes rolling event logs: a folder per application holding events_N_* files.
+    try (var files = Files.walk(eventDir(stage))) {
+      for (Path f : files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).toList()) {
+        // Latin-1 never fails to decode; only the ASCII event and reason names are read.
+        for (String line : Files.readAllLines(f, java.nio.charset.StandardCharsets.ISO_8859_1)) {
           if (line.contains("\"Event\":\"SparkListenerTaskEnd\"")) {
             String reason = Json.MAPPER.readTree(line).path("Task End Reason").path("Reason").asText("?");
             out.merge(reason, 1, Integer::sum);
