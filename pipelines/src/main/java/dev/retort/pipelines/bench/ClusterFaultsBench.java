@@ -109,6 +109,10 @@ public final class ClusterFaultsBench implements Callable<Integer> {
   @Option(names = "--kill-at-shards", defaultValue = "0", description = "Kill a worker once this many shards are committed (default 0: a quarter of the shards).")
   int killAtShards;
 
+  @Option(names = "--kill-delay-ms", defaultValue = "1500",
+      description = "Wait this long after --kill-at-shards, so the running tasks hold answers not yet committed (default: ${DEFAULT-VALUE}).")
+  long killDelayMs;
+
   @Option(names = "--kill-workers", defaultValue = "1", description = "Workers to kill mid-generate, 0 or 1 (default: ${DEFAULT-VALUE}).")
   int killWorkers;
 
@@ -197,11 +201,16 @@ public final class ClusterFaultsBench implements Callable<Integer> {
       Process gen = submit("generate", appJar, master, conf);
       int workersKilled = 0;
       int committedAtKill = -1;
+      long killAfter = -1;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS);
       while (gen.isAlive() && System.nanoTime() < deadline) {
         int done = committed(traces);
-        if (workersKilled < killWorkers && done >= killAt) {
-          committedAtKill = done;
+        if (killAfter < 0 && done >= killAt) {
+          killAfter = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(killDelayMs);
+        }
+        if (workersKilled < killWorkers && killAfter >= 0 && System.nanoTime() >= killAfter) {
+          committedAtKill = committed(traces);
+          done = committedAtKill;
           String which = killWorker(workers);
           workersKilled++;
           System.out.printf("generate: %d of %d shards committed; killed %s%n", done, shardCount, which);
