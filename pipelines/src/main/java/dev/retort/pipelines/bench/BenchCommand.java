@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
       GenerateBench.class,
       TeacherPoolBench.class,
       TeacherFaultsBench.class,
+      ClusterFaultsBench.class,
       VerifyBench.class,
       CodeVerifyBench.class,
       FilterBench.class,
