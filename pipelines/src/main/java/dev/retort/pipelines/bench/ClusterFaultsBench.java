@@ -3,8 +3,6 @@ package dev.retort.pipelines.bench;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.config.RunSettings;
 import dev.retort.core.data.Prompt;
-import dev.retort.core.data.SamplingParams;
-import dev.retort.core.data.Trace;
 import dev.retort.core.io.Codecs;
 import dev.retort.core.io.Json;
 import dev.retort.core.io.ParquetIO;
@@ -12,11 +10,8 @@ import dev.retort.core.run.StageOutput;
 import dev.retort.core.store.Location;
 import dev.retort.core.store.Manifest;
 import dev.retort.core.store.Store;
-import dev.retort.model.ChatMessage;
 import dev.retort.teacher.generate.GenerateStage;
 import dev.retort.teacher.generate.ShardFiles;
-import dev.retort.teacher.server.Completion;
-import dev.retort.teacher.server.CompletionRequest;
 import dev.retort.teacher.server.OpenAiServer;
 import dev.retort.teacher.server.ScriptedBackend;
 import dev.retort.teacher.server.ServerOptions;
@@ -667,27 +662,8 @@ public final class ClusterFaultsBench implements Callable<Integer> {
         }
       }
     }
-    Map<String, Prompt> byId = new HashMap<>();
-    plan.prompts().forEach(p -> byId.put(p.id(), p));
     Map<String, Integer> seen = new HashMap<>();
-    long mismatched = 0;
-    for (Location f : mains) {
-      for (Trace t : ParquetIO.read(f, Codecs.TRACE)) {
-        seen.merge(t.key(), 1, Integer::sum);
-        Prompt p = byId.get(t.promptId());
-        if (p == null || t.failed()) {
-          mismatched++;
-          continue;
-        }
-        String user = plan.settings().render(p.problem());
-        SamplingParams sp = new SamplingParams(plan.settings().temperature(), plan.settings().topP(), plan.settings().topK(),
-            plan.settings().maxTokens(), t.sampling().seed());
-        Completion want = ScriptedBackend.defaultScript(new CompletionRequest(List.of(ChatMessage.user(user)), sp, List.of()));
-        if (!want.reasoning().equals(t.reasoning()) || !want.answer().equals(t.answer())) {
-          mismatched++;
-        }
-      }
-    }
+    long mismatched = TeacherFaultsBench.audit(plan, mains, seen);
     long errors = 0;
     Location errorsDir = ShardFiles.errorsDir(traces);
     if (s.isDirectory(errorsDir)) {

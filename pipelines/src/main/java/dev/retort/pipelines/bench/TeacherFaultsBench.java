@@ -254,23 +254,16 @@ public final class TeacherFaultsBench implements Callable<Integer> {
 
   private record Check(long completed, long errors, long lost, long duplicated, long mismatched) {}
 
-  /** Compares the folder with the plan, pair by pair, and each row with the scripted teacher's answer. */
-  private static Check check(GenerateStage plan, Path traces) throws IOException {
+  /**
+   * Counts each committed row's (prompt, sample) key into {@code seen} and returns how many rows
+   * differ from the scripted teacher's answer for their seed (what any correct run writes).
+   */
+  static long audit(GenerateStage plan, List<dev.retort.core.store.Location> files, Map<String, Integer> seen)
+      throws IOException {
     Map<String, Prompt> byId = new HashMap<>();
     plan.prompts().forEach(p -> byId.put(p.id(), p));
-    Set<String> expected = new HashSet<>();
-    for (Prompt p : plan.prompts()) {
-      for (int i = 0; i < plan.settings().samplesPerPrompt(); i++) {
-        expected.add(p.id() + "#" + i);
-      }
-    }
-    Map<String, Integer> seen = new HashMap<>();
     long mismatched = 0;
-    List<Path> mains;
-    try (Stream<Path> s = Files.list(traces)) {
-      mains = s.filter(p -> ShardFiles.shardOf(p.getFileName().toString()) >= 0).sorted().toList();
-    }
-    for (Path f : mains) {
+    for (dev.retort.core.store.Location f : files) {
       for (Trace t : ParquetIO.read(f, Codecs.TRACE)) {
         seen.merge(t.key(), 1, Integer::sum);
         Prompt p = byId.get(t.promptId());
@@ -287,6 +280,23 @@ public final class TeacherFaultsBench implements Callable<Integer> {
         }
       }
     }
+    return mismatched;
+  }
+
+  /** Compares the folder with the plan, pair by pair, and each row with the scripted teacher's answer. */
+  private static Check check(GenerateStage plan, Path traces) throws IOException {
+    Set<String> expected = new HashSet<>();
+    for (Prompt p : plan.prompts()) {
+      for (int i = 0; i < plan.settings().samplesPerPrompt(); i++) {
+        expected.add(p.id() + "#" + i);
+      }
+    }
+    Map<String, Integer> seen = new HashMap<>();
+    List<Path> mains;
+    try (Stream<Path> s = Files.list(traces)) {
+      mains = s.filter(p -> ShardFiles.shardOf(p.getFileName().toString()) >= 0).sorted().toList();
+    }
+    long mismatched = audit(plan, mains.stream().map(dev.retort.core.store.Location::local).toList(), seen);
     Set<String> errorKeys = new HashSet<>();
     for (Trace t : ParquetIO.read(ShardFiles.errorsDir(plan.traces()), Codecs.TRACE)) {
       errorKeys.add(t.key());
