@@ -17,7 +17,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-jar() { ls "$ROOT"/pipelines/target/retort-pipelines-*-cluster.jar 2>/dev/null | head -n 1; }
+jar() { ls "$ROOT"/pipelines/target/retort-pipelines-*-cluster.jar 2>/dev/null | head -n 1 || true; }
 JAR="${RETORT_JAR:-$(jar)}"
 stale() {
   [ -z "$JAR" ] || [ ! -f "$JAR" ] && return 0
