@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.retort.core.io.Codecs;
 import dev.retort.core.io.ParquetIO;
 import dev.retort.core.run.StageOutput;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,25 +30,9 @@ class PipelineRunTest {
     return a.toArray(String[]::new);
   }
 
-  private String runCapturing(String... args) {
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      code = RetortCli.execute(args);
-    } finally {
-      System.setOut(old);
-    }
-    String out = buf.toString(StandardCharsets.UTF_8);
-    System.out.print(out);
-    assertEquals(0, code, "retort run failed; output:\n" + out);
-    return out;
-  }
-
   @Test
   void runsEveryStageThenSkipsThemOnRerun() throws Exception {
-    String first = runCapturing(args());
+    String first = TinyPipeline.run(args());
     assertTrue(first.contains("RESULT e2e teacher_acc="), first);
     assertTrue(first.contains("rl_student_acc=") && first.contains("base_acc=") && first.contains("filter_gain="), first);
     Path run = dir.resolve("work").resolve("tiny");
@@ -69,14 +50,14 @@ class PipelineRunTest {
 
     long before = Files.getLastModifiedTime(run.resolve("models").resolve("student").resolve("config.json")).toMillis();
     long t0 = System.nanoTime();
-    String second = runCapturing(args());
+    String second = TinyPipeline.run(args());
     double seconds = (System.nanoTime() - t0) / 1e9;
     assertTrue(second.contains("RESULT e2e"), second);
     assertEquals(before, Files.getLastModifiedTime(run.resolve("models").resolve("student").resolve("config.json")).toMillis(),
         "a rerun skips completed stages");
     assertTrue(seconds < 20, "a rerun of completed stages takes seconds, took " + seconds);
 
-    runCapturing(args("--from", "eval"));
+    TinyPipeline.run(args("--from", "eval"));
     assertEquals(before, Files.getLastModifiedTime(run.resolve("models").resolve("student").resolve("config.json")).toMillis(),
         "--from eval leaves earlier stages alone");
   }
@@ -93,7 +74,7 @@ class PipelineRunTest {
 
   @Test
   void untilStopsAfterTheNamedStage() throws Exception {
-    String out = runCapturing(args("--set", "run.run-id=until", "--until", "prompts"));
+    String out = TinyPipeline.run(args("--set", "run.run-id=until", "--until", "prompts"));
     Path marks = dir.resolve("work").resolve("until").resolve(".pipeline");
     assertTrue(Files.isRegularFile(marks.resolve("prompts.json")));
     assertTrue(Files.notExists(marks.resolve("teacher.json")), "no stage after --until runs");

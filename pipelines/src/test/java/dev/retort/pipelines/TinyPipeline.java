@@ -1,5 +1,10 @@
 package dev.retort.pipelines;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,5 +43,22 @@ public final class TinyPipeline {
     // half as many the loss stays near 1.8 and no trace may survive.
     a.addAll(List.of("--set", "train-teacher.epochs=80", "--set", "train-teacher.lr=3e-3", "--set", "train-teacher.warmup-steps=5"));
     return a;
+  }
+
+  /** Runs the CLI in this JVM, echoing its stdout; fails the test unless it exits 0. Returns stdout. */
+  public static String run(String... args) {
+    PrintStream old = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = RetortCli.execute(args);
+    } finally {
+      System.setOut(old);
+    }
+    String out = buf.toString(StandardCharsets.UTF_8);
+    System.out.print(out);
+    assertEquals(0, code, "retort run failed; output:\n" + out);
+    return out;
   }
 }

@@ -9,10 +9,6 @@ import dev.retort.core.io.ParquetIO;
 import dev.retort.core.run.StageOutput;
 import dev.retort.core.store.Location;
 import dev.retort.core.store.Store;
-import dev.retort.pipelines.RetortCli;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -78,18 +74,7 @@ class HdfsPipelineRunTest {
   }
 
   private static String run(String... args) {
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      code = RetortCli.execute(args);
-    } finally {
-      System.setOut(old);
-    }
-    String out = buf.toString(StandardCharsets.UTF_8);
-    System.out.print(out);
-    assertEquals(0, code, "retort run failed; output:\n" + out);
+    String out = dev.retort.pipelines.TinyPipeline.run(args);
     assertTrue(out.contains("RESULT e2e teacher_acc="), out);
     return out;
   }
