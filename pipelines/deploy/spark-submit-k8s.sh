@@ -41,4 +41,4 @@ exec spark-submit \
   --conf "spark.executor.extraJavaOptions=-Dai.djl.offline=true -Dai.djl.default_engine=PyTorch" \
   "${GPU_CONF[@]}" \
   local:///opt/retort/retort.jar "$STAGE" --config "/data/conf/$(basename "$CONFIG")" \
-  --set generate.spark-master="k8s://$RETORT_K8S_API" "$@"
+  "$@"

@@ -30,4 +30,4 @@ exec spark-submit \
   --conf "spark.driver.extraJavaOptions=$JVM_OPTS" \
   --conf "spark.executor.extraJavaOptions=$JVM_OPTS" \
   --conf spark.yarn.submit.waitAppCompletion=true \
-  "$JAR" "$STAGE" --config "$(basename "$CONFIG")" --set generate.spark-master=yarn "$@"
+  "$JAR" "$STAGE" --config "$(basename "$CONFIG")" "$@"

@@ -1,8 +1,11 @@
 package dev.retort.eval;
 
+import dev.retort.core.run.SparkPolicy;
+import dev.retort.core.store.Stores;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -23,12 +26,12 @@ final class SparkEval {
   /** One Spark task: a chunk of one benchmark for one model. */
   record Task(ModelRef model, EvalRunner.Target target, List<WorkItem> items) implements Serializable {}
 
+  /** An existing session if any; else one on {@code eval.spark-master}, under {@link SparkPolicy}. */
   static SparkSession session(EvalSettings s) {
-    SparkSession.Builder b = SparkSession.builder().appName("retort-eval").config("spark.ui.enabled", "false");
-    if (System.getProperty("spark.master") == null) { // spark-submit's master wins over the config
-      b.master(s.sparkMaster());
-    }
-    return b.getOrCreate();
+    SparkSession spark = SparkSession.builder().config(SparkPolicy.sessionConf("retort-eval", s.sparkMaster(), Map.of()))
+        .getOrCreate();
+    Stores.shareWith(spark.sparkContext().hadoopConfiguration());
+    return spark;
   }
 
   /** Runs every pending chunk of the given runners of one model; returns the number of failed samples. */

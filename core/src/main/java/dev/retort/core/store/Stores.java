@@ -83,6 +83,14 @@ public final class Stores {
 
   private static volatile java.util.HashMap<String, String> settings;
 
+  /**
+   * Gives a Spark session's Hadoop configuration this JVM's store settings, so what Spark reads
+   * itself (Parquet through its data sources) reaches the stores the way Retort's own reads do.
+   */
+  public static void shareWith(Configuration sparkHadoopConf) {
+    settings().forEach(sparkHadoopConf::set);
+  }
+
   /** Applies a driver's {@link #settings} in a task's JVM; nothing when this JVM already has them. */
   public static synchronized void apply(Map<String, String> settings) {
     boolean same = true;

@@ -18,9 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The benchmarks a {@code filter.decontamination} section names: every file of
- * {@code benchmark-dir} (when present), the listed files and folders (which must exist), read with
- * core's {@link PromptReaders}, and the arith test split generated from the {@code arith} section.
+ * The benchmarks a {@code filter.decontamination} section names: the set shipped with Retort
+ * ({@code benchmark-dir = "bundled"}, the default, see {@link BundledBenchmarks}) or every file of
+ * the {@code benchmark-dir} folder (which must exist; {@code ""} for none), the listed files and
+ * folders (which must exist), read with core's {@link PromptReaders}, and the arith test split
+ * generated from the {@code arith} section.
  */
 public final class BenchmarkSources {
   public static final String ARITH_TEST = "arith-test";
@@ -31,14 +33,20 @@ public final class BenchmarkSources {
   /** The benchmark files, resolved and sorted: what the job records as inputs in its provenance. */
   public static List<Location> files(FilterSettings.Decontamination d) {
     List<Location> out = new ArrayList<>();
-    if (d.benchmarkDir() != null && !d.benchmarkDir().isBlank()) {
-      Location dir = resolve(d.benchmarkDir());
-      if (dir != null && isDirectory(dir)) {
-        out.addAll(dataFiles(dir));
-      } else {
-        LOG.warn("filter.decontamination.benchmark-dir {} is absent: no benchmark files from it",
-            dir == null ? d.benchmarkDir() + " (relative, and no retort.home to resolve it against)" : dir);
+    String dirSetting = d.benchmarkDir() == null ? "" : d.benchmarkDir().strip();
+    if (dirSetting.equals(BundledBenchmarks.NAME)) {
+      out.addAll(BundledBenchmarks.files());
+    } else if (!dirSetting.isEmpty()) {
+      Location dir = resolve(dirSetting);
+      if (dir == null) {
+        throw new IllegalArgumentException("filter.decontamination.benchmark-dir: " + dirSetting
+            + " is relative and there is no retort.home to resolve it against; give an absolute path or a URI");
       }
+      if (!isDirectory(dir)) {
+        throw new IllegalArgumentException("filter.decontamination.benchmark-dir: folder not found: " + dir
+            + " (\"" + BundledBenchmarks.NAME + "\" is the set shipped with Retort, \"\" none)");
+      }
+      out.addAll(dataFiles(dir));
     }
     for (String b : d.benchmarks()) {
       Location p = resolve(b);

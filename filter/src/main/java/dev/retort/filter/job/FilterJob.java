@@ -14,7 +14,9 @@ import dev.retort.core.io.Json;
 import dev.retort.core.io.ParquetIO;
 import dev.retort.core.run.Provenance;
 import dev.retort.core.run.RunLayout;
+import dev.retort.core.run.SparkPolicy;
 import dev.retort.core.run.StageOutput;
+import dev.retort.core.store.Stores;
 import dev.retort.filter.FilterSettings;
 import dev.retort.filter.PromptScreen;
 import dev.retort.filter.Reasons;
@@ -101,25 +103,16 @@ public final class FilterJob {
 
   /**
    * The session the job uses when none is given: an existing one if any; else one on
-   * {@code filter.spark-master} and without UI, unless spark-submit set the master or the UI (what
-   * spark-submit passes wins: filter.spark-master applies only when Retort starts Spark itself).
+   * {@code filter.spark-master} with {@code filter.partitions} shuffle partitions, under
+   * {@link SparkPolicy} (what spark-submit passes wins).
    */
   public static SparkSession session(FilterSettings s) {
-    org.apache.spark.SparkConf submitted = new org.apache.spark.SparkConf();
-    SparkSession.Builder b = SparkSession.builder()
-        .appName("retort-filter")
-        // The trace schema's plan string is longer than Spark's default limit; the warning is noise.
-        .config("spark.sql.debug.maxToStringFields", "100");
-    if (!submitted.contains("spark.master")) {
-      b.master(s.sparkMaster());
-    }
-    if (!submitted.contains("spark.ui.enabled")) {
-      b.config("spark.ui.enabled", "false");
-    }
-    if (s.partitions() > 0 && !submitted.contains("spark.sql.shuffle.partitions")) {
-      b.config("spark.sql.shuffle.partitions", Integer.toString(s.partitions()));
-    }
-    return b.getOrCreate();
+    Map<String, String> defaults = s.partitions() > 0
+        ? Map.of("spark.sql.shuffle.partitions", Integer.toString(s.partitions())) : Map.of();
+    SparkSession spark = SparkSession.builder().config(SparkPolicy.sessionConf("retort-filter", s.sparkMaster(), defaults))
+        .getOrCreate();
+    Stores.shareWith(spark.sparkContext().hadoopConfiguration());
+    return spark;
   }
 
   /**

@@ -2,6 +2,8 @@ package dev.retort.filter.decontam;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.datasets.ArithSettings;
@@ -45,5 +47,30 @@ class BenchmarkSourcesTest {
     List<Benchmark> b = BenchmarkSources.load(s.decontamination(), ArithSettings.from(cfg), 1);
     assertEquals(1, b.size());
     assertEquals("toy", b.get(0).name());
+  }
+
+  @Test
+  void theDefaultIsTheBundledSetWhereverRetortRuns() {
+    String before = System.getProperty("retort.home");
+    try {
+      System.clearProperty("retort.home"); // a cluster jar: no checkout, no ../shared
+      RetortConfig cfg = RetortConfig.defaults("filter.decontamination.arith-test=false");
+      List<Benchmark> b = BenchmarkSources.load(FilterSettings.from(cfg).decontamination(), ArithSettings.from(cfg), 1);
+      assertEquals(List.of("aime24", "gsm8k_test", "math500"), b.stream().map(Benchmark::name).toList());
+      assertEquals(List.of(30, 1319, 500), b.stream().map(x -> x.problems().size()).toList());
+      assertTrue(b.get(2).problems().stream().anyMatch(p -> p.contains("Convert the point $(0,3)$")), "MATH-500's first problem");
+    } finally {
+      if (before != null) {
+        System.setProperty("retort.home", before);
+      }
+    }
+  }
+
+  @Test
+  void aConfiguredFolderThatIsAbsentIsAnErrorNamingTheKey() {
+    RetortConfig cfg = RetortConfig.defaults("filter.decontamination.benchmark-dir=\"" + dir.resolve("nope") + "\"");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> BenchmarkSources.files(FilterSettings.from(cfg).decontamination()));
+    assertTrue(e.getMessage().startsWith("filter.decontamination.benchmark-dir: folder not found"), e.getMessage());
   }
 }

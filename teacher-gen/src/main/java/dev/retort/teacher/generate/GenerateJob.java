@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.data.Prompt;
 import dev.retort.core.io.Json;
+import dev.retort.core.run.SparkPolicy;
 import dev.retort.core.store.Location;
+import dev.retort.core.store.Stores;
 import dev.retort.teacher.TeacherClient;
 import dev.retort.teacher.TeacherClients;
 import dev.retort.teacher.TeacherSettings;
@@ -17,7 +19,6 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.SparkConf;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -89,20 +90,12 @@ public final class GenerateJob {
   }
 
   /**
-   * The session a standalone run uses: master from config and no UI, unless spark-submit already
-   * set them (a cluster's master must win over the embedded default); Spark logging at WARN.
+   * The session a standalone run uses: an existing one if any; else one on {@code master}, under
+   * {@link SparkPolicy} (what spark-submit passes wins).
    */
   public static SparkSession session(String master) {
-    SparkConf submitted = new SparkConf();
-    SparkSession.Builder b = SparkSession.builder().appName("retort-generate");
-    if (!submitted.contains("spark.master")) {
-      b.master(master);
-    }
-    if (!submitted.contains("spark.ui.enabled")) {
-      b.config("spark.ui.enabled", "false");
-    }
-    SparkSession s = b.getOrCreate();
-    s.sparkContext().setLogLevel("WARN");
+    SparkSession s = SparkSession.builder().config(SparkPolicy.sessionConf("retort-generate", master, Map.of())).getOrCreate();
+    Stores.shareWith(s.sparkContext().hadoopConfiguration());
     return s;
   }
 
