@@ -13,7 +13,7 @@ class SparkPolicyTest {
     Map<String, Object> own = SparkPolicy.sessionConf("retort-filter", "local[2]", Map.of("spark.sql.shuffle.partitions", "3"));
     assertEquals("local[2]", own.get("spark.master"));
     assertEquals("3", own.get("spark.sql.shuffle.partitions"));
-    assertEquals("false", own.get("spark.ui.enabled"));
+    assertEquals("100", own.get("spark.sql.debug.maxToStringFields"));
     String[] keys = {"spark.master", "spark.sql.shuffle.partitions", "spark.app.name"};
     Map<String, String> was = new java.util.HashMap<>();
     for (String k : keys) {
@@ -30,7 +30,7 @@ class SparkPolicyTest {
       for (String k : keys) {
         assertFalse(submitted.containsKey(k), k + " stays as spark-submit set it");
       }
-      assertEquals("false", submitted.get("spark.ui.enabled"), "what spark-submit left unset keeps Retort's default");
+      assertEquals("100", submitted.get("spark.sql.debug.maxToStringFields"), "what spark-submit left unset keeps Retort's default");
     } finally {
       for (String k : keys) {
         if (was.containsKey(k)) {
