@@ -17,8 +17,10 @@ import org.jclouds.blobstore.BlobStoreContext;
 final class S3Fixture implements AutoCloseable {
   private final BlobStoreContext blobs;
   private final S3Proxy proxy;
+  private final String bucket;
 
   S3Fixture(Path dir, String bucket) throws Exception {
+    this.bucket = bucket;
     Properties props = new Properties();
     props.setProperty("jclouds.filesystem.basedir", dir.toString());
     blobs = ContextBuilder.newBuilder("filesystem").credentials("identity", "credential").overrides(props)
@@ -46,8 +48,15 @@ final class S3Fixture implements AutoCloseable {
     return m;
   }
 
+  /**
+   * Stops the server, first closing the s3a file system Hadoop's shared cache holds for the bucket
+   * (Spark's reads use that cache): a later fixture on another port must not reach the old one.
+   */
   @Override
   public void close() throws Exception {
+    org.apache.hadoop.conf.Configuration c = new org.apache.hadoop.conf.Configuration();
+    hadoopSettings().forEach(c::set);
+    org.apache.hadoop.fs.FileSystem.get(URI.create("s3a://" + bucket + "/"), c).close();
     proxy.stop();
     blobs.close();
   }
