@@ -1,6 +1,8 @@
 package dev.retort.teacher;
 
 import ai.djl.Device;
+import dev.retort.core.store.Location;
+import dev.retort.core.store.Stores;
 import dev.retort.teacher.djl.DjlBackend;
 import dev.retort.teacher.djl.LocalTeacher;
 import dev.retort.teacher.http.HttpTeacherPool;
@@ -37,8 +39,10 @@ public final class TeacherClients {
       return HttpTeacherPool.from(s);
     }
     Device device = DjlBackend.device(s.djl().device(), gpuAddresses);
-    LOG.info("loading teacher checkpoint {} on {}", s.djl().checkpoint().orElseThrow(), device);
-    DjlBackend backend = DjlBackend.load(s.djl().checkpoint().orElseThrow(), device);
+    // A checkpoint on a shared store (hdfs://, s3a://) is copied to this JVM's local cache first.
+    Location checkpoint = s.djl().checkpoint().orElseThrow();
+    LOG.info("loading teacher checkpoint {} on {}", checkpoint, device);
+    DjlBackend backend = DjlBackend.load(Stores.privateCopy(checkpoint), device);
     return new LocalTeacher(backend, s.model(), s.djl().maxBatch(), s.djl().batchWait());
   }
 

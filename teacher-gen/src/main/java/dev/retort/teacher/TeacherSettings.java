@@ -1,6 +1,7 @@
 package dev.retort.teacher;
 
 import dev.retort.core.config.RetortConfig;
+import dev.retort.core.store.Location;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +60,7 @@ public record TeacherSettings(
    * @param batchWait how long the batcher waits for more requests after the first one
    * @param device auto (the task's Spark GPU address, else CPU), cpu, gpu or gpu:N
    */
-  public record DjlSettings(Optional<Path> checkpoint, int maxBatch, Duration batchWait, String device) {}
+  public record DjlSettings(Optional<Location> checkpoint, int maxBatch, Duration batchWait, String device) {}
 
   public TeacherSettings {
     require(model != null && !model.isBlank(), "teacher.model must not be empty");

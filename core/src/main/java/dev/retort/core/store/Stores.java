@@ -168,6 +168,29 @@ public final class Stores {
   }
 
   /**
+   * As {@link #localCopy}, but a copy of this JVM's own (deleted when the JVM exits), for code that
+   * may run in several JVMs of one host at once, such as Spark executors loading a model: no JVM
+   * ever replaces files another one is reading.
+   */
+  public static java.nio.file.Path privateCopy(Location l) {
+    if (l.isLocal()) {
+      return l.localPath();
+    }
+    java.nio.file.Path own = cacheFor(l).getParent().resolve("jvm-" + ProcessHandle.current().pid() + "-"
+        + java.util.UUID.randomUUID().toString().substring(0, 8));
+    java.nio.file.Path local = own.resolve(l.name());
+    copyToLocal(l, local);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        deleteLocal(own);
+      } catch (RuntimeException e) {
+        // best effort at exit: the cache folder is disposable
+      }
+    }, "retort-private-copy-cleanup"));
+    return local;
+  }
+
+  /**
    * A local folder to write an output that belongs at {@code l}: {@code l} itself when local, else
    * a cache folder holding a copy of what {@code l} already holds (so a resumable writer resumes
    * from its checkpoints). Publish it with {@link #copyFromLocal} when the writer is done.

@@ -358,7 +358,7 @@ public final class GenerateStage {
     stats.put("identity", identity);
     Map<String, String> inputs = Map.of("prompts", input == null ? "arith:" + promptsHash : Provenance.identityOf(input));
     Map<String, String> models = Map.of("teacher", teacher.backend() == TeacherSettings.Backend.DJL
-        ? teacher.djl().checkpoint().map(Path::toString).orElse(teacher.model()) : teacher.model());
+        ? teacher.djl().checkpoint().map(Location::toString).orElse(teacher.model()) : teacher.model());
     Map<String, Object> cfg = config.resolved("run", GenerateSettings.SECTION, TeacherSettings.SECTION);
     if (gen.arith()) {
       cfg.putAll(config.resolved(ArithSettings.SECTION));

@@ -5,16 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import dev.retort.core.data.SamplingParams;
 import dev.retort.model.ChatMessage;
 import dev.retort.model.ChatTemplate;
-import dev.retort.model.CharTokenizer;
-import dev.retort.model.Checkpoint;
-import dev.retort.model.ModelConfig;
 import dev.retort.model.Tokenizer;
-import dev.retort.model.Transformer;
 import dev.retort.teacher.Choice;
 import dev.retort.teacher.TeacherRequest;
 import dev.retort.teacher.TeacherResponse;
@@ -43,17 +37,7 @@ public class DjlBackendTest {
 
   /** Writes a 2-layer Qwen2-style checkpoint with the project's character-level tokenizer. */
   public static Path tinyCheckpoint(Path root) throws Exception {
-    Path ck = root.resolve("tiny-teacher");
-    Path tokDir = root.resolve("tok");
-    java.nio.file.Files.createDirectories(tokDir);
-    CharTokenizer.write(tokDir.resolve("tokenizer.json"));
-    try (Tokenizer tok = Tokenizer.load(tokDir); NDManager m = NDManager.newBaseManager(Device.cpu())) {
-      ModelConfig cfg = new ModelConfig("qwen2", tok.vocabSize(), 32, 64, 2, 4, 2, 8, 512, 1e-6, 10000.0, null, true,
-          false, false, null, List.of(tok.requireTokenId(ChatTemplate.IM_END)), null);
-      Transformer t = Transformer.create(cfg, 3, m);
-      Checkpoint.save(t, cfg, ck, DataType.FLOAT32, tok);
-    }
-    return ck;
+    return dev.retort.model.TinyCheckpoints.chatml(root);
   }
 
   @BeforeAll
