@@ -2,11 +2,11 @@ package dev.retort.filter.job;
 
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.run.StageOutput;
+import dev.retort.core.store.Location;
+import dev.retort.core.store.Store;
 import dev.retort.filter.FilterSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -28,9 +28,11 @@ public final class FilterBenchmark {
    * @param reasoningChars approximate reasoning length
    * @param shards input files
    * @param reps measured repetitions per arm (after one warm-up each)
-   * @param work folder for input and outputs (deleted at the end unless keep)
+   * @param work folder for input and outputs, on any store (deleted at the end unless keep); both
+   *     arms read and write there
    */
-  public record Options(int prompts, int samples, int reasoningChars, int shards, int reps, Path work, boolean keep, long seed) {
+  public record Options(int prompts, int samples, int reasoningChars, int shards, int reps, Location work, boolean keep,
+      long seed) {
     public Options {
       if (prompts < 1 || samples < 1 || reasoningChars < 1 || shards < 1 || reps < 1) {
         throw new IllegalArgumentException("bench filter: prompts, samples, reasoning chars, shards and reps must be >= 1");
@@ -53,16 +55,17 @@ public final class FilterBenchmark {
       return filterTracesPerSecond() / copyTracesPerSecond();
     }
 
-    public String resultLine() {
+    /** The RESULT line; {@code store} names where both arms read and wrote (file, hdfs, s3a, ...). */
+    public String resultLine(String store) {
       return String.format(Locale.ROOT,
-          "RESULT filter copy_ratio=%.3f filter_traces_per_s=%.0f copy_traces_per_s=%.0f traces=%d accepted=%d partitions=%d",
-          copyRatio(), filterTracesPerSecond(), copyTracesPerSecond(), traces, accepted, partitions);
+          "RESULT filter copy_ratio=%.3f filter_traces_per_s=%.0f copy_traces_per_s=%.0f traces=%d accepted=%d partitions=%d store=%s",
+          copyRatio(), filterTracesPerSecond(), copyTracesPerSecond(), traces, accepted, partitions, store);
     }
   }
 
   public static Result run(SparkSession spark, RetortConfig config, Options o, Consumer<String> log) {
-    Path work = o.work();
-    Path traces = work.resolve("traces");
+    Location work = o.work();
+    Location traces = work.resolve("traces");
     try {
       StageOutput.deleteTree(traces);
       long t0 = System.nanoTime();
@@ -76,7 +79,7 @@ public final class FilterBenchmark {
       for (int rep = -1; rep < o.reps(); rep++) {
         String tag = rep < 0 ? "warm-up" : "rep " + (rep + 1);
         double c = copy(spark, traces, work.resolve("copy"));
-        Path out = work.resolve("filtered");
+        Location out = work.resolve("filtered");
         StageOutput.deleteTree(out);
         long f0 = System.nanoTime();
         last = FilterJob.run(spark, config, traces, out);
@@ -102,7 +105,7 @@ public final class FilterBenchmark {
   }
 
   /** The baseline arm: read every trace and write it back, as Spark does it best. */
-  static double copy(SparkSession spark, Path traces, Path out) {
+  static double copy(SparkSession spark, Location traces, Location out) {
     long t0 = System.nanoTime();
     spark.read().parquet(traces.toString()).write().mode(SaveMode.Overwrite).parquet(out.toString());
     return (System.nanoTime() - t0) / 1e9;
@@ -114,9 +117,14 @@ public final class FilterBenchmark {
     return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 
-  private static long size(Path dir) {
-    try (var s = Files.walk(dir)) {
-      return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+  private static long size(Location dir) {
+    try {
+      Store store = Store.of(dir);
+      long n = 0;
+      for (Location f : store.list(dir)) {
+        n += store.isFile(f) ? store.size(f) : 0;
+      }
+      return n;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

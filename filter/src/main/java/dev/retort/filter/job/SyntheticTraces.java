@@ -40,6 +40,12 @@ public final class SyntheticTraces {
    * @return the number of traces written
    */
   public static long write(Path dir, int prompts, int samples, int shards, int reasoningChars, long seed) {
+    return write(dev.retort.core.store.Location.local(dir), prompts, samples, shards, reasoningChars, seed);
+  }
+
+  /** As {@link #write(Path, int, int, int, int, long)} into a folder on any store. */
+  public static long write(dev.retort.core.store.Location dir, int prompts, int samples, int shards, int reasoningChars,
+      long seed) {
     Arith.Spec spec = new Arith.Spec(2, 4, 40, 3, 400, 10);
     List<Prompt> problems = Arith.generate(spec, seed, prompts, Arith.Split.TRAIN);
     long written = 0;

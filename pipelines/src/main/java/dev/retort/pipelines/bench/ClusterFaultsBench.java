@@ -18,13 +18,10 @@ import dev.retort.teacher.server.ServerOptions;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -33,7 +30,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -115,21 +111,8 @@ public final class ClusterFaultsBench implements Callable<Integer> {
   int timeoutS;
 
   private static final String SPARK_SCALA = "2.13";
-  /** What spark-submit's launcher passes on Java 17 (JavaModuleOptions), for the JVMs started here. */
-  private static final List<String> MODULE_FLAGS = List.of(
-      "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
-      "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
-      "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-      "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-      "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED", "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
-      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
-      "--add-opens=java.base/sun.security.action=ALL-UNNAMED", "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
-      "--add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
-      "-Djdk.reflect.useDirectMethodHandle=false", "-Dio.netty.tryReflectionSetAccessible=true");
-
-  /** Every process started here, in start order; stopped in reverse order, children first. */
-  private final List<Process> started = Collections.synchronizedList(new ArrayList<>());
   private Path dir;
+  private LocalProcesses procs;
   private Path home;
   private Path root;
 
@@ -140,42 +123,33 @@ public final class ClusterFaultsBench implements Callable<Integer> {
     }
     root = Path.of(System.getProperty("retort.home", ".")).toAbsolutePath().normalize();
     dir = (work != null ? work : Files.createTempDirectory("retort-cluster-faults")).toAbsolutePath();
-    Files.createDirectories(dir.resolve("logs"));
+    procs = new LocalProcesses(dir);
     Path appJar = jar != null ? jar : clusterJar(root);
     home = sparkHome(root);
-    String hdfsCp = hdfsClasspath != null ? hdfsClasspath : resolved(root, "hdfs", "org.apache.hadoop", "hadoop-client-minicluster",
-        org.apache.hadoop.util.VersionInfo.getVersion());
     long t0 = System.nanoTime();
-    Thread hook = new Thread(this::stopAll, "cluster-faults-stop");
+    Thread hook = new Thread(procs::stopAll, "cluster-faults-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     List<OpenAiServer> pool = new ArrayList<>();
     try {
-      // HDFS: a namenode and a datanode in one JVM, bound to 127.0.0.1.
-      // Its data goes under test.build.data (MiniDFSCluster's base folder).
-      int nn = freePort();
-      start("hdfs", List.of("-Xmx1g", "-Dtest.build.data=" + dir.resolve("dfs")), hdfsCp,
-          "org.apache.hadoop.mapreduce.MiniHadoopClusterManager",
-          List.of("-nomr", "-format", "-nnport", Integer.toString(nn), "-nnhttpport", Integer.toString(freePort())), Map.of());
-      String hdfs = "hdfs://127.0.0.1:" + nn;
-      await("HDFS at " + hdfs, 180, () -> listening(nn) && hdfsWritable(hdfs));
+      String hdfs = procs.startHdfs(root, hdfsClasspath);
 
       // Spark standalone: a master and two workers, 2 cores and 1 GB each.
-      int masterPort = freePort();
+      int masterPort = LocalProcesses.freePort();
       String master = "spark://127.0.0.1:" + masterPort;
-      Path masterLog = start("master", List.of("-Xmx512m"), sparkCp(), "org.apache.spark.deploy.master.Master",
-          List.of("--host", "127.0.0.1", "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(freePort())),
+      Path masterLog = procs.start("master", List.of("-Xmx512m"), sparkCp(), "org.apache.spark.deploy.master.Master",
+          List.of("--host", "127.0.0.1", "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(LocalProcesses.freePort())),
           sparkEnv());
-      await("the Spark master at " + master, 120, () -> listening(masterPort));
+      LocalProcesses.await("the Spark master at " + master, 120, () -> LocalProcesses.listening(masterPort));
       List<Process> workers = new ArrayList<>();
       for (int i = 1; i <= 2; i++) {
         Path wd = dir.resolve("worker-" + i);
         Files.createDirectories(wd);
-        start("worker-" + i, List.of("-Xmx512m"), sparkCp(), "org.apache.spark.deploy.worker.Worker",
-            List.of("--host", "127.0.0.1", "--webui-port", Integer.toString(freePort()), "--cores", "2", "--memory", "1g",
+        procs.start("worker-" + i, List.of("-Xmx512m"), sparkCp(), "org.apache.spark.deploy.worker.Worker",
+            List.of("--host", "127.0.0.1", "--webui-port", Integer.toString(LocalProcesses.freePort()), "--cores", "2", "--memory", "1g",
                 "--work-dir", wd.toString(), master), sparkEnv());
-        workers.add(started.get(started.size() - 1));
+        workers.add(procs.started.get(procs.started.size() - 1));
       }
-      await("2 workers registered with the master", 120, () -> count(masterLog, "Registering worker") >= 2);
+      LocalProcesses.await("2 workers registered with the master", 120, () -> count(masterLog, "Registering worker") >= 2);
 
       for (int i = 0; i < servers; i++) {
         pool.add(OpenAiServer.start(new ScriptedBackend(), ServerOptions.builder()
@@ -262,7 +236,7 @@ public final class ClusterFaultsBench implements Callable<Integer> {
       for (OpenAiServer s : pool) {
         s.close();
       }
-      stopAll();
+      procs.stopAll();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException e) {
@@ -273,30 +247,11 @@ public final class ClusterFaultsBench implements Callable<Integer> {
 
   // ---- processes ----
 
-  /** Starts {@code java FLAGS -cp cp main args} with its output in logs/NAME.log; returns the log. */
-  private Path start(String name, List<String> jvm, String cp, String main, List<String> args, Map<String, String> env)
-      throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(javaBin());
-    cmd.addAll(MODULE_FLAGS);
-    cmd.addAll(jvm);
-    cmd.add("-cp");
-    cmd.add(cp);
-    cmd.add(main);
-    cmd.addAll(args);
-    Path log = dir.resolve("logs").resolve(name + ".log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().putAll(env);
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    started.add(pb.start());
-    return log;
-  }
-
   /** One stage as {@code spark-submit --master spark://... --deploy-mode client}; stdout and stderr to logs/. */
   private Process submit(String stage, Path appJar, String master, Path conf) throws IOException {
     List<String> cmd = new ArrayList<>();
-    cmd.add(javaBin());
-    cmd.addAll(MODULE_FLAGS);
+    cmd.add(LocalProcesses.javaBin());
+    cmd.addAll(LocalProcesses.MODULE_FLAGS);
     cmd.add("-Xmx1g");
     cmd.add("-Dai.djl.offline=true");
     cmd.add("-Dretort.home=" + root);
@@ -318,7 +273,7 @@ public final class ClusterFaultsBench implements Callable<Integer> {
     pb.environment().putAll(sparkEnv());
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     Process p = pb.start();
-    started.add(p);
+    procs.started.add(p);
     return p;
   }
 
@@ -362,7 +317,7 @@ public final class ClusterFaultsBench implements Callable<Integer> {
   private static int finish(String stage, Process p, long deadlineNanos) throws InterruptedException {
     long left = Math.max(1, deadlineNanos - System.nanoTime());
     if (!p.waitFor(left, TimeUnit.NANOSECONDS)) {
-      kill(p);
+      LocalProcesses.kill(p);
       System.out.printf("%s: no result before the timeout; killed%n", stage);
       return -1;
     }
@@ -394,91 +349,12 @@ public final class ClusterFaultsBench implements Callable<Integer> {
         + children.size() + " child process(es) " + children.stream().map(ProcessHandle::pid).toList() + " with SIGKILL";
   }
 
-  private static void kill(Process p) throws InterruptedException {
-    List<ProcessHandle> children = p.descendants().toList();
-    p.destroyForcibly();
-    for (ProcessHandle c : children) {
-      c.destroyForcibly();
-    }
-    p.waitFor(30, TimeUnit.SECONDS);
-  }
-
-  /** Stops every started process (workers' executors included), newest first. */
-  private void stopAll() {
-    List<Process> ps;
-    synchronized (started) {
-      ps = new ArrayList<>(started);
-      started.clear();
-    }
-    Collections.reverse(ps);
-    for (Process p : ps) {
-      try {
-        List<ProcessHandle> children = p.descendants().toList();
-        p.destroy();
-        if (!p.waitFor(10, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-          p.waitFor(10, TimeUnit.SECONDS);
-        }
-        for (ProcessHandle c : children) {
-          c.destroyForcibly();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        p.destroyForcibly();
-      }
-    }
-  }
-
-  private static void await(String what, int seconds, BooleanSupplier ready) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (System.nanoTime() < deadline) {
-      if (ready.getAsBoolean()) {
-        return;
-      }
-      Thread.sleep(250);
-    }
-    throw new IllegalStateException("gave up waiting " + seconds + " s for " + what);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static boolean listening(int port) {
-    try (Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
   private static long count(Path log, String needle) {
     try {
       return Files.readAllLines(log).stream().filter(l -> l.contains(needle)).count();
     } catch (IOException | UncheckedIOException e) {
       return 0;
     }
-  }
-
-  /** HDFS answers and its datanode takes a file. */
-  private static boolean hdfsWritable(String hdfs) {
-    Location probe = Location.of(hdfs + "/tmp/probe");
-    try {
-      Store s = Store.of(probe);
-      try (var out = s.create(probe)) {
-        out.write(1);
-      }
-      s.delete(probe);
-      return true;
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
-  }
-
-  private static String javaBin() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   // ---- jars ----
@@ -505,7 +381,7 @@ public final class ClusterFaultsBench implements Callable<Integer> {
       }
       return given.toAbsolutePath();
     }
-    String cp = resolved(root, "spark", "org.apache.spark", "spark-sql_" + SPARK_SCALA, org.apache.spark.package$.MODULE$.SPARK_VERSION());
+    String cp = procs.resolved(root, "spark", "org.apache.spark", "spark-sql_" + SPARK_SCALA, org.apache.spark.package$.MODULE$.SPARK_VERSION());
     Path h = dir.resolve("spark-home");
     Path jars = h.resolve("jars");
     Files.createDirectories(jars);
@@ -525,69 +401,6 @@ public final class ClusterFaultsBench implements Callable<Integer> {
       Files.createSymbolicLink(jars.resolve(name), f);
     }
     return h;
-  }
-
-  /**
-   * The classpath of {@code group:artifact:version} and its runtime dependencies, resolved by Maven
-   * once and cached in pipelines/target/cluster-check/NAME.classpath.
-   */
-  private Path resolvedCache(Path root, String name) {
-    return root.resolve("pipelines/target/cluster-check").resolve(name + ".classpath");
-  }
-
-  private String resolved(Path root, String name, String group, String artifact, String version)
-      throws IOException, InterruptedException {
-    Path cache = resolvedCache(root, name);
-    String key = group + ":" + artifact + ":" + version;
-    if (Files.isRegularFile(cache)) {
-      List<String> lines = Files.readAllLines(cache);
-      if (lines.size() == 2 && lines.get(0).equals(key) && allExist(lines.get(1))) {
-        return lines.get(1);
-      }
-    }
-    Path pomDir = dir.resolve("resolve-" + name);
-    Files.createDirectories(pomDir);
-    Files.writeString(pomDir.resolve("pom.xml"), """
-        <project xmlns="http://maven.apache.org/POM/4.0.0">
-          <modelVersion>4.0.0</modelVersion>
-          <groupId>retort.check</groupId><artifactId>%s</artifactId><version>1</version>
-          <dependencies>
-            <dependency><groupId>%s</groupId><artifactId>%s</artifactId><version>%s</version></dependency>
-          </dependencies>
-        </project>
-        """.formatted(name, group, artifact, version));
-    Path out = pomDir.resolve("classpath.txt");
-    List<String> cmd = new ArrayList<>(List.of("mvn", "-B", "-q"));
-    String extra = System.getenv("MAVEN_ARGS");
-    if (extra != null && !extra.isBlank()) {
-      cmd.addAll(List.of(extra.trim().split("\\s+")));
-    }
-    // The plugin version the build pins (so an offline repository that holds the build's plugins suffices).
-    cmd.addAll(List.of("org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath", "-Dmdep.includeScope=runtime",
-        "-Dmdep.outputFile=" + out));
-    System.out.printf("resolving %s with Maven (once; cached in %s)%n", key, cache);
-    Process p = new ProcessBuilder(cmd).directory(pomDir.toFile()).redirectErrorStream(true)
-        .redirectOutput(pomDir.resolve("mvn.log").toFile()).start();
-    started.add(p);
-    if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-      kill(p);
-      throw new IllegalStateException("could not resolve " + key + " with Maven; see " + pomDir.resolve("mvn.log")
-          + " (or pass --spark-home / --hdfs-classpath)");
-    }
-    started.remove(p);
-    String cp = Files.readString(out).trim();
-    Files.createDirectories(cache.getParent());
-    Files.writeString(cache, key + "\n" + cp + "\n");
-    return cp;
-  }
-
-  private static boolean allExist(String cp) {
-    for (String e : cp.split(File.pathSeparator)) {
-      if (!e.isBlank() && !Files.exists(Path.of(e))) {
-        return false;
-      }
-    }
-    return true;
   }
 
   // ---- the run's config and the checks ----

@@ -1,6 +1,8 @@
 package dev.retort.pipelines.bench;
 
 import dev.retort.core.config.RetortConfig;
+import dev.retort.core.run.StageOutput;
+import dev.retort.core.store.Location;
 import dev.retort.filter.FilterSettings;
 import dev.retort.filter.job.FilterBenchmark;
 import dev.retort.filter.job.FilterJob;
@@ -36,8 +38,16 @@ public final class FilterBench implements Callable<Integer> {
   @Option(names = "--reps", defaultValue = "5", description = "Measured runs per arm after one warm-up (default ${DEFAULT-VALUE}).")
   int reps;
 
-  @Option(names = "--work", paramLabel = "DIR", description = "Scratch folder (default: a temporary folder).")
-  Path work;
+  @Option(names = "--work", paramLabel = "DIR|URI", description = "Scratch folder for both arms, a path or a URI on any store"
+      + " (default: a temporary folder).")
+  String work;
+
+  @Option(names = "--hdfs", description = "Start a throwaway HDFS on 127.0.0.1 (hadoop-client-minicluster, resolved with Maven once)"
+      + " and run both arms with the scratch folder there.")
+  boolean hdfs;
+
+  @Option(names = "--hdfs-classpath", paramLabel = "CP", description = "Classpath of hadoop-client-minicluster for --hdfs; default resolved with Maven.")
+  String hdfsClasspath;
 
   @Option(names = "--keep", description = "Keep the generated traces and outputs.")
   boolean keep;
@@ -53,16 +63,35 @@ public final class FilterBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    RetortConfig cfg = RetortConfig.load(config, overrides);
-    Path dir = work != null ? Files.createDirectories(work) : Files.createTempDirectory("retort-bench-filter");
-    var spark = FilterJob.session(FilterSettings.from(cfg));
-    System.out.println("spark master " + spark.sparkContext().master() + ", " + Runtime.getRuntime().availableProcessors() + " cores");
-    FilterBenchmark.Result r = FilterBenchmark.run(spark, cfg,
-        new FilterBenchmark.Options(prompts, samples, reasoningChars, shards, reps, dir, keep, seed), System.out::println);
-    if (!keep && work == null) {
-      Files.deleteIfExists(dir);
+    if (hdfs && work != null) {
+      throw new IllegalArgumentException("bench filter: --hdfs and --work exclude each other");
     }
-    System.out.println(r.resultLine());
-    return 0;
+    RetortConfig cfg = RetortConfig.load(config, overrides);
+    Path local = Files.createTempDirectory("retort-bench-filter");
+    LocalProcesses procs = null;
+    try {
+      Location dir;
+      if (hdfs) {
+        procs = new LocalProcesses(local);
+        Path root = Path.of(System.getProperty("retort.home", ".")).toAbsolutePath().normalize();
+        dir = Location.of(procs.startHdfs(root, hdfsClasspath) + "/bench");
+        System.out.println("HDFS up; scratch folder " + dir + " (logs in " + local.resolve("logs") + ")");
+      } else {
+        dir = work != null ? Location.of(work) : Location.local(local);
+      }
+      var spark = FilterJob.session(FilterSettings.from(cfg));
+      System.out.println("spark master " + spark.sparkContext().master() + ", " + Runtime.getRuntime().availableProcessors() + " cores");
+      FilterBenchmark.Result r = FilterBenchmark.run(spark, cfg,
+          new FilterBenchmark.Options(prompts, samples, reasoningChars, shards, reps, dir, keep, seed), System.out::println);
+      System.out.println(r.resultLine(dir.scheme()));
+      return 0;
+    } finally {
+      if (procs != null) {
+        procs.stopAll();
+      }
+      if (!keep) {
+        StageOutput.deleteTree(local);
+      }
+    }
   }
 }
