@@ -22,6 +22,14 @@ public final class SparkPolicy {
       "spark.sql.debug.maxToStringFields", "100",
       "spark.log.level", "WARN");
 
+  /**
+   * The execution settings of every stage: where and how wide Spark runs. Output fingerprints (a
+   * stage's config hash, the pipeline's stage marks) leave them out.
+   */
+  public static final java.util.List<String> EXECUTION_KEYS = java.util.List.of(
+      "generate.spark-master", "filter.spark-master", "filter.partitions",
+      "eval.spark", "eval.spark-master", "eval.spark-partitions");
+
   private SparkPolicy() {}
 
   /**

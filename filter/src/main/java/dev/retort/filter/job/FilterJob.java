@@ -545,7 +545,7 @@ public final class FilterJob {
   }
 
   /** Where and how wide Spark runs: not part of the output's identity (the rows do not depend on them). */
-  static final List<String> EXECUTION_KEYS = List.of("filter.spark-master", "filter.partitions");
+  static final List<String> EXECUTION_KEYS = SparkPolicy.EXECUTION_KEYS;
 
   /** The config identity: the filter and arith sections (arith shapes the arith-test benchmark) less the execution keys, and the seed. */
   public static String configHash(RetortConfig config, long seed) {

@@ -3,6 +3,7 @@ package dev.retort.pipelines.run;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.io.Json;
+import dev.retort.core.run.SparkPolicy;
 import dev.retort.core.store.Location;
 import dev.retort.core.store.Store;
 import java.io.IOException;
@@ -52,7 +53,7 @@ public final class Pipeline {
     for (Stage stage : stages) {
       forced |= stage.name().equals(from);
       String fingerprint = RetortConfig.sha256(chain + "|" + stage.name() + "|"
-          + ctx.config().hash(stage.configSections().toArray(String[]::new)));
+          + ctx.config().hashWithout(SparkPolicy.EXECUTION_KEYS, stage.configSections().toArray(String[]::new)));
       chain = fingerprint;
       Location mark = marks.resolve(stage.name() + ".json");
       Map<String, Object> previous = forced ? null : readMark(mark, fingerprint);

@@ -131,10 +131,12 @@ class HdfsPipelineRunTest {
     assertEquals(cwdBefore, names(cwd), "nothing new in the working folder");
     assertEquals(Set.of("cache", "dfs"), names(tmp), "on local disk only the cache (and HDFS's own storage)");
 
-    // A rerun, even with the local cache gone, skips every stage: nothing in HDFS is rewritten.
+    // A rerun, even with the local cache gone and with Spark told to run elsewhere (execution
+    // settings are no part of any fingerprint), skips every stage: nothing in HDFS is rewritten.
     Map<String, String> before = files("/runs");
     deleteTree(tmp.resolve("cache"));
-    run(args());
+    run(args("--set", "generate.spark-master=\"local[1]\"", "--set", "filter.spark-master=\"local[1]\"",
+        "--set", "filter.partitions=3", "--set", "eval.spark-partitions=5"));
     assertEquals(before, files("/runs"), "a rerun skips every stage");
 
     // --from eval fetches every model from HDFS into the (empty) cache and republishes the report only.
