@@ -151,7 +151,7 @@ class QwenStudentConfigTest {
     Path teacher = dir.resolve("teacher");
     TinyPipeline.run(with(List.of("train", "--config", CONF.toString(), "--data", teacherSft.toString(), "--out", teacher.toString()),
         "train.init-from=" + Json.toJson(teacherInit.toString()), "train.devices=cpu", "train.threads=2",
-        "train.epochs=200", "train.max-steps=60", "train.batch-size=4", "train.grad-accum=1", "train.seq-len=128",
+        "train.epochs=200", "train.max-steps=50", "train.batch-size=4", "train.grad-accum=1", "train.seq-len=128",
         "train.lr=1e-2", "train.min-lr-ratio=1.0", "train.warmup-steps=0", "train.checkpoint-every=0", "train.log-every=20")
         .toArray(String[]::new));
 
@@ -204,7 +204,7 @@ class QwenStudentConfigTest {
 
       // train: the student from its local checkpoint, sizes cut down.
       List<String> trainArgs = with(base(work), "train.init-from=" + Json.toJson(student.toString()), "train.devices=cpu",
-          "train.threads=2", "train.max-steps=2", "train.grad-accum=1", "train.batch-size=2", "train.seq-len=256",
+          "train.threads=2", "train.max-steps=1", "train.grad-accum=1", "train.batch-size=2", "train.seq-len=256",
           "train.checkpoint-every=0", "train.warmup-steps=0");
       trainArgs.add(0, "train");
       TinyPipeline.run(trainArgs.toArray(String[]::new));
