@@ -148,8 +148,12 @@ class HuggingFaceLayoutTest {
         new Prompt("b", "s", "p2", null, AnswerType.MATH, null, null));
     PromptReaders.writeParquet(d.resolve("part-00000.parquet"), ps.subList(0, 1));
     PromptReaders.writeParquet(d.resolve("part-00001.parquet"), ps.subList(1, 2));
+    // A stage output's side files are not prompt rows.
+    Files.writeString(d.resolve("provenance.json"), "{\n  \"stage\": \"generate-prompts\"\n}\n");
+    Files.writeString(d.resolve("stats.json"), "{\"prompts\": 2}\n");
     PromptSet s = PromptReaders.read(Location.local(d), "auto", 1000, PromptColumns.DEFAULT, "train");
     assertEquals(ps, s.prompts());
+    assertEquals(List.of(), s.rejects());
     assertNull(s.prompts().get(1).referenceAnswer());
   }
 }

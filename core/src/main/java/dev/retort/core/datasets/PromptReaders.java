@@ -109,7 +109,8 @@ public final class PromptReaders {
    * subfolder, as the Hub lays datasets out) the files of {@code split}, named
    * {@code <split>-00000-of-0000N.parquet} (or .jsonl), {@code <split>.parquet}/{@code .jsonl}, or
    * held in a {@code <split>/} folder; a folder without split names is a folder of Parquet
-   * (and JSONL) files read whole ({@link ParquetIO#files}: a committed folder's manifest decides).
+   * (and {@code .jsonl}) files read whole ({@link ParquetIO#files}: a committed folder's manifest
+   * decides), so a stage output's {@code provenance.json} and {@code stats.json} are not read.
    */
   public static List<Location> files(Location input, String split) {
     Store s = Store.of(input);
@@ -153,7 +154,8 @@ public final class PromptReaders {
       }
       List<Location> out = new ArrayList<>(ParquetIO.files(input));
       for (Location f : all) {
-        if (!isParquet(f.name())) {
+        // .jsonl only: a stage output's side files (provenance.json, stats.json) are no prompts.
+        if (f.name().endsWith(".jsonl") || f.name().endsWith(".jsonl.gz")) {
           out.add(f);
         }
       }
