@@ -142,7 +142,7 @@ class HuggingFaceLayoutTest {
   }
 
   @Test
-  void aFolderOfContractParquetStillReadsWhole() {
+  void aFolderOfContractParquetStillReadsWhole() throws Exception {
     Path d = dir.resolve("prompts");
     List<Prompt> ps = List.of(new Prompt("a", "s", "p1", "1", AnswerType.NUMBER, null, null),
         new Prompt("b", "s", "p2", null, AnswerType.MATH, null, null));
