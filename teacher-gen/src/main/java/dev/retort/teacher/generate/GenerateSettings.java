@@ -1,6 +1,7 @@
 package dev.retort.teacher.generate;
 
 import dev.retort.core.config.RetortConfig;
+import dev.retort.core.datasets.PromptColumns;
 import dev.retort.core.store.Location;
 import java.time.Duration;
 import java.util.List;
@@ -12,6 +13,8 @@ import java.util.Optional;
  *
  * @param prompts "arith" (the arith train split from the {@code arith} section) or a prompt file/folder
  * @param layout the prompt file's layout (auto, math500, gsm8k, aime, messages, prompt, generic)
+ * @param promptColumns the prompt file's column for each field, where they are not the layout's names
+ * @param promptSplit the split read from a Hugging Face datasets folder ({@code data/<split>-*.parquet})
  * @param template the user turn; {@code {problem}} is replaced by the prompt's problem
  * @param samplesPerPrompt N: traces per prompt, sample indices 0..N-1
  * @param temperature sampling temperature (0 = greedy)
@@ -31,6 +34,8 @@ import java.util.Optional;
 public record GenerateSettings(
     String prompts,
     String layout,
+    PromptColumns promptColumns,
+    String promptSplit,
     String template,
     int samplesPerPrompt,
     double temperature,
@@ -51,6 +56,8 @@ public record GenerateSettings(
 
   public GenerateSettings {
     require(prompts != null && !prompts.isBlank(), "generate.prompts must be \"arith\" or a prompt file");
+    require(promptSplit != null && !promptSplit.isBlank(), "generate.prompt-split must name a split, e.g. train");
+    promptColumns = promptColumns == null ? PromptColumns.DEFAULT : promptColumns;
     require(template != null && template.contains(PROBLEM), "generate.template must contain " + PROBLEM);
     require(samplesPerPrompt >= 1, "generate.samples-per-prompt must be >= 1");
     require(temperature >= 0, "generate.temperature must be >= 0");

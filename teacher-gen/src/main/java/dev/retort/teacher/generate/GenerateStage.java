@@ -21,7 +21,6 @@ import java.io.UncheckedIOException;
 import dev.retort.core.store.Location;
 import dev.retort.core.store.Manifest;
 import dev.retort.core.store.Store;
-import dev.retort.core.store.Stores;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -87,7 +86,11 @@ public final class GenerateStage {
       if (!exists(input)) {
         throw new IllegalArgumentException("generate.prompts: no such file or folder " + input);
       }
-      set = PromptReaders.read(localCopy(input), gen.layout(), gen.maxPromptChars());
+      try {
+        set = PromptReaders.read(input, gen.layout(), gen.maxPromptChars(), gen.promptColumns(), gen.promptSplit());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("generate.prompts: " + e.getMessage(), e);
+      }
     }
     List<Prompt> ps = set.prompts();
     if (gen.limit() > 0 && ps.size() > gen.limit()) {
@@ -431,10 +434,6 @@ public final class GenerateStage {
    * A local path holding the prompts: the input itself when local, else a copy in the local cache
    * (prompt readers parse local files; the prompts are read once, on the driver).
    */
-  private static Path localCopy(Location input) {
-    return Stores.localCopy(input);
-  }
-
   private static String shortId(String id) {
     return id.length() > 12 ? id.substring(0, 12) : id;
   }
