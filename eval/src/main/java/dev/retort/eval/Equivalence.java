@@ -1,6 +1,6 @@
 package dev.retort.eval;
 
-import dev.retort.filter.verify.AnswerEquivalence;
+import dev.retort.verify.AnswerEquivalence;
 
 /**
  * Answer grouping for majority vote through the filter's {@link AnswerEquivalence}: the same

@@ -1,8 +1,8 @@
 package dev.retort.eval;
 
-import dev.retort.filter.verify.Verification;
-import dev.retort.filter.verify.Verifier;
-import dev.retort.filter.verify.Verifiers;
+import dev.retort.verify.Verification;
+import dev.retort.verify.Verifier;
+import dev.retort.verify.Verifiers;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 

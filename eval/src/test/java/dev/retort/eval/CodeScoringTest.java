@@ -3,8 +3,8 @@ package dev.retort.eval;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.retort.filter.verify.code.CodeVerifier;
-import dev.retort.filter.verify.code.PythonSandbox;
+import dev.retort.verify.code.CodeVerifier;
+import dev.retort.verify.code.PythonSandbox;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

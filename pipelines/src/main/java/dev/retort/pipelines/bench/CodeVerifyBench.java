@@ -2,12 +2,12 @@ package dev.retort.pipelines.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.retort.filter.verify.code.CodeExtractor;
-import dev.retort.filter.verify.code.CodeLimits;
-import dev.retort.filter.verify.code.CodeTest;
-import dev.retort.filter.verify.code.CodeVerdict;
-import dev.retort.filter.verify.code.CodeVerifier;
-import dev.retort.filter.verify.code.PythonSandbox;
+import dev.retort.verify.code.CodeExtractor;
+import dev.retort.verify.code.CodeLimits;
+import dev.retort.verify.code.CodeTest;
+import dev.retort.verify.code.CodeVerdict;
+import dev.retort.verify.code.CodeVerifier;
+import dev.retort.verify.code.PythonSandbox;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

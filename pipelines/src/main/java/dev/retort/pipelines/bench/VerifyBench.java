@@ -2,8 +2,8 @@ package dev.retort.pipelines.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.retort.filter.verify.MathVerifier;
-import dev.retort.filter.verify.Verification;
+import dev.retort.verify.MathVerifier;
+import dev.retort.verify.Verification;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;

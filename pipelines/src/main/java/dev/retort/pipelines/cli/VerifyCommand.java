@@ -1,13 +1,13 @@
 package dev.retort.pipelines.cli;
 
-import dev.retort.filter.verify.JsonlVerification;
-import dev.retort.filter.verify.MathVerifier;
-import dev.retort.filter.verify.Verifier;
-import dev.retort.filter.verify.Verifiers;
-import dev.retort.filter.verify.code.CodeJsonl;
-import dev.retort.filter.verify.code.CodeLimits;
-import dev.retort.filter.verify.code.CodeVerifier;
-import dev.retort.filter.verify.code.PythonSandbox;
+import dev.retort.verify.JsonlVerification;
+import dev.retort.verify.MathVerifier;
+import dev.retort.verify.Verifier;
+import dev.retort.verify.Verifiers;
+import dev.retort.verify.code.CodeJsonl;
+import dev.retort.verify.code.CodeLimits;
+import dev.retort.verify.code.CodeVerifier;
+import dev.retort.verify.code.PythonSandbox;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.retort.filter.verify.code.PythonSandbox;
+import dev.retort.verify.code.PythonSandbox;
 import dev.retort.pipelines.RetortCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

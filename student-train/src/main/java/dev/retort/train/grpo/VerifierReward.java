@@ -2,10 +2,10 @@ package dev.retort.train.grpo;
 
 import dev.retort.core.data.Completions;
 import dev.retort.core.data.Prompt;
-import dev.retort.filter.verify.Verification;
-import dev.retort.filter.verify.Verifier;
-import dev.retort.filter.verify.Verifiers;
-import dev.retort.filter.verify.code.CodeExtractor;
+import dev.retort.verify.Verification;
+import dev.retort.verify.Verifier;
+import dev.retort.verify.Verifiers;
+import dev.retort.verify.code.CodeExtractor;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 

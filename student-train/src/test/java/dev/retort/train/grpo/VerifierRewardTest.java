@@ -37,8 +37,8 @@ class VerifierRewardTest {
   @Test
   void codeRewardIsTheSandboxedVerdict() {
     try {
-      dev.retort.filter.verify.code.CodeVerifier.shared().sandbox();
-    } catch (dev.retort.filter.verify.code.PythonSandbox.UnavailableException e) {
+      dev.retort.verify.code.CodeVerifier.shared().sandbox();
+    } catch (dev.retort.verify.code.PythonSandbox.UnavailableException e) {
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
         throw e;
       }
