@@ -142,7 +142,7 @@ public final class EvalJob {
     }
     try (ModelUnderTest model = ref.open()) {
       for (Map.Entry<EvalRunner, List<WorkItem>> e : pending.entrySet()) {
-        e.getKey().run(e.getValue(), model, VerifierScorer.INSTANCE, s.chunkSize());
+        e.getKey().run(e.getValue(), model, s.chunkSize());
       }
     }
   }

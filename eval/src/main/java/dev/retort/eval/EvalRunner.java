@@ -8,6 +8,8 @@ import dev.retort.core.io.Json;
 import dev.retort.core.io.ParquetIO;
 import dev.retort.core.run.Provenance;
 import dev.retort.core.run.StageOutput;
+import dev.retort.verify.Verification;
+import dev.retort.verify.Verifiers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -190,7 +192,7 @@ public final class EvalRunner {
    *
    * @throws ModelFailure when every request of the chunk failed
    */
-  public static ChunkResult runChunk(Target target, List<WorkItem> chunk, ModelUnderTest model, Scorer scorer) {
+  public static ChunkResult runChunk(Target target, List<WorkItem> chunk, ModelUnderTest model) {
     EvalSettings.Protocol p = target.protocol();
     List<ModelUnderTest.Request> requests = new ArrayList<>(chunk.size());
     for (WorkItem w : chunk) {
@@ -211,7 +213,9 @@ public final class EvalRunner {
         firstError = firstError == null ? w.key() + ": " + r.error() : firstError;
         continue;
       }
-      Scorer.Scored s = scorer.score(w.reference(), w.answerType(), r.text());
+      // The verifiers that judge teacher traces judge the samples; a response cut off by the token
+      // budget is scored on what it holds (no answer is found in an unclosed think block).
+      Verification s = Verifiers.shared(w.answerType()).verify(w.reference(), r.text());
       rows.add(new EvalSample(target.model(), target.benchmark(), w.problemId(), w.sampleIndex(), r.text(),
           s.extracted(), s.correct(), r.completionTokens(), r.finishReason(), w.reference()));
     }
@@ -228,13 +232,13 @@ public final class EvalRunner {
   }
 
   /** Runs every pending chunk in this JVM. Returns how many samples failed (0 = all written). */
-  public int run(List<WorkItem> pending, ModelUnderTest model, Scorer scorer, int chunkSize) {
+  public int run(List<WorkItem> pending, ModelUnderTest model, int chunkSize) {
     long start = System.nanoTime();
     int done = 0;
     int failed = 0;
     String firstError = null;
     for (List<WorkItem> chunk : chunks(pending, chunkSize)) {
-      ChunkResult r = runChunk(target(), chunk, model, scorer);
+      ChunkResult r = runChunk(target(), chunk, model);
       done += r.written();
       failed += r.failed();
       firstError = firstError == null ? r.firstError() : firstError;
@@ -291,7 +295,7 @@ public final class EvalRunner {
     if (full.isEmpty()) {
       return null;
     }
-    return Metrics.summarize(full, ks(k), Equivalence.INSTANCE);
+    return Metrics.summarize(full, ks(k), AnswerGrouping.EQUIVALENT);
   }
 
   /** 1, 2, 4, ... up to k, and k itself. */

@@ -61,6 +61,6 @@ final class SparkEval {
   }
 
   private static EvalRunner.ChunkResult runTask(Task t) {
-    return EvalRunner.runChunk(t.target(), t.items(), t.model().shared(), VerifierScorer.INSTANCE);
+    return EvalRunner.runChunk(t.target(), t.items(), t.model().shared());
   }
 }

@@ -101,7 +101,7 @@ class EvalRunnerTest {
     List<WorkItem> pending = r1.prepare();
     assertEquals(20, pending.size());
     FakeModel crashing = new FakeModel(2, id -> false);
-    assertThrows(IllegalStateException.class, () -> r1.run(pending, crashing, VerifierScorer.INSTANCE, 3));
+    assertThrows(IllegalStateException.class, () -> r1.run(pending, crashing, 3));
     assertEquals(2, ParquetIO.files(dir).size(), "two chunks were written before the crash");
     assertEquals(6, r1.samples().size());
     assertFalse(r1.finish(Map.of()).complete());
@@ -111,7 +111,7 @@ class EvalRunnerTest {
     List<WorkItem> rest = r2.prepare();
     assertEquals(14, rest.size());
     FakeModel healthy = FakeModel.healthy();
-    assertEquals(0, r2.run(rest, healthy, VerifierScorer.INSTANCE, 3));
+    assertEquals(0, r2.run(rest, healthy, 3));
     assertEquals(14, healthy.asked.size(), "only the missing samples are asked for");
     assertEquals(Set.copyOf(healthy.asked).size(), healthy.asked.size());
     ModelResult result = r2.finish(Map.of());
@@ -122,7 +122,7 @@ class EvalRunnerTest {
     // The resumed run holds exactly what an uninterrupted run produces (per-sample seeds).
     Path clean = tmp.resolve("clean/fake/toy");
     EvalRunner r3 = runner(clean, b);
-    r3.run(r3.prepare(), FakeModel.healthy(), VerifierScorer.INSTANCE, 7);
+    r3.run(r3.prepare(), FakeModel.healthy(), 7);
     assertEquals(responses(r3.samples()), responses(r2.samples()));
     assertEquals(r3.finish(Map.of()).metrics().pass(1).mean(), result.metrics().pass(1).mean(), 0.0);
 
@@ -137,7 +137,7 @@ class EvalRunnerTest {
     Path dir = tmp.resolve("eval/fake/toy");
     EvalRunner r1 = runner(dir, b);
     FakeModel flaky = new FakeModel(Integer.MAX_VALUE, id -> id.equals("q1#1") || id.equals("q2#0"));
-    assertEquals(2, r1.run(r1.prepare(), flaky, VerifierScorer.INSTANCE, 4));
+    assertEquals(2, r1.run(r1.prepare(), flaky, 4));
     ModelResult partial = r1.finish(Map.of());
     assertFalse(partial.complete());
     assertEquals(4, partial.samples());
@@ -146,7 +146,7 @@ class EvalRunnerTest {
     EvalRunner r2 = runner(dir, b);
     List<WorkItem> rest = r2.prepare();
     assertEquals(List.of("q1#1", "q2#0"), rest.stream().map(WorkItem::key).toList());
-    r2.run(rest, FakeModel.healthy(), VerifierScorer.INSTANCE, 4);
+    r2.run(rest, FakeModel.healthy(), 4);
     assertTrue(r2.finish(Map.of()).complete());
   }
 
@@ -156,7 +156,7 @@ class EvalRunnerTest {
     EvalRunner r = runner(tmp.resolve("e"), b);
     FakeModel down = new FakeModel(Integer.MAX_VALUE, id -> true);
     EvalRunner.ModelFailure e = assertThrows(EvalRunner.ModelFailure.class,
-        () -> r.run(r.prepare(), down, VerifierScorer.INSTANCE, 2));
+        () -> r.run(r.prepare(), down, 2));
     assertTrue(e.getMessage().contains("simulated 503"), e.getMessage());
     assertEquals(2, down.asked.size(), "stopped after the first chunk");
   }
@@ -165,7 +165,7 @@ class EvalRunnerTest {
   void anotherProtocolDiscardsSamplesButRaisingKReusesThem() throws Exception {
     Path dir = tmp.resolve("eval/fake/toy");
     EvalRunner k2 = runner(dir, bench(3, 2, 0.6));
-    k2.run(k2.prepare(), FakeModel.healthy(), VerifierScorer.INSTANCE, 4);
+    k2.run(k2.prepare(), FakeModel.healthy(), 4);
     assertTrue(k2.finish(Map.of()).complete());
     Map<String, String> before = responses(k2.samples());
 
@@ -175,7 +175,7 @@ class EvalRunnerTest {
     List<WorkItem> more = k4.prepare();
     assertEquals(6, more.size());
     assertTrue(more.stream().allMatch(w -> w.sampleIndex() >= 2));
-    k4.run(more, FakeModel.healthy(), VerifierScorer.INSTANCE, 4);
+    k4.run(more, FakeModel.healthy(), 4);
     ModelResult r = k4.finish(Map.of());
     assertTrue(r.complete());
     Map<String, String> after = responses(k4.samples());

@@ -89,7 +89,7 @@ class MetricsTest {
         new Outcome("p", 2, "2", false, null),
         new Outcome("p", 3, "0.5", true, null),
         new Outcome("p", 4, "\\frac{1}{2}", true, null));
-    Metrics.Vote v = Metrics.majority(s, 5, Equivalence.INSTANCE);
+    Metrics.Vote v = Metrics.majority(s, 5, AnswerGrouping.EQUIVALENT);
     assertEquals(3, v.votes());
     assertEquals("1/2", v.answer(), "the group is named by its earliest answer");
     assertTrue(v.correct());
@@ -110,11 +110,11 @@ class MetricsTest {
     // Three empty answers do not outvote one real answer.
     List<Outcome> blanks = List.of(new Outcome("p", 0, null, false, null), new Outcome("p", 1, "", false, null),
         new Outcome("p", 2, "  ", false, null), new Outcome("p", 3, "7", true, null));
-    Metrics.Vote b = Metrics.majority(blanks, 4, Equivalence.INSTANCE);
+    Metrics.Vote b = Metrics.majority(blanks, 4, AnswerGrouping.EQUIVALENT);
     assertEquals("7", b.answer());
     assertTrue(b.correct());
     // Nothing to vote on: not solved.
-    Metrics.Vote none = Metrics.majority(blanks, 3, Equivalence.INSTANCE);
+    Metrics.Vote none = Metrics.majority(blanks, 3, AnswerGrouping.EQUIVALENT);
     assertNull(none.answer());
     assertFalse(none.correct());
   }
@@ -136,7 +136,7 @@ class MetricsTest {
     // Problem a: 2 samples, both right. Problem b: 8 samples, all wrong. Per problem: 1 and 0.
     List<Outcome> rows = new ArrayList<>(problem("a", "0.5", "0.5"));
     rows.addAll(problem("b", "1", "1", "1", "1", "1", "1", "1", "1"));
-    MetricsSummary s = Metrics.summarize(rows, List.of(1, 2), Equivalence.INSTANCE);
+    MetricsSummary s = Metrics.summarize(rows, List.of(1, 2), AnswerGrouping.EQUIVALENT);
     assertEquals(0.5, s.pass(1).mean(), 1e-15, "a pooled mean over samples would say 2/10");
     assertEquals(2, s.minSamples());
     assertEquals(8, s.maxSamples());
@@ -170,7 +170,7 @@ class MetricsTest {
     List<Outcome> rows = new ArrayList<>(problem("a", "0.5", "0.5"));
     rows.addAll(problem("b", "0.5", null));
     rows.addAll(problem("c", "1", null));
-    MetricsSummary s = Metrics.summarize(rows, List.of(1, 2), Equivalence.INSTANCE);
+    MetricsSummary s = Metrics.summarize(rows, List.of(1, 2), AnswerGrouping.EQUIVALENT);
     assertEquals(0.5, s.pass(1).mean(), 1e-15);
     assertEquals(0.5 / Math.sqrt(3), s.pass(1).stderr(), 1e-15);
     // pass@2: 1, 1, 0.

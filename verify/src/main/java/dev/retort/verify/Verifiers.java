@@ -22,6 +22,17 @@ public final class Verifiers {
     return forAnswerType(type, MathVerifier.Options.defaults());
   }
 
+  /**
+   * The JVM's verifier for {@code type} with default options, made once (verifiers are
+   * thread-safe): what eval scores with, in the driver and in Spark tasks alike.
+   */
+  public static Verifier shared(String type) {
+    return SHARED.computeIfAbsent(type, Verifiers::forAnswerType);
+  }
+
+  private static final java.util.concurrent.ConcurrentHashMap<String, Verifier> SHARED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** As {@link #forAnswerType(String)}, with options for the math verifier. */
   public static Verifier forAnswerType(String type, MathVerifier.Options mathOptions) {
     String t = type == null ? "" : type.strip().toLowerCase(Locale.ROOT);

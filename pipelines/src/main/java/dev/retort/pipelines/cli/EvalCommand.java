@@ -3,7 +3,6 @@ package dev.retort.pipelines.cli;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.io.Json;
 import dev.retort.eval.AnswerGrouping;
-import dev.retort.eval.Equivalence;
 import dev.retort.eval.EvalJob;
 import dev.retort.eval.EvalResults;
 import dev.retort.eval.Metrics;
@@ -94,7 +93,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       AnswerGrouping g = switch (grouping) {
-        case "equivalent" -> Equivalence.INSTANCE;
+        case "equivalent" -> AnswerGrouping.EQUIVALENT;
         case "exact" -> AnswerGrouping.EXACT;
         default -> throw new IllegalArgumentException("--grouping must be equivalent or exact, got '" + grouping + "'");
       };
