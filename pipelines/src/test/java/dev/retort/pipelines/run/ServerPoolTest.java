@@ -38,13 +38,11 @@ class ServerPoolTest {
     // The old reader deadlocked here in about 1 start of 10: it closed a stream whose lock the
     // log-draining thread held while waiting for the server's next line, which never came.
     for (int i = 0; i < 25; i++) {
-      long t0 = System.nanoTime();
       try (ServerPool pool = ServerPool.startCommands(
           List.of(sh("echo starting; echo 'listening on http://127.0.0.1:" + (9000 + i) + "'; exec sleep 60")),
           dir.resolve("quiet"), Duration.ofSeconds(20))) {
         assertEquals(List.of("http://127.0.0.1:" + (9000 + i)), pool.endpoints());
       }
-      assertTrue((System.nanoTime() - t0) / 1e9 < 10, "start " + i + " took too long");
     }
   }
 
@@ -85,12 +83,10 @@ class ServerPoolTest {
     List<List<String>> cmds = List.of(
         sh("echo 'listening on http://127.0.0.1:5'; exec " + marker),
         sh("for i in $(seq 1 30); do echo line $i; done; echo 'boom: no model here' >&2; exit 3"));
-    long t0 = System.nanoTime();
     IOException e = assertThrows(IOException.class, () -> ServerPool.startCommands(cmds, dir.resolve("dies"), LONG));
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    assertTrue(seconds < 30, "a dead server is reported at once, not after the timeout; took " + seconds + " s");
     String msg = e.getMessage();
     String first = msg.lines().findFirst().orElseThrow();
+    // Reported as an exit, not as the start-up timeout (LONG) running out.
     assertTrue(first.contains("teacher server 1 exited with status 3 before listening"), first);
     assertTrue(first.contains(dir.resolve("dies").resolve("server-1.log").toAbsolutePath().toString()), first);
     assertTrue(msg.contains("boom: no model here"), msg);
@@ -102,10 +98,8 @@ class ServerPoolTest {
 
   @Test
   void aSilentServerTimesOutNamingItAndQuotingItsLog() {
-    long t0 = System.nanoTime();
     IOException e = assertThrows(IOException.class, () -> ServerPool.startCommands(
         List.of(sh("echo loading the model; exec sleep 60")), dir.resolve("silent"), Duration.ofSeconds(1)));
-    assertTrue((System.nanoTime() - t0) / 1e9 < 15);
     assertTrue(e.getMessage().contains("teacher server 0 printed no 'listening on' line within 1 s (still running)"), e.getMessage());
     assertTrue(e.getMessage().contains("loading the model"), e.getMessage());
   }
@@ -129,11 +123,8 @@ class ServerPoolTest {
   @Test
   void realServeWithAMissingModelFailsFastWithItsError() {
     Path missing = dir.resolve("no-such-model");
-    long t0 = System.nanoTime();
     IOException e = assertThrows(IOException.class,
         () -> ServerPool.start(1, List.of("--model", missing.toString()), dir.resolve("bad"), LONG));
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    assertTrue(seconds < 60, "took " + seconds + " s");
     assertTrue(e.getMessage().lines().findFirst().orElseThrow().contains("exited with status 2 before listening"), e.getMessage());
     assertTrue(e.getMessage().contains("retort serve: checkpoint folder " + missing + " does not exist"),
         "the server's own error line is quoted: " + e.getMessage());
