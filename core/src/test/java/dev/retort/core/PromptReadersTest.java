@@ -26,11 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 class PromptReadersTest {
   @TempDir Path dir;
 
-  /** ../shared/data/benchmarks, or null (tests skip with a message) when absent, as in a user's clone. */
+  /** shared/data/benchmarks, or null (tests skip with a message) when absent, as in a user's clone. */
   static Path benchmarks() {
-    String prop = System.getProperty("retort.shared");
-    Path p = prop != null ? Path.of(prop, "data", "benchmarks") : Path.of("..", "..", "shared", "data", "benchmarks");
-    return Files.isDirectory(p) ? p : null;
+    return dev.retort.core.io.SharedFolder.resolve("data/benchmarks");
   }
 
   private Path bench(String name) {

@@ -4,7 +4,6 @@ import dev.retort.core.config.RetortConfig;
 import dev.retort.core.data.AnswerType;
 import dev.retort.core.data.SamplingParams;
 import dev.retort.core.data.Trace;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Trace fixtures shared by the filter tests. */
@@ -34,10 +33,8 @@ public final class TestTraces {
     return all;
   }
 
-  /** ../shared/data/benchmarks, or null when absent (a user's fresh clone has none). */
+  /** shared/data/benchmarks, or null when absent (a user's fresh clone has none; CI fails instead). */
   public static Path sharedBenchmarks() {
-    String prop = System.getProperty("retort.shared");
-    Path p = prop != null ? Path.of(prop, "data", "benchmarks") : Path.of("..", "..", "shared", "data", "benchmarks");
-    return Files.isDirectory(p) ? p : null;
+    return dev.retort.core.io.SharedFolder.resolve("data/benchmarks");
   }
 }

@@ -41,7 +41,9 @@ class PeerCasesAgreementTest {
     double agreement = (double) agree / rows.size();
     System.out.printf("math_verify_cases: agreement %d/%d = %.3f%n", agree, rows.size(), agreement);
     disagreements.forEach(d -> System.out.println("  disagree " + d));
-    assertTrue(agreement >= 0.9, "agreement with Math-Verify cases " + agreement + " < 0.9");
+    // Measured: 260 of 268 agree (the 8 others are printed above). The check is deterministic:
+    // one more disagreement is a regression.
+    assertTrue(agree >= 260, "agreement with Math-Verify cases " + agree + "/" + rows.size() + " < 260: " + disagreements);
   }
 
   @Test

@@ -29,7 +29,8 @@ class ReferenceSolutionsTest {
     System.out.printf("MATH-500 reference solutions verified: %d/%d = %.4f%n", rows.size() - failures.size(),
         rows.size(), rate);
     failures.forEach(f -> System.out.println("  not verified: " + f));
-    assertTrue(rate >= 0.99, "MATH-500 reference agreement " + rate + " < 0.99: " + failures);
+    // Measured: all 500 verify; the check is deterministic, so any regression fails.
+    assertTrue(failures.isEmpty(), "MATH-500 reference agreement " + rate + " < 1: " + failures);
   }
 
   @Test
@@ -48,6 +49,7 @@ class ReferenceSolutionsTest {
     double rate = 1.0 - (double) failures.size() / rows.size();
     System.out.printf("GSM8K references verified: %d/%d = %.4f%n", rows.size() - failures.size(), rows.size(), rate);
     failures.forEach(f -> System.out.println("  not verified: " + f));
-    assertTrue(rate >= 0.999, "GSM8K reference agreement " + rate + " < 0.999: " + failures);
+    // Measured: all 1319 verify; deterministic, so any regression fails.
+    assertTrue(failures.isEmpty(), "GSM8K reference agreement " + rate + " < 1: " + failures);
   }
 }

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
 public final class VerifyBench implements Callable<Integer> {
 
   @Option(names = "--data", paramLabel = "PATH",
-      description = "MATH-500 JSONL (problem, solution, answer, ...). Default: ../shared/data/benchmarks/math500.jsonl from the project root.")
+      description = "MATH-500 JSONL (problem, solution, answer, ...). Default: the MATH-500 shipped with Retort.")
   Path data;
 
   @Option(names = "--seconds", defaultValue = "5", description = "Measured duration (default: ${DEFAULT-VALUE}).")
@@ -111,18 +111,13 @@ public final class VerifyBench implements Callable<Integer> {
       }
       return data;
     }
-    List<Path> tried = new ArrayList<>();
-    String shared = System.getProperty("retort.shared");
-    if (shared != null && !shared.isBlank()) {
-      tried.add(Path.of(shared, "data", "benchmarks", "math500.jsonl"));
-    }
-    tried.add(Path.of("..", "shared", "data", "benchmarks", "math500.jsonl"));
-    for (Path p : tried) {
-      if (Files.isRegularFile(p)) {
-        return p;
+    // The MATH-500 shipped with Retort for decontamination.
+    for (dev.retort.core.store.Location f : dev.retort.filter.decontam.BundledBenchmarks.files()) {
+      if (f.name().equals("math500.jsonl")) {
+        return f.localPath();
       }
     }
-    throw new IllegalArgumentException("MATH-500 file not found (tried " + tried + "); pass --data PATH");
+    throw new IllegalStateException("the bundled benchmarks hold no math500.jsonl; pass --data PATH");
   }
 
   private static List<String[]> load(Path file) throws java.io.IOException {
