@@ -221,8 +221,7 @@ public final class FilterJob {
    *
    * <p>At least two partitions per core: by default Spark packs small files into one partition per
    * core, and the judge pass is one task per partition: a task slowed by a GC pause or a larger
-   * file then held the whole job while the other core idled (measured: tasks of 1.0 and 1.3 s; with
-   * two per core, four tasks within 0.07 s of each other).
+   * file then held the whole job while the other core idled; with two per core the tasks even out.
    *
    * <p>No file cut: Spark cuts a file larger than its split size, min(maxPartitionBytes,
    * max(openCostInBytes, bytes per core)), into byte ranges, and a prompt's rows could then reach

@@ -14,9 +14,8 @@ import java.util.List;
 
 /**
  * A task's prompt_stats shard: one JSON line per prompt, streamed as the prompts are judged into a
- * temporary file that {@link #close} moves into place. (The lines used to be kept as one map per
- * prompt until the task ended and then serialized by data binding: a few percent of the task, and
- * thousands of maps living through every young collection.)
+ * temporary file that {@link #close} moves into place: no per-prompt map lives until the task
+ * ends, and no data binding runs per line.
  */
 final class PromptStatsWriter implements AutoCloseable {
   private static final JsonFactory JSON = new JsonFactory();

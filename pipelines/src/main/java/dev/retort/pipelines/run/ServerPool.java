@@ -59,7 +59,7 @@ public final class ServerPool implements AutoCloseable {
     List<List<String>> commands = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       // Split the cores between the servers: PyTorch threads that outnumber cores spin and
-      // slow everyone down (measured: 1 thread each was ~3x faster than 2 on a loaded 2-core box).
+      // slow everyone down.
       int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / count);
       List<String> cmd = new ArrayList<>(javaCommand("-Dai.djl.pytorch.num_threads=" + threads,
           "-Dai.djl.pytorch.num_interop_threads=1"));
