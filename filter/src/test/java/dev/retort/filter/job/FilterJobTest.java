@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.retort.core.SharedSpark;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.data.SftExample;
 import dev.retort.core.data.Trace;

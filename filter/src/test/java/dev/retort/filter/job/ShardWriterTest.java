@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retort.core.SharedSpark;
 import dev.retort.core.data.AnswerType;
 import dev.retort.core.data.SamplingParams;
 import dev.retort.core.data.SftExample;

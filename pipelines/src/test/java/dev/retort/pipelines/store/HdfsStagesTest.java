@@ -36,8 +36,7 @@ class HdfsStagesTest {
     cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
     cluster.waitActive();
     hdfs = "hdfs://127.0.0.1:" + cluster.getNameNodePort();
-    spark = SparkSession.builder().master("local[2]").appName("retort-store-test")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
+    spark = dev.retort.core.SharedSpark.get();
   }
 
   @AfterAll

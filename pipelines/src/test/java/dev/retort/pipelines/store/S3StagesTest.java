@@ -29,8 +29,7 @@ class S3StagesTest {
   static void start() throws Exception {
     System.setProperty("retort.cache-dir", tmp.resolve("cache").toString());
     s3 = new S3Fixture(tmp.resolve("s3"), "retort");
-    spark = SparkSession.builder().master("local[2]").appName("retort-store-test")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
+    spark = dev.retort.core.SharedSpark.get();
     Configuration conf = new Configuration();
     for (Configuration c : new Configuration[] {conf, spark.sparkContext().hadoopConfiguration()}) {
       s3.hadoopSettings().forEach(c::set);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retort.core.SharedSpark;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.data.Prompt;
 import dev.retort.core.data.Trace;
