@@ -104,6 +104,23 @@ public final class ScriptedBackend implements CompletionBackend {
     return out;
   }
 
+  /** A user turn starting with this asks {@link #essayScript} for a completion that uses its whole budget. */
+  public static final String ESSAY = "Write at length:";
+
+  /**
+   * The default script, except that a user turn starting with {@link #ESSAY} gets max_tokens words
+   * of reasoning and finish reason "length": a client that spends all the budget it asked for
+   * (tests and benchmarks of scheduling).
+   */
+  public static Completion essayScript(CompletionRequest r) {
+    String user = r.userText();
+    if (!user.startsWith(ESSAY)) {
+      return defaultScript(r);
+    }
+    int n = r.sampling().maxTokens();
+    return new Completion("more ".repeat(n).strip(), "", "length", count(user), n);
+  }
+
   /** The default script; public so that tests can compute the expected output of any request. */
   public static Completion defaultScript(CompletionRequest r) {
     String user = r.userText();
