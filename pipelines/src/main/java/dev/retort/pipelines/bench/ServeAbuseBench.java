@@ -84,6 +84,9 @@ public final class ServeAbuseBench implements Callable<Integer> {
   @Option(names = "--idle-connections", defaultValue = "3000", description = "Connections opened that never send (default: ${DEFAULT-VALUE}).")
   int idleConnections;
 
+  @Option(names = "--idle-rate", defaultValue = "200", description = "Idle connections opened a second during the measured load (default: ${DEFAULT-VALUE}).")
+  int idleRate;
+
   @Option(names = "--abuse-pause-ms", defaultValue = "20", description = "Pause of each rejected-request abuser between attempts (default: ${DEFAULT-VALUE}).")
   long abusePauseMs;
 
@@ -109,7 +112,8 @@ public final class ServeAbuseBench implements Callable<Integer> {
           + " %d normal requests from %d clients per phase%n", tokenMs, sliceTokens, maxBatch, context, requests, concurrency);
       normal(http, server, prompts.subList(0, Math.min(40, prompts.size()))); // warm-up
       Phase alone = normal(http, server, prompts);
-      System.out.printf("alone: ok %d/%d, p50 %d ms, p99 %d ms%n", alone.ok, requests, alone.p50(), alone.p99());
+      System.out.printf("alone: ok %d/%d, p50 %d ms, p90 %d ms, p99 %d ms, max %d ms%n", alone.ok, requests, alone.p50(),
+          alone.quantile(0.9), alone.p99(), alone.quantile(1.0));
 
       HttpClient abuserHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
       ExecutorService abusers = Executors.newCachedThreadPool(r -> {
@@ -149,23 +153,39 @@ public final class ServeAbuseBench implements Callable<Integer> {
         count(bigBody(server));
         Thread.sleep(abusePauseMs);
       })));
+      // The flood: idleConnections opened at once and held, then more opened at idleRate a second
+      // while the measured load runs, so the server evicts idle connections throughout.
       AtomicLong idleRefused = new AtomicLong();
-      running.add(abusers.submit(() -> {
-        for (int i = 0; i < idleConnections && abusing.get(); i++) {
-          try {
-            Socket s = raw(server, "");
-            synchronized (idle) {
-              idle.add(s);
-            }
-          } catch (IOException e) {
-            idleRefused.incrementAndGet();
+      Attempt openIdle = () -> {
+        try {
+          Socket s = raw(server, "");
+          synchronized (idle) {
+            idle.add(s);
           }
+        } catch (IOException e) {
+          idleRefused.incrementAndGet();
         }
-      }));
-      // The long clients are decoding before the measured load starts.
-      for (int i = 0; i < 3000 && server.batcher().pending() < longClients; i++) {
+      };
+      long t0 = System.nanoTime();
+      for (int i = 0; i < idleConnections; i++) {
+        openIdle.run();
+      }
+      System.out.printf("idle flood: %d connections in %d ms%n", idleConnections, (System.nanoTime() - t0) / 1_000_000);
+      if (idleRate > 0) {
+        running.add(abusers.submit(() -> loop(() -> {
+          openIdle.run();
+          Thread.sleep(1000 / idleRate);
+        })));
+      }
+      // The measured load starts once the long clients are decoding and the server has worked off
+      // the burst (closed what it evicted); the trickle of new idle connections goes on.
+      int openAtBurstEnd = server.openConnections();
+      long settle = System.nanoTime();
+      for (int i = 0; i < 3000 && (server.batcher().pending() < longClients || server.openConnections() > maxConnections); i++) {
         Thread.sleep(10);
       }
+      System.out.printf("the server had %d connections open at the end of the burst, %d after %d ms%n", openAtBurstEnd,
+          server.openConnections(), (System.nanoTime() - settle) / 1_000_000);
       int openAfterFlood = server.openConnections();
       Phase abused = normal(http, server, prompts);
       abusing.set(false);
@@ -176,7 +196,8 @@ public final class ServeAbuseBench implements Callable<Integer> {
         }
       }
       OpenAiServer.Stats st = server.stats();
-      System.out.printf("under abuse: ok %d/%d, p50 %d ms, p99 %d ms%n", abused.ok, requests, abused.p50(), abused.p99());
+      System.out.printf("under abuse: ok %d/%d, p50 %d ms, p90 %d ms, p99 %d ms, max %d ms%n", abused.ok, requests,
+          abused.p50(), abused.quantile(0.9), abused.p99(), abused.quantile(1.0));
       System.out.printf("abusers: 400 %d, 413 %d, other %d, long requests served %d, disconnects cancelled %d;"
           + " %d idle connections opened (%d failed to connect), server had %d open as the load started (cap %d): %d evicted, %d idle-closed,"
           + " %d refused%n", abuse400.get(), abuse413.get(), abuseOther.get(), longDone.get(), st.disconnected.get(),
@@ -202,7 +223,7 @@ public final class ServeAbuseBench implements Callable<Integer> {
       return quantile(0.99);
     }
 
-    private long quantile(double q) {
+    long quantile(double q) {
       long[] s = millis.clone();
       Arrays.sort(s);
       return s[Math.min(s.length - 1, (int) Math.ceil(q * s.length) - 1)];
@@ -213,6 +234,7 @@ public final class ServeAbuseBench implements Callable<Integer> {
     long[] ms = new long[prompts.size()];
     AtomicInteger next = new AtomicInteger();
     AtomicInteger ok = new AtomicInteger();
+    java.util.Map<String, Integer> failures = new java.util.concurrent.ConcurrentHashMap<>();
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
     try {
       List<Future<?>> fs = new ArrayList<>();
@@ -222,11 +244,14 @@ public final class ServeAbuseBench implements Callable<Integer> {
             HttpRequest r = request(server, body(prompts.get(i).problem(), 256, i));
             long t0 = System.nanoTime();
             try {
-              if (http.send(r, HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+              int status = http.send(r, HttpResponse.BodyHandlers.ofString()).statusCode();
+              if (status == 200) {
                 ok.incrementAndGet();
+              } else {
+                failures.merge("HTTP " + status, 1, Integer::sum);
               }
             } catch (IOException e) {
-              // counted as not answered
+              failures.merge(e.toString(), 1, Integer::sum);
             }
             ms[i] = (System.nanoTime() - t0) / 1_000_000;
           }
@@ -239,6 +264,7 @@ public final class ServeAbuseBench implements Callable<Integer> {
     } finally {
       pool.shutdownNow();
     }
+    failures.forEach((k, v) -> System.out.println("  normal request failed: " + v + " x " + k));
     return new Phase(ms, ok.get());
   }
 

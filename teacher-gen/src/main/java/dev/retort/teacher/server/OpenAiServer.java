@@ -224,9 +224,10 @@ public final class OpenAiServer implements AutoCloseable {
   }
 
   /**
-   * Takes a slot for a new connection. At the cap, the longest-idle connection without a request
-   * in progress is closed to make room (idle connections cannot lock out clients that have work);
-   * when every connection has a request in progress, the new one is refused.
+   * Takes a slot for a new connection. At the cap, an idle connection (no request in progress) is
+   * closed to make room, so idle connections cannot lock out clients that have work: first the
+   * longest-idle one that never sent a request, else the longest-idle one. When every connection
+   * has a request in progress, the new one is refused.
    */
   private boolean admit() {
     synchronized (admission) {
@@ -236,7 +237,7 @@ public final class OpenAiServer implements AutoCloseable {
       }
       Conn victim = null;
       for (Conn c : conns) {
-        if (c.inFlight.get() == 0 && !c.evicting && (victim == null || c.lastActivity < victim.lastActivity)) {
+        if (c.inFlight.get() == 0 && !c.evicting && (victim == null || c.evictsBefore(victim))) {
           victim = c;
         }
       }
@@ -245,6 +246,7 @@ public final class OpenAiServer implements AutoCloseable {
       }
       victim.evicting = true;
       stats.evicted.incrementAndGet();
+      victim.channel.config().setOption(ChannelOption.SO_LINGER, 0); // reset: no FIN handshake to wait for
       victim.channel.close();
       open++; // the victim's slot is released when its close completes
       return true;
@@ -257,9 +259,18 @@ public final class OpenAiServer implements AutoCloseable {
     final AtomicInteger inFlight = new AtomicInteger();
     volatile long lastActivity = System.nanoTime();
     volatile boolean evicting;
+    volatile boolean used;
 
     Conn(Channel channel) {
       this.channel = channel;
+    }
+
+    /** Never-used connections go first (a flood of empty connections), then the longest idle. */
+    boolean evictsBefore(Conn other) {
+      if (used != other.used) {
+        return !used;
+      }
+      return lastActivity < other.lastActivity;
     }
 
     void touch() {
@@ -391,6 +402,7 @@ public final class OpenAiServer implements AutoCloseable {
           return;
         }
         conn.inFlight.incrementAndGet();
+        conn.used = true;
         chat(ctx, req, keepAlive, conn);
         return;
       }
