@@ -52,9 +52,8 @@ public record ServerOptions(String host, int port, String servedModelName, int m
     if (errorRate + dropRate + hangRate > 1) {
       throw new IllegalArgumentException("--error-rate + --drop-rate + --hang-rate must be <= 1");
     }
-    if (ioThreads < 1 || maxN < 1) {
-      throw new IllegalArgumentException("io threads and max n must be >= 1");
-    }
+    positive("io threads", ioThreads);
+    positive("--max-n", maxN);
     positive("--max-tokens-cap", maxTokensCap);
     positive("--max-body-bytes", maxBodyBytes);
     positive("--max-connections", maxConnections);
