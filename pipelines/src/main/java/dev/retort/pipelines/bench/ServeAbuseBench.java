@@ -47,8 +47,10 @@ import picocli.CommandLine.Option;
  * long requests at the max_tokens cap that use all of it, requests with max_tokens far above the
  * cap, prompts longer than the context, bodies of 15 MB (headers announce it; the body follows
  * only if the server reads), clients that send a long request and disconnect, and a flood of
- * connections that never send anything. The result line gives the share of normal requests
- * answered 200 and the p99 latency of each phase.
+ * connections that never send anything ({@code --idle-connections} at once, by default before the
+ * measured load starts and the server has closed what it evicted, then {@code --idle-rate} a
+ * second during it). The result line gives the share of normal requests answered 200 and the p99
+ * latency of each phase.
  */
 @Command(name = "serve-abuse", mixinStandardHelpOptions = true,
     description = "Benchmark: normal requests alone, then beside abusive clients (huge max_tokens, over-long prompts, idle"
@@ -86,6 +88,9 @@ public final class ServeAbuseBench implements Callable<Integer> {
 
   @Option(names = "--idle-rate", defaultValue = "200", description = "Idle connections opened a second during the measured load (default: ${DEFAULT-VALUE}).")
   int idleRate;
+
+  @Option(names = "--burst-during-load", description = "Open the idle connections' burst as the measured load starts, not before it.")
+  boolean burstDuringLoad;
 
   @Option(names = "--abuse-pause-ms", defaultValue = "20", description = "Pause of each rejected-request abuser between attempts (default: ${DEFAULT-VALUE}).")
   long abusePauseMs;
@@ -166,11 +171,22 @@ public final class ServeAbuseBench implements Callable<Integer> {
           idleRefused.incrementAndGet();
         }
       };
-      long t0 = System.nanoTime();
-      for (int i = 0; i < idleConnections; i++) {
-        openIdle.run();
+      Runnable burst = () -> {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < idleConnections; i++) {
+          try {
+            openIdle.run();
+          } catch (Exception e) {
+            idleRefused.incrementAndGet();
+          }
+        }
+        System.out.printf("idle flood: %d connections in %d ms%n", idleConnections, (System.nanoTime() - t0) / 1_000_000);
+      };
+      if (burstDuringLoad) {
+        running.add(abusers.submit(burst));
+      } else {
+        burst.run();
       }
-      System.out.printf("idle flood: %d connections in %d ms%n", idleConnections, (System.nanoTime() - t0) / 1_000_000);
       if (idleRate > 0) {
         running.add(abusers.submit(() -> loop(() -> {
           openIdle.run();
@@ -181,7 +197,8 @@ public final class ServeAbuseBench implements Callable<Integer> {
       // the burst (closed what it evicted); the trickle of new idle connections goes on.
       int openAtBurstEnd = server.openConnections();
       long settle = System.nanoTime();
-      for (int i = 0; i < 3000 && (server.batcher().pending() < longClients || server.openConnections() > maxConnections); i++) {
+      for (int i = 0; i < 3000 && (server.batcher().pending() < longClients
+          || (!burstDuringLoad && server.openConnections() > maxConnections)); i++) {
         Thread.sleep(10);
       }
       System.out.printf("the server had %d connections open at the end of the burst, %d after %d ms%n", openAtBurstEnd,
