@@ -201,8 +201,10 @@ public final class ServeAbuseBench implements Callable<Integer> {
           || (!burstDuringLoad && server.openConnections() > maxConnections)); i++) {
         Thread.sleep(10);
       }
-      System.out.printf("the server had %d connections open at the end of the burst, %d after %d ms%n", openAtBurstEnd,
-          server.openConnections(), (System.nanoTime() - settle) / 1_000_000);
+      if (!burstDuringLoad) {
+        System.out.printf("the server had %d connections open at the end of the burst, %d after %d ms%n", openAtBurstEnd,
+            server.openConnections(), (System.nanoTime() - settle) / 1_000_000);
+      }
       int openAfterFlood = server.openConnections();
       Phase abused = normal(http, server, prompts);
       abusing.set(false);
@@ -216,7 +218,7 @@ public final class ServeAbuseBench implements Callable<Integer> {
       System.out.printf("under abuse: ok %d/%d, p50 %d ms, p90 %d ms, p99 %d ms, max %d ms%n", abused.ok, requests,
           abused.p50(), abused.quantile(0.9), abused.p99(), abused.quantile(1.0));
       System.out.printf("abusers: 400 %d, 413 %d, other %d, long requests served %d, disconnects cancelled %d;"
-          + " %d idle connections opened (%d failed to connect), server had %d open as the load started (cap %d): %d evicted, %d idle-closed,"
+          + " %d idle connections open (%d connects failed), server had %d open as the load started (cap %d): %d evicted, %d idle-closed,"
           + " %d refused%n", abuse400.get(), abuse413.get(), abuseOther.get(), longDone.get(), st.disconnected.get(),
           idle.size(), idleRefused.get(), openAfterFlood, maxConnections, st.evicted.get(), st.idleClosed.get(),
           st.refusedConnections.get());
