@@ -288,8 +288,10 @@ public final class Batcher implements AutoCloseable {
     try {
       next = slice(batch);
     } catch (Exception | OutOfMemoryError e) {
-      if (batch.size() == 1) {
-        fail(batch.get(0), e);
+      if (batch.size() == 1 || closed) {
+        for (Slot s : batch) {
+          fail(s, e);
+        }
         return;
       }
       LOG.warn("backend failed on a batch of {}: {}; retrying each row alone", batch.size(), e.toString());

@@ -186,7 +186,7 @@ class ServeLimitsTest {
         await(() -> s.openConnections() == want, want + " open connections");
       }
       assertEquals(200, send(s, chat("x", "\"max_tokens\":50")).statusCode(), "a client with work gets in at the cap");
-      assertEquals(-1, idle.get(0).getInputStream().read(), "the longest-idle connection made room");
+      assertTrue(closedByServer(idle.get(0)), "the longest-idle connection made room");
       assertTrue(s.stats().evicted.get() >= 1);
       for (Socket sock : idle) {
         sock.close();
