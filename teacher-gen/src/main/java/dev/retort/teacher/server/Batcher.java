@@ -331,10 +331,10 @@ public final class Batcher implements AutoCloseable {
         s.group.out[s.index] = d.done();
         last = --s.group.left == 0;
       }
+      release(null); // before the answer: a client that got it sees the slot free
       if (last) {
         s.group.result.complete(Arrays.asList(s.group.out));
       }
-      release(null);
     } else {
       release(s);
     }
@@ -342,8 +342,8 @@ public final class Batcher implements AutoCloseable {
 
   private void fail(Slot s, Throwable e) {
     LOG.warn("backend failed on one request: {}", e.toString());
-    s.group.result.completeExceptionally(e);
     release(null);
+    s.group.result.completeExceptionally(e);
   }
 
   /** One slot leaves the worker: back into the queue ({@code requeue}) or done. */
