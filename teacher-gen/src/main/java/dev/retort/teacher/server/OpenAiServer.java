@@ -77,8 +77,8 @@ import org.slf4j.LoggerFactory;
  *       the backend cannot fit in its context, are a 400 before anything is allocated; a body over
  *       the limit is a 413 decided from its Content-Length (or once the chunks read pass the limit),
  *       never buffered in full; a full batcher queue is a 429 with Retry-After; idle connections
- *       are closed, and at the connection cap the longest-idle connection without a request in
- *       progress makes room (a new connection is refused only when every one is busy); the
+ *       are closed, and at the connection cap an idle connection makes room, never-used ones
+ *       first (a new connection is refused only when every one is busy); the
  *       {@link Batcher} schedules in slices, round-robin, and isolates failing rows; a request whose
  *       client disconnects is cancelled and its samples leave the batch.
  * </ul>
