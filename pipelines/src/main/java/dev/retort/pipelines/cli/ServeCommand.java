@@ -82,6 +82,33 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--latency-ms", defaultValue = "0", description = "Fault injection: latency added to every answer.")
   long latencyMs;
 
+  @Option(names = "--max-n", defaultValue = "128", description = "Largest n a request may ask for; above it: 400 (default: ${DEFAULT-VALUE}).")
+  int maxN;
+
+  @Option(names = "--max-tokens-cap", defaultValue = "32768",
+      description = "Largest max_tokens a request may ask for; above it: 400 (default: ${DEFAULT-VALUE}). A model's context also bounds prompt + max_tokens.")
+  int maxTokensCap;
+
+  @Option(names = "--max-body-bytes", defaultValue = "1048576",
+      description = "Largest request body; a larger one is answered 413 without being read (default: ${DEFAULT-VALUE}).")
+  int maxBodyBytes;
+
+  @Option(names = "--max-connections", defaultValue = "1024",
+      description = "Most open connections; at the cap the longest-idle connection makes room, or a new one is refused when all are busy (default: ${DEFAULT-VALUE}).")
+  int maxConnections;
+
+  @Option(names = "--idle-timeout-s", defaultValue = "60",
+      description = "Close connections idle this long with no request in progress (default: ${DEFAULT-VALUE}).")
+  long idleTimeoutS;
+
+  @Option(names = "--queue-capacity", defaultValue = "1024",
+      description = "Most samples queued or decoding; beyond it: 429 with Retry-After (default: ${DEFAULT-VALUE}).")
+  int queueCapacity;
+
+  @Option(names = "--slice-tokens", defaultValue = "32",
+      description = "New tokens per sample per scheduling round: smaller lets new requests start sooner, larger re-prefills less (default: ${DEFAULT-VALUE}).")
+  int sliceTokens;
+
   @Option(names = "--parent-pid", hidden = true, description = "Exit when this process is gone (set by retort run for its children).")
   long parentPid;
 
@@ -96,6 +123,15 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--reasoning-format must be reasoning-content, reasoning, think-tags or think-no-open");
     }
+    // Options are checked before a checkpoint is loaded: a bad cap fails in a second, not after the load.
+    ServerOptions.Builder opts = ServerOptions.builder()
+        .host(host).port(port).maxBatch(maxBatch).batchWait(Duration.ofMillis(batchWaitMs))
+        .bearerToken(token.orElse(null)).reasoningFormat(format)
+        .errorRate(errorRate).dropRate(dropRate).hangRate(hangRate).hangTime(Duration.ofMillis(hangMs))
+        .latency(Duration.ofMillis(latencyMs)).maxN(maxN).maxTokensCap(maxTokensCap).maxBodyBytes(maxBodyBytes)
+        .maxConnections(maxConnections).idleTimeout(Duration.ofSeconds(idleTimeoutS)).queueCapacity(queueCapacity)
+        .sliceTokens(sliceTokens);
+    opts.build();
     CompletionBackend backend;
     String name;
     if (source.mock) {
@@ -106,11 +142,7 @@ public final class ServeCommand implements Callable<Integer> {
       backend = djl;
       name = servedModelName != null ? servedModelName : djl.name();
     }
-    ServerOptions options = ServerOptions.builder()
-        .host(host).port(port).servedModelName(name).maxBatch(maxBatch).batchWait(Duration.ofMillis(batchWaitMs))
-        .bearerToken(token.orElse(null)).reasoningFormat(format)
-        .errorRate(errorRate).dropRate(dropRate).hangRate(hangRate).hangTime(Duration.ofMillis(hangMs))
-        .latency(Duration.ofMillis(latencyMs)).build();
+    ServerOptions options = opts.servedModelName(name).build();
     if (token.isEmpty() && !isLoopback(host)) {
       System.err.println("retort serve: WARNING: binding " + host + " without an API key: anyone who can reach this"
           + " host can use the model (set --api-key-env or --api-key-file)");

@@ -14,14 +14,18 @@ import dev.retort.teacher.ReasoningParser;
 import dev.retort.teacher.server.Completion;
 import dev.retort.teacher.server.CompletionBackend;
 import dev.retort.teacher.server.CompletionRequest;
+import dev.retort.teacher.server.Decode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -36,6 +40,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code Completions.split} (through {@link ReasoningParser}), which also accepts R1-style output
  * without the opening tag. One Sampler call per distinct sampling setting in the batch (a batch of
  * distillation requests shares one); every row keeps its request's own seed.
+ *
+ * <p>Under the server's {@link dev.retort.teacher.server.Batcher} it decodes in slices
+ * ({@link #decode}): a row resumes by prefilling its prompt plus the tokens it generated so far
+ * (the slice's state is just those tokens, so the scheduler can interleave and drop rows freely),
+ * and draws the slice from {@link Decode#sliceSeed()}. A sample that finishes within its first
+ * slice is exactly what {@link #generate} gives; a longer one is deterministic for a given seed and
+ * slice size. A stop string that straddles two slices ends generation one slice late, but the text
+ * is still cut at it.
  */
 public final class DjlBackend implements CompletionBackend {
   private final NDManager manager;
@@ -178,6 +190,69 @@ public final class DjlBackend implements CompletionBackend {
       throw new IllegalArgumentException("the prompt's " + promptTokens + " tokens plus max_tokens "
           + request.sampling().maxTokens() + " exceed the model's context of " + context + " tokens");
     }
+  }
+
+  @Override
+  public List<Decode> decode(List<Decode> rows, int sliceTokens) {
+    Map<Key, List<Integer>> groups = new LinkedHashMap<>();
+    for (int i = 0; i < rows.size(); i++) {
+      Decode d = rows.get(i);
+      SamplingParams s = d.request().sampling();
+      int step = Math.min(sliceTokens, d.remaining());
+      groups.computeIfAbsent(new Key(s.temperature(), s.topP(), s.topK(), step, d.request().stop()), k -> new ArrayList<>()).add(i);
+    }
+    Set<Integer> stops = new HashSet<>(stopIds);
+    Decode[] out = new Decode[rows.size()];
+    for (Map.Entry<Key, List<Integer>> g : groups.entrySet()) {
+      Key k = g.getKey();
+      List<Integer> idx = g.getValue();
+      List<int[]> inputs = new ArrayList<>(idx.size());
+      List<int[]> prompts = new ArrayList<>(idx.size());
+      long[] seeds = new long[idx.size()];
+      for (int j = 0; j < idx.size(); j++) {
+        Decode d = rows.get(idx.get(j));
+        int[] prompt = d.prompt() != null ? d.prompt() : tokenizer.encode(template.prompt(d.request().messages()));
+        prompts.add(prompt);
+        inputs.add(concat(prompt, d.tokens()));
+        seeds[j] = d.sliceSeed();
+      }
+      List<String> stopStrings = k.stop.stream().filter(s -> !s.isEmpty()).toList();
+      SamplingOptions opts = new SamplingOptions(k.maxTokens, k.temperature, k.topP, k.topK, 0, stopIds, stopStrings);
+      List<Generation> gens = sampler.generate(inputs, opts, seeds);
+      for (int j = 0; j < idx.size(); j++) {
+        Decode d = rows.get(idx.get(j));
+        int[] all = concat(d.tokens(), gens.get(j).tokens());
+        boolean byToken = all.length > d.tokens().length && stops.contains(all[all.length - 1]);
+        String text = tokenizer.decode(byToken ? Arrays.copyOf(all, all.length - 1) : all);
+        int cut = text.length();
+        for (String st : stopStrings) {
+          int at = text.indexOf(st);
+          if (at >= 0) {
+            cut = Math.min(cut, at);
+          }
+        }
+        boolean byString = cut < text.length();
+        if (byToken || byString || all.length >= d.request().sampling().maxTokens()) {
+          text = text.substring(0, cut);
+          int end = endOfTurn.isEmpty() ? -1 : text.indexOf(endOfTurn);
+          if (end >= 0) {
+            text = text.substring(0, end);
+          }
+          ReasoningParser.Parts parts = ReasoningParser.parseContent(text);
+          String reason = byToken || byString ? Generation.STOP : Generation.LENGTH;
+          out[idx.get(j)] = d.finish(new Completion(parts.reasoning(), parts.answer(), reason, prompts.get(j).length, all.length));
+        } else {
+          out[idx.get(j)] = d.next(prompts.get(j), all);
+        }
+      }
+    }
+    return List.of(out);
+  }
+
+  private static int[] concat(int[] a, int[] b) {
+    int[] c = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
   }
 
   private record Key(double temperature, double topP, int topK, int maxTokens, List<String> stop) {}

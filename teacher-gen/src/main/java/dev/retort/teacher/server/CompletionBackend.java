@@ -1,5 +1,6 @@
 package dev.retort.teacher.server;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,6 +26,30 @@ public interface CompletionBackend extends AutoCloseable {
    */
   default boolean inline() {
     return false;
+  }
+
+  /**
+   * One decoding slice, the unit the {@link Batcher} schedules: continues every row by at most
+   * {@code sliceTokens} new tokens in one batched call and returns each row's next state, finished
+   * ({@link Decode#finish}) or to be continued ({@link Decode#next}), in order. Between slices the
+   * batcher admits new requests, drops cancelled ones and round-robins, so a long sample cannot
+   * hold the backend while short ones wait. The default is for backends that cannot resume: it
+   * generates whole completions, one slice per sample.
+   */
+  default List<Decode> decode(List<Decode> rows, int sliceTokens) throws Exception {
+    List<CompletionRequest> reqs = new ArrayList<>(rows.size());
+    for (Decode d : rows) {
+      reqs.add(d.request());
+    }
+    List<Completion> out = generate(reqs);
+    if (out.size() != rows.size()) {
+      throw new IllegalStateException("backend returned " + out.size() + " completions for " + rows.size() + " requests");
+    }
+    List<Decode> next = new ArrayList<>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      next.add(rows.get(i).finish(out.get(i)));
+    }
+    return next;
   }
 
   @Override

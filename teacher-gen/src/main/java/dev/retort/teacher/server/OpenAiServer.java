@@ -14,6 +14,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -26,12 +27,15 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -40,9 +44,14 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,11 +73,18 @@ import org.slf4j.LoggerFactory;
  *       benchmarks of the client; it is off by default.
  *   <li>Binds 127.0.0.1 unless told otherwise; an optional bearer token guards /v1/* and is
  *       compared in constant time and never logged.
+ *   <li>Limits, so that no client can starve others: n and max_tokens above their caps, and prompts
+ *       the backend cannot fit in its context, are a 400 before anything is allocated; a body over
+ *       the limit is a 413 decided from its Content-Length (or once the chunks read pass the limit),
+ *       never buffered in full; a full batcher queue is a 429 with Retry-After; idle connections
+ *       are closed, and at the connection cap an idle connection makes room, never-used ones
+ *       first (a new connection is refused only when every one is busy); the
+ *       {@link Batcher} schedules in slices, round-robin, and isolates failing rows; a request whose
+ *       client disconnects is cancelled and its samples leave the batch.
  * </ul>
  */
 public final class OpenAiServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OpenAiServer.class);
-  private static final int MAX_BODY = 16 << 20;
 
   private final ServerOptions options;
   private final CompletionBackend backend;
@@ -80,6 +96,9 @@ public final class OpenAiServer implements AutoCloseable {
   private final Random faults;
   private final AtomicLong ids = new AtomicLong();
   private final Stats stats = new Stats();
+  private final Set<Conn> conns = ConcurrentHashMap.newKeySet();
+  private final Object admission = new Object();
+  private int open; // connections admitted and not yet closed, guarded by admission
 
   /** Counters of what the server did, for tests and benchmarks. */
   public static final class Stats {
@@ -90,6 +109,18 @@ public final class OpenAiServer implements AutoCloseable {
     public final AtomicLong dropped = new AtomicLong();
     public final AtomicLong hung = new AtomicLong();
     public final AtomicLong rejected = new AtomicLong();
+    /** 413s: bodies over --max-body-bytes. */
+    public final AtomicLong tooLarge = new AtomicLong();
+    /** 429s: the batcher's queue was full. */
+    public final AtomicLong queueFull = new AtomicLong();
+    /** Requests whose client disconnected before the answer (their generation was cancelled). */
+    public final AtomicLong disconnected = new AtomicLong();
+    /** Connections closed for being idle longer than --idle-timeout-s. */
+    public final AtomicLong idleClosed = new AtomicLong();
+    /** Idle connections closed to make room for a new one at --max-connections. */
+    public final AtomicLong evicted = new AtomicLong();
+    /** New connections closed at once because every connection had a request in progress. */
+    public final AtomicLong refusedConnections = new AtomicLong();
 
     public long injectedFaults() {
       return injectedErrors.get() + dropped.get() + hung.get();
@@ -99,7 +130,8 @@ public final class OpenAiServer implements AutoCloseable {
   private OpenAiServer(CompletionBackend backend, ServerOptions options) throws InterruptedException {
     this.options = options;
     this.backend = backend;
-    this.batcher = new Batcher(backend, options.maxBatch(), options.batchWait(), "retort-server-batcher");
+    this.batcher = new Batcher(backend, options.maxBatch(), options.batchWait(), options.sliceTokens(),
+        options.queueCapacity(), "retort-server-batcher");
     this.faults = new Random(options.faultSeed() != 0 ? options.faultSeed() : ThreadLocalRandom.current().nextLong());
     this.boss = Transports.group(1, "retort-server-accept");
     this.workers = Transports.group(options.ioThreads(), "retort-server-io");
@@ -113,10 +145,27 @@ public final class OpenAiServer implements AutoCloseable {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              if (!admit()) {
+                stats.refusedConnections.incrementAndGet();
+                ch.config().setOption(ChannelOption.SO_LINGER, 0); // reset: the descriptor is freed at once
+                ch.close();
+                return;
+              }
+              Conn conn = new Conn(ch);
+              conns.add(conn);
+              ch.closeFuture().addListener(f -> {
+                conns.remove(conn);
+                synchronized (admission) {
+                  open--;
+                }
+              });
               channels.add(ch);
+              long idleMs = options.idleTimeout().toMillis();
+              ch.pipeline().addLast(new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS));
+              ch.pipeline().addLast(conn);
               ch.pipeline().addLast(new HttpServerCodec());
-              ch.pipeline().addLast(new HttpObjectAggregator(MAX_BODY));
-              ch.pipeline().addLast(new Handler());
+              ch.pipeline().addLast(new BodyLimit(options.maxBodyBytes()));
+              ch.pipeline().addLast(new Handler(conn));
             }
           })
           .bind(options.host(), options.port()).sync().channel();
@@ -165,6 +214,99 @@ public final class OpenAiServer implements AutoCloseable {
 
   public Batcher batcher() {
     return batcher;
+  }
+
+  /** Connections open now. */
+  public int openConnections() {
+    synchronized (admission) {
+      return open;
+    }
+  }
+
+  /**
+   * Takes a slot for a new connection. At the cap, an idle connection (no request in progress) is
+   * closed to make room, so idle connections cannot lock out clients that have work: first the
+   * longest-idle one that never sent a request, else the longest-idle one. When every connection
+   * has a request in progress, the new one is refused.
+   */
+  private boolean admit() {
+    synchronized (admission) {
+      if (open < options.maxConnections()) {
+        open++;
+        return true;
+      }
+      Conn victim = null;
+      for (Conn c : conns) {
+        if (c.inFlight.get() == 0 && !c.evicting && (victim == null || c.evictsBefore(victim))) {
+          victim = c;
+        }
+      }
+      if (victim == null) {
+        return false;
+      }
+      victim.evicting = true;
+      stats.evicted.incrementAndGet();
+      victim.channel.config().setOption(ChannelOption.SO_LINGER, 0); // reset: no FIN handshake to wait for
+      victim.channel.close();
+      open++; // the victim's slot is released when its close completes
+      return true;
+    }
+  }
+
+  /** One connection: when it last saw traffic, how many requests it has in progress; closes it when idle. */
+  private final class Conn extends ChannelInboundHandlerAdapter {
+    final Channel channel;
+    final AtomicInteger inFlight = new AtomicInteger();
+    volatile long lastActivity = System.nanoTime();
+    volatile boolean evicting;
+    volatile boolean used;
+
+    Conn(Channel channel) {
+      this.channel = channel;
+    }
+
+    /** Never-used connections go first (a flood of empty connections), then the longest idle. */
+    boolean evictsBefore(Conn other) {
+      if (used != other.used) {
+        return !used;
+      }
+      return lastActivity < other.lastActivity;
+    }
+
+    void touch() {
+      lastActivity = System.nanoTime();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      touch();
+      ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt instanceof IdleStateEvent) {
+        if (inFlight.get() == 0) {
+          stats.idleClosed.incrementAndGet();
+          ctx.close();
+        }
+        return;
+      }
+      super.userEventTriggered(ctx, evt);
+    }
+  }
+
+  /** The body limit: decided from Content-Length before the body is read (413), counted in the stats. */
+  private final class BodyLimit extends HttpObjectAggregator {
+    BodyLimit(int maxBytes) {
+      super(maxBytes);
+    }
+
+    @Override
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) throws Exception {
+      stats.tooLarge.incrementAndGet();
+      super.handleOversizedMessage(ctx, oversized);
+    }
   }
 
   /** Stops listening, drops open connections (in-flight requests see a closed connection), stops the backend. */
@@ -222,6 +364,12 @@ public final class OpenAiServer implements AutoCloseable {
   }
 
   private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final Conn conn;
+
+    Handler(Conn conn) {
+      this.conn = conn;
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
       boolean keepAlive = HttpUtil.isKeepAlive(req);
@@ -235,7 +383,9 @@ public final class OpenAiServer implements AutoCloseable {
         return;
       }
       if (path.equals("/health")) {
-        send(ctx, json(HttpResponseStatus.OK, Json.COMPACT.createObjectNode().put("status", "ok")), keepAlive);
+        send(ctx, json(HttpResponseStatus.OK, Json.COMPACT.createObjectNode().put("status", "ok")
+            .put("pending_samples", batcher.pending()).put("queue_capacity", batcher.capacity())
+            .put("connections", openConnections())), keepAlive);
         return;
       }
       if (path.startsWith("/v1/") && !authorized(req)) {
@@ -251,7 +401,9 @@ public final class OpenAiServer implements AutoCloseable {
           send(ctx, error(HttpResponseStatus.METHOD_NOT_ALLOWED, "use POST", null), keepAlive);
           return;
         }
-        chat(ctx, req, keepAlive);
+        conn.inFlight.incrementAndGet();
+        conn.used = true;
+        chat(ctx, req, keepAlive, conn);
         return;
       }
       send(ctx, error(HttpResponseStatus.NOT_FOUND, "no route " + req.method() + " " + path, null), keepAlive);
@@ -286,13 +438,15 @@ public final class OpenAiServer implements AutoCloseable {
     return o;
   }
 
-  private void chat(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+  /** Answers one chat request; {@code conn.inFlight} was raised for it and is lowered before the answer is sent. */
+  private void chat(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, Conn conn) {
     stats.requests.incrementAndGet();
     Parsed p;
     try {
       p = parse(req);
     } catch (BadRequest e) {
       stats.rejected.incrementAndGet();
+      conn.inFlight.decrementAndGet();
       send(ctx, error(e.status, e.getMessage(), e.param), keepAlive);
       return;
     }
@@ -303,7 +457,7 @@ public final class OpenAiServer implements AutoCloseable {
         return;
       }
       case HANG -> {
-        stats.hung.incrementAndGet();
+        stats.hung.incrementAndGet(); // stays in flight: the idle timeout leaves it to hangTime
         ctx.executor().schedule(() -> ctx.close(), options.hangTime().toMillis(), TimeUnit.MILLISECONDS);
         return;
       }
@@ -319,6 +473,7 @@ public final class OpenAiServer implements AutoCloseable {
         if (st == HttpResponseStatus.TOO_MANY_REQUESTS || st == HttpResponseStatus.SERVICE_UNAVAILABLE) {
           r.headers().set(HttpHeaderNames.RETRY_AFTER, "0");
         }
+        conn.inFlight.decrementAndGet();
         later(ctx, r, keepAlive);
         return;
       }
@@ -335,6 +490,7 @@ public final class OpenAiServer implements AutoCloseable {
       backend.check(samples.get(0));
     } catch (IllegalArgumentException e) {
       stats.rejected.incrementAndGet();
+      conn.inFlight.decrementAndGet();
       send(ctx, error(HttpResponseStatus.BAD_REQUEST, e.getMessage(), "messages"), keepAlive);
       return;
     }
@@ -348,10 +504,28 @@ public final class OpenAiServer implements AutoCloseable {
     } else {
       f = batcher.submitAll(samples);
     }
+    // A client that disconnects cancels its request: the batcher drops its samples before their next slice.
+    CompletableFuture<List<Completion>> request = f;
+    ChannelFutureListener onClose = x -> request.cancel(false);
+    ctx.channel().closeFuture().addListener(onClose);
     f.whenComplete((out, err) -> {
+      ctx.channel().closeFuture().removeListener(onClose);
+      conn.inFlight.decrementAndGet();
+      conn.touch();
       if (err != null) {
-        Throwable c = err.getCause() != null ? err.getCause() : err;
-        later(ctx, error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "generation failed: " + c.getMessage(), null), keepAlive);
+        Throwable c = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        if (c instanceof CancellationException) {
+          stats.disconnected.incrementAndGet();
+          return;
+        }
+        if (c instanceof Batcher.Full) {
+          stats.queueFull.incrementAndGet();
+          FullHttpResponse r = error(HttpResponseStatus.TOO_MANY_REQUESTS, c.getMessage(), null);
+          r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+          send(ctx, r, keepAlive);
+          return;
+        }
+        later(ctx, error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "generation failed: " + c, null), keepAlive);
         return;
       }
       stats.completed.incrementAndGet();
@@ -407,7 +581,8 @@ public final class OpenAiServer implements AutoCloseable {
     }
     int n = intField(root, "n", 1);
     if (n < 1 || n > options.maxN()) {
-      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'n' must be in 1.." + options.maxN(), "n");
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'n' must be in 1.." + options.maxN()
+          + " (this server's --max-n), got " + n, "n");
     }
     double temperature = numberField(root, "temperature", 1.0);
     double topP = numberField(root, "top_p", 1.0);
@@ -423,8 +598,9 @@ public final class OpenAiServer implements AutoCloseable {
     if (topP <= 0 || topP > 1) {
       throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'top_p' must be in (0, 1]", "top_p");
     }
-    if (maxTokens < 1) {
-      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'" + maxField + "' must be >= 1", maxField);
+    if (maxTokens < 1 || maxTokens > options.maxTokensCap()) {
+      throw new BadRequest(HttpResponseStatus.BAD_REQUEST, "'" + maxField + "' must be in 1.." + options.maxTokensCap()
+          + " (this server's --max-tokens-cap), got " + maxTokens, maxField);
     }
     Long seed = null;
     JsonNode sd = root.get("seed");

@@ -1,6 +1,8 @@
 package dev.retort.teacher.server;
 
 import dev.retort.core.data.SamplingParams;
+import dev.retort.model.ChatMessage;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -18,6 +20,12 @@ import java.util.regex.Pattern;
  * (always at temperature 0); other prompts get a short canned reasoning and a number derived from a
  * hash. Tokens are whitespace-separated words; a reasoning longer than max tokens is cut and
  * reported with finish reason "length", like a real model that ran out of budget while thinking.
+ *
+ * <p>With a per-token delay it stands in for a model on an accelerator: it goes through the
+ * {@link Batcher} (not inline) and each slice sleeps the delay times the most tokens any row of the
+ * slice produced (rows of a batch decode in parallel, as on a GPU), so the scheduler's fairness can
+ * be measured without a model. With a context size, prompts (words of all messages) plus max
+ * tokens beyond it are refused by {@link #check}, as a model backend refuses them.
  */
 public final class ScriptedBackend implements CompletionBackend {
   private static final Pattern START = Pattern.compile("has (\\d+) ");
@@ -25,19 +33,66 @@ public final class ScriptedBackend implements CompletionBackend {
   private static final Pattern STEP = Pattern.compile("(?:Gets (\\d+) more|Gives (\\d+) away|Multiplies them by (\\d+))");
 
   private final Function<CompletionRequest, Completion> script;
+  private final long tokenDelayNanos;
+  private final int contextTokens;
 
   public ScriptedBackend() {
     this(ScriptedBackend::defaultScript);
   }
 
   public ScriptedBackend(Function<CompletionRequest, Completion> script) {
-    this.script = script;
+    this(script, Duration.ZERO, Integer.MAX_VALUE);
   }
 
-  /** The script is a pure function: no batching needed, any thread may call it. */
+  /**
+   * @param tokenDelay time one decoding step of a batch takes (zero: none, answers inline)
+   * @param contextTokens most prompt words plus max tokens a request may ask for
+   */
+  public ScriptedBackend(Function<CompletionRequest, Completion> script, Duration tokenDelay, int contextTokens) {
+    this.script = script;
+    this.tokenDelayNanos = Math.max(0, tokenDelay.toNanos());
+    if (contextTokens < 1) {
+      throw new IllegalArgumentException("context must be >= 1 token, got " + contextTokens);
+    }
+    this.contextTokens = contextTokens;
+  }
+
+  /** Without a delay the script is a pure function: no batching needed, any thread may call it. */
   @Override
   public boolean inline() {
-    return true;
+    return tokenDelayNanos == 0;
+  }
+
+  @Override
+  public void check(CompletionRequest request) {
+    long promptTokens = 0;
+    for (ChatMessage m : request.messages()) {
+      promptTokens += count(m.content());
+    }
+    long total = promptTokens + request.sampling().maxTokens();
+    if (total > contextTokens) {
+      throw new IllegalArgumentException("the prompt's " + promptTokens + " tokens plus max_tokens "
+          + request.sampling().maxTokens() + " exceed the model's context of " + contextTokens + " tokens");
+    }
+  }
+
+  /** Reveals each row's scripted completion {@code sliceTokens} tokens at a time, sleeping as a batch would decode. */
+  @Override
+  public List<Decode> decode(List<Decode> rows, int sliceTokens) throws Exception {
+    if (tokenDelayNanos == 0) {
+      return CompletionBackend.super.decode(rows, sliceTokens);
+    }
+    List<Decode> out = new ArrayList<>(rows.size());
+    long steps = 0;
+    for (Decode d : rows) {
+      Completion c = script.apply(d.request());
+      int have = d.tokens().length;
+      int step = Math.min(sliceTokens, Math.max(0, c.completionTokens() - have));
+      steps = Math.max(steps, step);
+      out.add(have + step >= c.completionTokens() ? d.finish(c) : d.next(null, new int[have + step]));
+    }
+    java.util.concurrent.TimeUnit.NANOSECONDS.sleep(steps * tokenDelayNanos);
+    return out;
   }
 
   @Override
@@ -47,6 +102,23 @@ public final class ScriptedBackend implements CompletionBackend {
       out.add(script.apply(r));
     }
     return out;
+  }
+
+  /** A user turn starting with this asks {@link #essayScript} for a completion that uses its whole budget. */
+  public static final String ESSAY = "Write at length:";
+
+  /**
+   * The default script, except that a user turn starting with {@link #ESSAY} gets max_tokens words
+   * of reasoning and finish reason "length": a client that spends all the budget it asked for
+   * (tests and benchmarks of scheduling).
+   */
+  public static Completion essayScript(CompletionRequest r) {
+    String user = r.userText();
+    if (!user.startsWith(ESSAY)) {
+      return defaultScript(r);
+    }
+    int n = r.sampling().maxTokens();
+    return new Completion("more ".repeat(n).strip(), "", "length", count(user), n);
   }
 
   /** The default script; public so that tests can compute the expected output of any request. */

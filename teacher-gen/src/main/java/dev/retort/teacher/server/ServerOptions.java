@@ -21,10 +21,19 @@ import java.util.Objects;
  * @param faultSeed seed of the fault draws (0: a fresh seed per server)
  * @param ioThreads Netty worker threads
  * @param maxN largest n a request may ask for
+ * @param maxTokensCap largest max_tokens (or max_completion_tokens) a request may ask for
+ * @param maxBodyBytes largest request body; a larger one is answered 413 without being read
+ * @param maxConnections most open connections; beyond it the longest-idle connection without a
+ *     request in progress is closed to make room, or the new one when every connection is busy
+ * @param idleTimeout a connection without traffic and without a request in progress for this
+ *     long is closed
+ * @param queueCapacity most samples queued or decoding; requests beyond it get 429 with Retry-After
+ * @param sliceTokens new tokens per sample per scheduling round of the batcher
  */
 public record ServerOptions(String host, int port, String servedModelName, int maxBatch, Duration batchWait,
     String bearerToken, ReasoningFormat reasoningFormat, double errorRate, double dropRate, double hangRate,
-    Duration hangTime, Duration latency, long faultSeed, int ioThreads, int maxN) {
+    Duration hangTime, Duration latency, long faultSeed, int ioThreads, int maxN, int maxTokensCap, int maxBodyBytes,
+    int maxConnections, Duration idleTimeout, int queueCapacity, int sliceTokens) {
 
   public ServerOptions {
     Objects.requireNonNull(host, "host");
@@ -43,11 +52,24 @@ public record ServerOptions(String host, int port, String servedModelName, int m
     if (errorRate + dropRate + hangRate > 1) {
       throw new IllegalArgumentException("--error-rate + --drop-rate + --hang-rate must be <= 1");
     }
-    if (ioThreads < 1 || maxN < 1) {
-      throw new IllegalArgumentException("io threads and max n must be >= 1");
+    positive("io threads", ioThreads);
+    positive("--max-n", maxN);
+    positive("--max-tokens-cap", maxTokensCap);
+    positive("--max-body-bytes", maxBodyBytes);
+    positive("--max-connections", maxConnections);
+    positive("--queue-capacity", queueCapacity);
+    positive("--slice-tokens", sliceTokens);
+    if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
+      throw new IllegalArgumentException("--idle-timeout-s must be > 0, got " + idleTimeout);
     }
     reasoningFormat = reasoningFormat == null ? ReasoningFormat.REASONING_CONTENT : reasoningFormat;
     bearerToken = bearerToken == null || bearerToken.isBlank() ? null : bearerToken;
+  }
+
+  private static void positive(String option, int v) {
+    if (v < 1) {
+      throw new IllegalArgumentException(option + " must be >= 1, got " + v);
+    }
   }
 
   public static ServerOptions defaults() {
@@ -75,6 +97,12 @@ public record ServerOptions(String host, int port, String servedModelName, int m
     b.faultSeed = faultSeed;
     b.ioThreads = ioThreads;
     b.maxN = maxN;
+    b.maxTokensCap = maxTokensCap;
+    b.maxBodyBytes = maxBodyBytes;
+    b.maxConnections = maxConnections;
+    b.idleTimeout = idleTimeout;
+    b.queueCapacity = queueCapacity;
+    b.sliceTokens = sliceTokens;
     return b;
   }
 
@@ -84,7 +112,9 @@ public record ServerOptions(String host, int port, String servedModelName, int m
     return "ServerOptions{host=" + host + ", port=" + port + ", model=" + servedModelName + ", maxBatch=" + maxBatch
         + ", batchWait=" + batchWait.toMillis() + "ms, auth=" + (bearerToken == null ? "none" : "bearer")
         + ", reasoning=" + reasoningFormat + ", errorRate=" + errorRate + ", dropRate=" + dropRate
-        + ", hangRate=" + hangRate + ", latency=" + latency.toMillis() + "ms}";
+        + ", hangRate=" + hangRate + ", latency=" + latency.toMillis() + "ms, maxN=" + maxN + ", maxTokensCap="
+        + maxTokensCap + ", maxBodyBytes=" + maxBodyBytes + ", maxConnections=" + maxConnections + ", idleTimeout="
+        + idleTimeout.toSeconds() + "s, queueCapacity=" + queueCapacity + ", sliceTokens=" + sliceTokens + "}";
   }
 
   public static final class Builder {
@@ -103,6 +133,12 @@ public record ServerOptions(String host, int port, String servedModelName, int m
     private long faultSeed;
     private int ioThreads = 2;
     private int maxN = 128;
+    private int maxTokensCap = 32768;
+    private int maxBodyBytes = 1 << 20;
+    private int maxConnections = 1024;
+    private Duration idleTimeout = Duration.ofSeconds(60);
+    private int queueCapacity = 1024;
+    private int sliceTokens = Batcher.DEFAULT_SLICE_TOKENS;
 
     public Builder host(String v) { host = v; return this; }
     public Builder port(int v) { port = v; return this; }
@@ -119,10 +155,17 @@ public record ServerOptions(String host, int port, String servedModelName, int m
     public Builder faultSeed(long v) { faultSeed = v; return this; }
     public Builder ioThreads(int v) { ioThreads = v; return this; }
     public Builder maxN(int v) { maxN = v; return this; }
+    public Builder maxTokensCap(int v) { maxTokensCap = v; return this; }
+    public Builder maxBodyBytes(int v) { maxBodyBytes = v; return this; }
+    public Builder maxConnections(int v) { maxConnections = v; return this; }
+    public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
+    public Builder queueCapacity(int v) { queueCapacity = v; return this; }
+    public Builder sliceTokens(int v) { sliceTokens = v; return this; }
 
     public ServerOptions build() {
       return new ServerOptions(host, port, servedModelName, maxBatch, batchWait, bearerToken, reasoningFormat,
-          errorRate, dropRate, hangRate, hangTime, latency, faultSeed, ioThreads, maxN);
+          errorRate, dropRate, hangRate, hangTime, latency, faultSeed, ioThreads, maxN, maxTokensCap, maxBodyBytes,
+          maxConnections, idleTimeout, queueCapacity, sliceTokens);
     }
   }
 }

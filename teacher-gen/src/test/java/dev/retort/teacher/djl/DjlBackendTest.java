@@ -13,6 +13,9 @@ import dev.retort.teacher.Choice;
 import dev.retort.teacher.TeacherRequest;
 import dev.retort.teacher.TeacherResponse;
 import dev.retort.teacher.http.HttpTeacherPool;
+import dev.retort.teacher.server.Completion;
+import dev.retort.teacher.server.CompletionRequest;
+import dev.retort.teacher.server.Decode;
 import dev.retort.teacher.server.OpenAiServer;
 import dev.retort.teacher.server.ServerOptions;
 import java.nio.file.Path;
@@ -140,8 +143,8 @@ public class DjlBackendTest {
           + "{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"tool\",\"content\":\"42\"}]}");
       assertEquals(400, bad.statusCode(), bad.body());
       assertTrue(bad.body().contains("Conversation roles must be system, user or assistant"), bad.body());
-      // The tiny checkpoint has 512 positions: a long prompt or a huge max_tokens is refused before sampling.
-      var tooLong = post.apply("{\"model\":\"tiny\",\"max_tokens\":2000000000,\"messages\":["
+      // The tiny checkpoint has 512 positions: a long prompt or a max_tokens beyond it is refused before sampling.
+      var tooLong = post.apply("{\"model\":\"tiny\",\"max_tokens\":600,\"messages\":["
           + "{\"role\":\"user\",\"content\":\"hi\"}]}");
       assertEquals(400, tooLong.statusCode(), tooLong.body());
       assertTrue(tooLong.body().contains("context of 512 tokens"), tooLong.body());
@@ -151,6 +154,34 @@ public class DjlBackendTest {
       var good = post.apply("{\"model\":\"tiny\",\"max_tokens\":2,\"messages\":["
           + "{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\"hi\"}]}");
       assertEquals(200, good.statusCode(), good.body());
+    }
+  }
+
+  /** Decodes one request slice by slice, as the server's batcher does; returns the completion and the slice count. */
+  private static Decode sliced(DjlBackend b, CompletionRequest r, int sliceTokens) {
+    Decode d = Decode.start(r);
+    while (!d.finished()) {
+      d = b.decode(List.of(d), sliceTokens).get(0);
+    }
+    return d;
+  }
+
+  @Test
+  void slicedDecodingResumesWhereTheLastSliceStopped() throws Exception {
+    try (DjlBackend b = DjlBackend.load(checkpoint, Device.cpu())) {
+      List<ChatMessage> msgs = List.of(ChatMessage.user("Count to ten"));
+      CompletionRequest greedy = new CompletionRequest(msgs, new SamplingParams(0.0, 1.0, 0, 40, 1L), List.of());
+      Completion whole = b.generate(List.of(greedy)).get(0);
+      Decode inSlices = sliced(b, greedy, 8);
+      assertTrue(inSlices.slices() > 1, "decoded in " + inSlices.slices() + " slices");
+      // Greedy: resuming by prefilling prompt + generated tokens continues the same sequence.
+      assertEquals(whole, inSlices.done());
+      // Sampled: the first slice draws from the request's seed (one slice equals one call), later
+      // slices from seeds derived from it: reruns agree.
+      CompletionRequest sampled = new CompletionRequest(msgs, new SamplingParams(0.9, 1.0, 0, 40, 7L), List.of());
+      assertEquals(sliced(b, sampled, 8).done(), sliced(b, sampled, 8).done());
+      CompletionRequest oneSlice = new CompletionRequest(msgs, new SamplingParams(0.9, 1.0, 0, 8, 7L), List.of());
+      assertEquals(b.generate(List.of(oneSlice)).get(0), sliced(b, oneSlice, 8).done());
     }
   }
 
