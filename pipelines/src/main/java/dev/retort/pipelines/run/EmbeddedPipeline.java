@@ -197,9 +197,14 @@ public final class EmbeddedPipeline {
   static Map<String, Object> generate(PipelineContext ctx) throws Exception {
     PipelineSettings p = settings(ctx);
     Path logs = ctx.staging().output(logs(ctx));
+    // The run's own servers answer only its generate job, whose requests share one budget: a
+    // whole generation per scheduling round (no slices) gives up no fairness and saves the
+    // prefill a resumed slice costs.
+    int maxTokens = ctx.config().raw().getInt("generate.max-tokens");
     try (ServerPool pool = ServerPool.start(p.teacherServers(),
         List.of("--model", teacherDir(ctx).toString(), "--served-model-name", "teacher",
-            "--max-batch", Integer.toString(p.serveMaxBatch())),
+            "--max-batch", Integer.toString(p.serveMaxBatch()), "--slice-tokens", Integer.toString(maxTokens),
+            "--max-tokens-cap", Integer.toString(Math.max(maxTokens, 1))),
         logs, Duration.ofMinutes(3))) {
       List<String> eps = pool.endpoints().stream().map(u -> u.endsWith("/v1") ? u : u + "/v1").toList();
       RetortConfig cfg = ctx.config().with(
