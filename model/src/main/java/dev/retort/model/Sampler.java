@@ -3,6 +3,7 @@ package dev.retort.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.retort.core.Hashing;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -44,11 +45,11 @@ public final class Sampler {
     return tokenizer;
   }
 
-  /** Generates for each prompt; row i draws from seed mix(opts.seed, i). */
+  /** Generates for each prompt; row i draws from a seed mixed from opts.seed and i. */
   public List<Generation> generate(List<int[]> prompts, SamplingOptions opts) {
     long[] seeds = new long[prompts.size()];
     for (int i = 0; i < seeds.length; i++) {
-      seeds[i] = mix(opts.seed() + 0x632BE59BD9B4E019L * i);
+      seeds[i] = Hashing.mix64(opts.seed() + 0x632BE59BD9B4E019L * i);
     }
     return generate(prompts, opts, seeds);
   }
@@ -306,12 +307,6 @@ public final class Sampler {
     return out;
   }
 
-  /** SplitMix64 finalizer: decorrelates nearby seeds. */
-  static long mix(long z) {
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
-  }
 
   private static final class Row {
     final int promptTokens;

@@ -1,5 +1,6 @@
 package dev.retort.teacher.generate;
 
+import dev.retort.core.Hashing;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -22,7 +23,7 @@ public final class Seeds {
 
   /** The shard of a prompt id: hash(id) mod shards. */
   public static int shardOf(String promptId, int shards) {
-    return (int) Math.floorMod(mix(hash(promptId)), (long) shards);
+    return (int) Math.floorMod(Hashing.mix64(hash(promptId)), (long) shards);
   }
 
   /**
@@ -30,15 +31,9 @@ public final class Seeds {
    * below 2^31 because several servers take the OpenAI {@code seed} as a 32-bit int.
    */
   public static long sampleSeed(long baseSeed, String promptId, int sampleIndex) {
-    long z = mix(baseSeed * 0x9E3779B97F4A7C15L ^ hash(promptId));
-    z = mix(z + 0x632BE59BD9B4E019L * (sampleIndex + 1L));
+    long z = Hashing.mix64(baseSeed * 0x9E3779B97F4A7C15L ^ hash(promptId));
+    z = Hashing.mix64(z + 0x632BE59BD9B4E019L * (sampleIndex + 1L));
     return z & 0x7fffffffL;
   }
 
-  /** splitmix64's finalizer. */
-  static long mix(long z) {
-    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-    return z ^ (z >>> 31);
-  }
 }

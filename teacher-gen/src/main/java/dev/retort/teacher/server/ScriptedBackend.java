@@ -1,5 +1,6 @@
 package dev.retort.teacher.server;
 
+import dev.retort.core.Hashing;
 import dev.retort.core.data.SamplingParams;
 import dev.retort.model.ChatMessage;
 import java.time.Duration;
@@ -127,7 +128,7 @@ public final class ScriptedBackend implements CompletionBackend {
     SamplingParams s = r.sampling();
     long h = fnv(user);
     if (s.temperature() > 0 && s.seed() != null) {
-      h = mix(h ^ (s.seed() * 0x9E3779B97F4A7C15L));
+      h = Hashing.mix64(h ^ (s.seed() * 0x9E3779B97F4A7C15L));
     }
     List<String> steps = new ArrayList<>();
     Integer answer = solveArith(user, steps);
@@ -226,9 +227,4 @@ public final class ScriptedBackend implements CompletionBackend {
     return h;
   }
 
-  private static long mix(long z) {
-    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-    return z ^ (z >>> 31);
-  }
 }
