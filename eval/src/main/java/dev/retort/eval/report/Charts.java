@@ -8,9 +8,7 @@ import java.awt.Font;
 import java.awt.Paint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.text.NumberFormat;
 import java.util.List;
 import java.util.Map;
@@ -173,12 +171,16 @@ final class Charts {
     }
   }
 
-  /** Writes a PNG atomically (a temporary name renamed into place). */
+  /** Writes a PNG, committed whole ({@link dev.retort.core.store.Store#commit}). */
   static void save(JFreeChart chart, Path file) {
     try {
-      Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-      ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH, HEIGHT);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      dev.retort.core.store.Location out = dev.retort.core.store.Location.local(file);
+      dev.retort.core.store.Store store = dev.retort.core.store.Store.of(out);
+      store.commit(out, target -> {
+        try (var w = store.create(target)) {
+          ChartUtils.writeChartAsPNG(w, chart, WIDTH, HEIGHT);
+        }
+      });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }

@@ -11,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -348,9 +347,13 @@ public final class ReportWriter {
 
   private static void writeText(Path file, String text) {
     try {
-      Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      dev.retort.core.store.Location out = dev.retort.core.store.Location.local(file);
+      dev.retort.core.store.Store store = dev.retort.core.store.Store.of(out);
+      store.commit(out, target -> {
+        try (var w = store.create(target)) {
+          w.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+      });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }

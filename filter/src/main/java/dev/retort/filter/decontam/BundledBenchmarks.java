@@ -2,6 +2,7 @@ package dev.retort.filter.decontam;
 
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.store.Location;
+import dev.retort.core.store.Store;
 import dev.retort.core.store.Stores;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
@@ -52,12 +52,17 @@ public final class BundledBenchmarks {
       Files.createDirectories(dir);
       for (int i = 0; i < names.size(); i++) {
         Path f = dir.resolve(names.get(i));
+        Location loc = Location.local(f);
         if (!Files.isRegularFile(f) || Files.size(f) != contents.get(i).length) {
-          Path tmp = Files.createTempFile(dir, "." + names.get(i), ".tmp");
-          Files.write(tmp, contents.get(i));
-          Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+          byte[] bytes = contents.get(i);
+          Store store = Store.of(loc);
+          store.commit(loc, target -> {
+            try (var w = store.create(target)) {
+              w.write(bytes);
+            }
+          });
         }
-        out.add(Location.local(f));
+        out.add(loc);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot unpack the bundled benchmarks into " + dir + ": " + e.getMessage(), e);
