@@ -1,7 +1,6 @@
 package dev.retort.eval;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.run.Provenance;
@@ -38,18 +37,14 @@ public final class CheckpointModel implements ModelUnderTest {
   private final String identity;
 
   /**
-   * @param device "cpu", "gpu" or "auto" (the engine's default device: a GPU when it sees one)
+   * @param device "cpu", "gpu", "gpu:N" or "auto" (GPU 0 when the engine sees a GPU)
    * @param batchSize prompts per sampler call
    */
   public CheckpointModel(Path dir, String device, int batchSize) {
     this.dir = dir;
     this.batchSize = batchSize;
     this.identity = identityOf(dir);
-    Device d = switch (device) {
-      case "cpu" -> Device.cpu();
-      case "gpu" -> Device.gpu();
-      default -> Engine.getInstance().defaultDevice();
-    };
+    Device d = dev.retort.model.Devices.parse(device, "eval.device", null);
     this.manager = NDManager.newBaseManager(d);
     try {
       this.loaded = Checkpoint.load(dir, manager, d);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.retort.core.data.SamplingParams;
 import dev.retort.model.ChatTemplate;
 import dev.retort.model.Checkpoint;
+import dev.retort.model.Devices;
 import dev.retort.model.Generation;
 import dev.retort.model.LoadedModel;
 import dev.retort.model.Sampler;
@@ -23,7 +24,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -88,45 +88,14 @@ public final class DjlBackend implements CompletionBackend {
     }
   }
 
-  /**
-   * Parses a device setting: {@code cpu}, {@code gpu} (GPU 0), {@code gpu:N}, or {@code auto}
-   * with the GPU addresses Spark assigned to the task (the first is used; CPU when none).
-   */
+  /** teacher.djl.device in a Spark task ({@link Devices}): auto is the task's first GPU, else the CPU. */
   public static Device device(String setting, List<String> gpuAddresses) {
-    String s = setting == null ? "auto" : setting.trim().toLowerCase(Locale.ROOT);
-    if (s.equals("cpu")) {
-      return Device.cpu();
-    }
-    if (s.equals("gpu")) {
-      return Device.gpu(0);
-    }
-    if (s.startsWith("gpu:")) {
-      try {
-        return Device.gpu(Integer.parseInt(s.substring(4)));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("teacher.djl.device: expected gpu:N, got '" + setting + "'");
-      }
-    }
-    if (!s.equals("auto")) {
-      throw new IllegalArgumentException("teacher.djl.device must be auto, cpu, gpu or gpu:N, got '" + setting + "'");
-    }
-    if (gpuAddresses != null && !gpuAddresses.isEmpty()) {
-      try {
-        return Device.gpu(Integer.parseInt(gpuAddresses.get(0).trim()));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("Spark GPU address is not a number: '" + gpuAddresses.get(0) + "'");
-      }
-    }
-    return Device.cpu();
+    return Devices.parse(setting, "teacher.djl.device", gpuAddresses == null ? List.of() : gpuAddresses);
   }
 
-  /** For a server outside Spark: auto means GPU 0 when the engine sees a GPU, else CPU. */
+  /** serve's --device ({@link Devices}): auto is GPU 0 when the engine sees a GPU, else the CPU. */
   public static Device localDevice(String setting) {
-    String s = setting == null ? "auto" : setting.trim().toLowerCase(Locale.ROOT);
-    if (s.equals("auto")) {
-      return ai.djl.engine.Engine.getInstance().getGpuCount() > 0 ? Device.gpu(0) : Device.cpu();
-    }
-    return device(s, List.of());
+    return Devices.parse(setting, "--device", null);
   }
 
   /** The checkpoint folder's name: the teacher id of in-process generations. */
