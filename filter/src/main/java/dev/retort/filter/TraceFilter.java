@@ -5,7 +5,9 @@ import java.util.Optional;
 
 /**
  * One quality check on one trace, independent of the other traces: the reason code when the
- * trace fails it, empty when it passes. Implementations are stateless and thread-safe.
+ * trace fails it, empty when it passes. A check may keep scratch state between calls (a cache of
+ * the last problem's script, a reusable counter), so an instance serves one thread; each task
+ * builds its own ({@link QualityFilters#from}).
  */
 @FunctionalInterface
 public interface TraceFilter {
