@@ -91,6 +91,18 @@ final class HadoopStore implements Store {
   }
 
   @Override
+  public OutputStream createNew(Location file) throws IOException {
+    if ("file".equals(fs.getUri().getScheme())) {
+      // Hadoop's local create checks then opens; the JDK's CREATE_NEW is one exclusive open.
+      java.nio.file.Path p = java.nio.file.Path.of(file.uri());
+      java.nio.file.Files.createDirectories(p.getParent());
+      return java.nio.file.Files.newOutputStream(p, java.nio.file.StandardOpenOption.CREATE_NEW,
+          java.nio.file.StandardOpenOption.WRITE);
+    }
+    return fs.create(file.hadoop(), false);
+  }
+
+  @Override
   public void mkdirs(Location dir) throws IOException {
     if (!fs.mkdirs(dir.hadoop())) {
       throw new IOException("cannot create folder " + dir);

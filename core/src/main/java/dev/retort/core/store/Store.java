@@ -51,6 +51,15 @@ public interface Store {
   /** A new file under exactly this name (replacing one); the caller closes it. Prefer {@link #commit}. */
   OutputStream create(Location file) throws IOException;
 
+  /**
+   * A new file under exactly this name, only if none is there: exclusive on local disks and HDFS
+   * (O_EXCL, the NameNode's create); on object stores a check then a write, which two writers in
+   * the same instant can both pass (good enough for the run lock, whose holders start minutes apart).
+   *
+   * @throws java.nio.file.FileAlreadyExistsException or Hadoop's FileAlreadyExistsException when the file exists
+   */
+  OutputStream createNew(Location file) throws IOException;
+
   void mkdirs(Location dir) throws IOException;
 
   /** Deletes a file or a folder tree; nothing when absent. */
