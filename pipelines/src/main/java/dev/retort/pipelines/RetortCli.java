@@ -63,6 +63,7 @@ public final class RetortCli implements Runnable {
     if (java.util.Arrays.asList(args).contains("--verbose")) {
       System.setProperty(SPARK_TASK_LOG, "warn");
     }
+    dev.retort.pipelines.cli.SparkScratch.prepare();
     int code = execute(args);
     System.out.flush();
     System.err.flush();

@@ -149,8 +149,10 @@ final class HadoopStore implements Store {
     boolean done = false;
     try {
       body.writeTo(tmp);
+      sync(tmp);
       rename(tmp, file);
       done = true;
+      sync(parent);
     } finally {
       if (!done) {
         try {
@@ -158,6 +160,28 @@ final class HadoopStore implements Store {
         } catch (IOException e) {
           // a leftover temporary is hidden from readers ('.' name)
         }
+      }
+    }
+  }
+
+  /**
+   * On a local disk, forces a file's bytes (or a folder's entries) to the device, so a commit
+   * survives a power loss, not only a killed process. HDFS needs none: a closed file is
+   * acknowledged by every datanode of its pipeline (replicated, not forced to disk). A folder that
+   * cannot be opened for sync (some file systems) is skipped.
+   */
+  @Override
+  public void sync(Location l) throws IOException {
+    if (l == null || !"file".equals(fs.getUri().getScheme())) {
+      return;
+    }
+    java.nio.file.Path p = java.nio.file.Path.of(l.uri());
+    boolean folder = java.nio.file.Files.isDirectory(p);
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      if (!folder) {
+        throw e;
       }
     }
   }

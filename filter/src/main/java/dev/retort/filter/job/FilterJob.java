@@ -682,7 +682,9 @@ public final class FilterJob {
         old = out.sibling("." + out.name() + ".old-" + UUID.randomUUID());
         store.rename(out, old);
       }
+      store.sync(tmp);
       store.rename(tmp, out);
+      store.sync(out.parent());
       if (old != null) {
         StageOutput.deleteTree(old);
       }

@@ -3,6 +3,7 @@ package dev.retort.pipelines.run;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.io.Json;
+import dev.retort.core.run.RunLock;
 import dev.retort.core.store.Location;
 import dev.retort.core.store.Store;
 import java.io.IOException;
@@ -14,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs stages in order. Each completed stage leaves {@code <run>/.pipeline/<stage>.json} with its
+ * Runs stages in order, holding the run folder's {@link RunLock} throughout. Each completed stage
+ * leaves {@code <run>/.pipeline/<stage>.json} with its
  * fingerprint and results; a rerun skips a stage whose fingerprint is unchanged, and
  * {@code --from STAGE} reruns that stage and every stage after it.
  */
@@ -43,6 +45,16 @@ public final class Pipeline {
   public Map<String, Map<String, Object>> run(PipelineContext ctx, String from, String until) throws Exception {
     checkStage("--from", from);
     checkStage("--until", until);
+    // One run per folder: a second run would rewrite files this one is reading.
+    try (RunLock lock = RunLock.acquire(ctx.layout().root())) {
+      if (lock.takenOver() != null) {
+        LOG.info("run folder {}: took over the {}", ctx.layout().root(), lock.takenOver());
+      }
+      return runLocked(ctx, from, until);
+    }
+  }
+
+  private Map<String, Map<String, Object>> runLocked(PipelineContext ctx, String from, String until) throws Exception {
     // On the run's store, whichever it is: a rerun on another machine skips what is done.
     Location marks = ctx.layout().root().resolve(".pipeline");
     Store store = Store.of(marks);
