@@ -43,6 +43,14 @@ class StrictCliTest {
   }
 
   @Test
+  void verboseAfterTheSubcommandAddsTheStackTrace() {
+    CliRun quiet = run("--set", "filter.dedupp-traces=false");
+    assertFalse(quiet.err().contains("\tat "), quiet.err());
+    CliRun verbose = run("--verbose", "--set", "filter.dedupp-traces=false");
+    assertTrue(verbose.err().contains("\tat dev.retort.core.config.ConfigBinder"), verbose.err());
+  }
+
+  @Test
   void misspeltSectionInSetFailsWithDidYouMean() {
     failsBeforeAnyWork(run("--set", "fliter.dedup-traces=false"), "unknown section; did you mean 'filter'?", "fliter");
     failsBeforeAnyWork(run("--set", "genrate.samples-per-prompt=2"), "did you mean 'generate'?");
