@@ -126,7 +126,10 @@ public final class RetortConfig {
     }
   }
 
-  /** {@link #checkSections(java.util.Collection)} against every section a module on the classpath defines. */
+  /**
+   * {@link #checkSections(java.util.Collection)} against every section in a module's defaults on
+   * the classpath (a section bound from code defaults only, like grpo, must be added by the caller).
+   */
   public void checkSections() {
     checkSections(knownSections());
   }

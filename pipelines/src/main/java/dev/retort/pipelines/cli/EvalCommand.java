@@ -43,7 +43,7 @@ public final class EvalCommand implements Callable<Integer> {
       throw new IllegalArgumentException("eval needs --config FILE (or a subcommand: metrics, report); see retort eval --help");
     }
     RetortConfig cfg = RetortConfig.load(config, overrides);
-    cfg.checkSections();
+    cfg.checkSections(dev.retort.pipelines.run.EmbeddedPipeline.knownSections());
     EvalJob.Result r = EvalJob.run(cfg);
     for (ModelResult m : r.results()) {
       System.out.println(line(m));

@@ -48,7 +48,7 @@ public final class FilterCommand implements Callable<Integer> {
       sets.add("inputs.allow-incomplete=true");
     }
     RetortConfig cfg = RetortConfig.load(config, sets);
-    cfg.checkSections();
+    cfg.checkSections(dev.retort.pipelines.run.EmbeddedPipeline.knownSections());
     RunLayout layout = RunSettings.from(cfg).layout();
     FilterResult r = FilterJob.run(cfg, input == null ? layout.traces() : location("--input", input),
         output == null ? layout.filtered() : location("--output", output));

@@ -46,7 +46,7 @@ public final class GenerateCommand implements Callable<Integer> {
       sets.add("generate.output=" + Json.toJson(output.toString()));
     }
     RetortConfig cfg = RetortConfig.load(config, sets);
-    cfg.checkSections();
+    cfg.checkSections(dev.retort.pipelines.run.EmbeddedPipeline.knownSections());
     GenerateResult r = GenerateJob.run(cfg);
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("output", r.traces().toString());

@@ -57,6 +57,16 @@ public final class EmbeddedPipeline {
 
   private EmbeddedPipeline() {}
 
+  /**
+   * Every top-level section some command reads: those of the merged defaults, and those bound
+   * from code defaults without one (grpo). What the standalone commands check a config against.
+   */
+  public static java.util.Set<String> knownSections() {
+    java.util.Set<String> all = new java.util.TreeSet<>(RetortConfig.knownSections());
+    all.addAll(SECTIONS);
+    return all;
+  }
+
   public static Pipeline build(PipelineSettings p) {
     List<Stage> stages = new ArrayList<>();
     stages.add(stage("prompts", List.of("run", "arith", "pipeline"), EmbeddedPipeline::prompts));
