@@ -3,7 +3,6 @@ package dev.retort.pipelines.run;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.io.Json;
-import dev.retort.core.run.RunLock;
 import dev.retort.core.store.Location;
 import dev.retort.core.store.Store;
 import java.io.IOException;
@@ -15,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs stages in order, holding the run folder's {@link RunLock} throughout. Each completed stage
+ * Runs stages in order, holding the run folder's {@link dev.retort.core.run.RunLock} throughout. Each completed stage
  * leaves {@code <run>/.pipeline/<stage>.json} with its
  * fingerprint and results; a rerun skips a stage whose fingerprint is unchanged, and
  * {@code --from STAGE} reruns that stage and every stage after it.
@@ -46,7 +45,7 @@ public final class Pipeline {
     checkStage("--from", from);
     checkStage("--until", until);
     // One run per folder: a second run would rewrite files this one is reading.
-    try (RunLock lock = RunLock.acquire(ctx.layout().root())) {
+    try (dev.retort.core.run.RunLock lock = dev.retort.core.run.RunLock.acquire(ctx.layout().root())) {
       if (lock.takenOver() != null) {
         LOG.info("run folder {}: took over the {}", ctx.layout().root(), lock.takenOver());
       }
