@@ -81,6 +81,36 @@ class StrictCliTest {
   }
 
   @Test
+  void sparkTaskFailureIsOneLineWithoutVerbose() throws Exception {
+    // A shard whose footer is intact but whose data pages are not: only Spark's read finds out.
+    // What the CLI prints is checked here; Spark's own task logs go through log4j, whose test
+    // configuration (a module's log4j2-test.properties) differs from bin/retort's log4j2.properties.
+    Path traces = dir.resolve("traces");
+    List<Trace> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      rows.add(new Trace("p-" + i, 0, "teacher", "unit", "What is " + i + "+1?", Integer.toString(i + 1),
+          dev.retort.core.data.AnswerType.NUMBER, new dev.retort.core.data.SamplingParams(0.6, 0.95, 0, 64, (long) i),
+          "we add one to " + i + " and get " + (i + 1) + " " + "x".repeat(i % 50), "\\boxed{" + (i + 1) + "}", "stop", 5, 5, 5, null));
+    }
+    Path shard = traces.resolve("shard-00000.parquet");
+    ParquetIO.write(shard, Codecs.TRACE, rows);
+    byte[] b = Files.readAllBytes(shard);
+    java.util.Random rnd = new java.util.Random(1);
+    for (int i = 4; i < b.length / 2; i++) {
+      b[i] = (byte) rnd.nextInt();
+    }
+    Files.write(shard, b);
+    dev.retort.core.run.StageOutput.complete(dev.retort.core.store.Location.local(traces),
+        dev.retort.core.run.Provenance.of("generate", "h", java.util.Map.of(), 42, java.util.Map.of(), java.util.Map.of()), null,
+        List.of(new dev.retort.core.store.Manifest.Entry("shard-00000.parquet", b.length, -1)));
+    CliRun r = CliRun.of("filter", "--input", traces.toString(), "--output", dir.resolve("filtered").toString());
+    assertEquals(RetortCli.FAILED, r.code(), r.err());
+    assertFalse(r.err().contains("\tat "), "no stack traces without --verbose: " + r.err());
+    assertTrue(r.err().lines().count() <= 3, r.err());
+    assertEquals(1, r.err().lines().filter(l -> l.startsWith("retort filter: ")).count(), r.err());
+  }
+
+  @Test
   void filterOnAnIncompleteTracesFolderIsOneLineNamingFolderAndCommand() throws Exception {
     Path traces = dir.resolve("traces");
     Trace t = new Trace("p-1", 0, "teacher", "unit", "What is 1+1?", "2", dev.retort.core.data.AnswerType.NUMBER,
