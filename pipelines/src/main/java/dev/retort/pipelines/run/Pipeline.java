@@ -45,11 +45,12 @@ public final class Pipeline {
     checkStage("--from", from);
     checkStage("--until", until);
     // One run per folder: a second run would rewrite files this one is reading.
-    try (dev.retort.core.run.RunLock lock = dev.retort.core.run.RunLock.acquire(ctx.layout().root())) {
-      if (lock.takenOver() != null) {
-        LOG.info("run folder {}: took over the {}", ctx.layout().root(), lock.takenOver());
-      }
+    // A stale lock (its process gone) is reported by RunLock and taken over.
+    dev.retort.core.run.RunLock lock = dev.retort.core.run.RunLock.acquire(ctx.layout().root());
+    try {
       return runLocked(ctx, from, until);
+    } finally {
+      lock.close();
     }
   }
 
