@@ -45,6 +45,7 @@ class ConfigTest {
     assertTrue(e.getMessage().contains("run.sede"), e.getMessage());
     assertTrue(e.getMessage().contains("test.conf"), e.getMessage());
     assertTrue(e.getMessage().contains(": 3"), "names the line: " + e.getMessage());
+    assertTrue(e.getMessage().contains("did you mean 'seed'?"), e.getMessage());
   }
 
   @Test
@@ -77,8 +78,28 @@ class ConfigTest {
   @Test
   void unknownSectionIsCaught() throws Exception {
     RetortConfig c = RetortConfig.load(write("rnu { seed = 1 }\n"), List.of());
-    ConfigError e = assertThrows(ConfigError.class, () -> c.checkSections(List.of("run", "arith")));
-    assertTrue(e.getMessage().contains("rnu"), e.getMessage());
+    ConfigError e = assertThrows(ConfigError.class, () -> c.checkSections(List.of("run", "arith", "inputs")));
+    assertTrue(e.getMessage().contains("rnu") && e.getMessage().contains("test.conf"), e.getMessage());
+    assertTrue(e.getMessage().contains("did you mean 'run'?"), e.getMessage());
+  }
+
+  @Test
+  void misspeltSectionInSetIsCaughtAgainstEveryModulesSections() {
+    // Core's own sections here; the CLI's classpath has every module's.
+    assertEquals(java.util.Set.of("arith", "inputs", "run"), RetortConfig.knownSections());
+    RetortConfig c = RetortConfig.defaults("rnn.seed=3");
+    ConfigError e = assertThrows(ConfigError.class, c::checkSections);
+    assertTrue(e.getMessage().contains("unknown section; did you mean 'run'?") && e.getMessage().contains("--set rnn.seed"),
+        e.getMessage());
+    RetortConfig.defaults("run.seed=3").checkSections();
+  }
+
+  @Test
+  void suggestionsOnlyForCloseNames() {
+    assertEquals("filter", dev.retort.core.config.Suggest.closest("fliter", List.of("filter", "generate", "eval")));
+    assertEquals("generate", dev.retort.core.config.Suggest.closest("genrate", List.of("filter", "generate", "eval")));
+    assertEquals("dedup-traces", dev.retort.core.config.Suggest.closest("dedupp-traces", List.of("dedup-prompts", "dedup-traces")));
+    assertEquals(null, dev.retort.core.config.Suggest.closest("zzzzzz", List.of("filter", "generate", "eval")));
   }
 
   @Test

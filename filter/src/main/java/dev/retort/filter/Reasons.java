@@ -23,6 +23,11 @@ public final class Reasons {
     return "malformed:bad_type:" + column;
   }
 
+  /** A file without this required column (quarantined with inputs.max-bad-files). */
+  public static String missingColumn(String column) {
+    return "malformed:missing_column:" + column;
+  }
+
   public static String badValue(String column) {
     return "malformed:bad_value:" + column;
   }

@@ -41,17 +41,29 @@ public final class RetortCli implements Runnable {
   public static final int USAGE = 2;
 
   @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
-      description = "Print stack traces on errors.")
+      description = "Print the resolved config, Spark's task failures, and stack traces on errors.")
   boolean verbose;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Whether --verbose was given (before or after the subcommand). */
+  public boolean verbose() {
+    return verbose;
+  }
 
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand");
   }
 
+  /** Set from --verbose before logging starts: Spark's per-task failure logs (stack traces) show only then. */
+  public static final String SPARK_TASK_LOG = "retort.log.spark-tasks";
+
   public static void main(String[] args) {
+    if (java.util.Arrays.asList(args).contains("--verbose")) {
+      System.setProperty(SPARK_TASK_LOG, "warn");
+    }
+    dev.retort.pipelines.cli.SparkScratch.prepare();
     int code = execute(args);
     System.out.flush();
     System.err.flush();

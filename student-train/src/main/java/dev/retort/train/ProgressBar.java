@@ -6,6 +6,10 @@ import java.util.Locale;
 /**
  * One progress line with loss, tokens/s and ETA: rewritten in place with {@code \r} on a terminal,
  * printed every {@code every} steps otherwise (logs and CI stay readable).
+ *
+ * <p>The ETA is the remaining steps at the rate measured since the end of a warm-up (the first
+ * {@link #warmupSteps} steps of this run, which pay for JIT compilation, the first allocations and
+ * the first batches' caching, and were several times slower than the rest): "?" until then.
  */
 public final class ProgressBar implements TrainingListener {
   private final PrintStream out;
@@ -14,11 +18,25 @@ public final class ProgressBar implements TrainingListener {
   private long startStep;
   private long lastDrawNanos;
   private String name = "train";
+  private final java.util.function.LongSupplier clock;
+  private long warmStep = -1;
+  private long warmNanos;
 
   public ProgressBar(PrintStream out, boolean tty, int every) {
+    this(out, tty, every, System::nanoTime);
+  }
+
+  /** @param clock nanoseconds, for the ETA's measured rate (tests pass their own) */
+  ProgressBar(PrintStream out, boolean tty, int every, java.util.function.LongSupplier clock) {
     this.out = out;
     this.tty = tty;
     this.every = Math.max(1, every);
+    this.clock = clock;
+  }
+
+  /** Steps of warm-up before the rate is measured: 5% of this run's steps, at least 1, at most 20. */
+  static long warmupSteps(long stepsThisRun) {
+    return Math.max(1, Math.min(20, stepsThisRun / 20));
   }
 
   /** On stderr; a TTY when the JVM has a console. */
@@ -30,6 +48,7 @@ public final class ProgressBar implements TrainingListener {
   public void onTrainBegin(TrainInfo info) {
     startStep = info.startStep();
     name = info.name();
+    warmStep = -1;
     if (info.startStep() > 0) {
       out.printf(Locale.ROOT, "%s: resuming at step %d of %d%n", name, info.startStep(), info.totalSteps());
     }
@@ -37,6 +56,10 @@ public final class ProgressBar implements TrainingListener {
 
   @Override
   public void onStep(StepMetrics m, TrainControl control) {
+    if (warmStep < 0 && m.step() - startStep >= warmupSteps(m.totalSteps() - startStep)) {
+      warmStep = m.step();
+      warmNanos = clock.getAsLong();
+    }
     boolean last = m.step() >= m.totalSteps();
     if (tty) {
       long now = System.nanoTime();
@@ -66,8 +89,11 @@ public final class ProgressBar implements TrainingListener {
     int width = 24;
     int filled = (int) Math.min(width, width * m.step() / Math.max(1, m.totalSteps()));
     String bar = "#".repeat(filled) + ".".repeat(width - filled);
-    double stepsPerSec = m.tokensPerSecond() > 0 && m.stepTokens() > 0 ? m.tokensPerSecond() / m.stepTokens() : 0;
-    long etaSec = stepsPerSec > 0 ? Math.round((m.totalSteps() - m.step()) / stepsPerSec) : -1;
+    long etaSec = -1;
+    if (warmStep >= 0 && m.step() > warmStep) {
+      double secondsPerStep = (clock.getAsLong() - warmNanos) / 1e9 / (m.step() - warmStep);
+      etaSec = Math.round((m.totalSteps() - m.step()) * secondsPerStep);
+    }
     return String.format(Locale.ROOT, "%s [%s] step %d/%d epoch %d loss %.4f lr %.2e %s tok/s ETA %s",
         name, bar, m.step(), m.totalSteps(), m.epoch() + 1, m.loss(), m.lr(), compact(m.tokensPerSecond()), eta(etaSec));
   }

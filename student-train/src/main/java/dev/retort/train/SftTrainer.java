@@ -147,7 +147,9 @@ public final class SftTrainer {
           loop.restore(resumeFrom.get());
         }
         LOG.info("model: {} parameters ({}), {} on {} with {} threads; data prepared in {} s", model.numParameters(),
-            settings.initFrom().map(p -> "from " + p).orElse("random init"), config.modelType(), devices, threads,
+            // Where the weights came from: a resumed run's are the checkpoint's, whatever the init.
+            resumeFrom.map(c -> "weights of " + c.getFileName())
+                .orElse(settings.initFrom().map(p -> "from " + p).orElse("random init")), config.modelType(), devices, threads,
             String.format("%.1f", (System.nanoTime() - prepStart) / 1e9));
         TrainResult result;
         try {

@@ -67,7 +67,7 @@ public final class ConfigBinder {
     for (String key : c.root().keySet()) {
       if (!known.contains(key)) {
         throw new ConfigError(join(prefix, key), where(c.root().get(key)),
-            "unknown key (expected one of " + known + ")");
+            "unknown key" + Suggest.hint(key, known) + " (expected one of " + known + ")");
       }
     }
     Object[] args = new Object[comps.length];

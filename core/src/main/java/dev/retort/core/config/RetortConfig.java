@@ -113,13 +113,30 @@ public final class RetortConfig {
     return new ConfigBinder(origin).bind(config, path, type);
   }
 
-  /** Fails on top-level sections no module knows, so a typo in a section name is caught too. */
+  /**
+   * Fails on top-level sections not in {@code known}, so a typo in a section name (in the file or
+   * in {@code --set}) is caught too, with the closest known name.
+   */
   public void checkSections(java.util.Collection<String> known) {
     for (String key : config.root().keySet()) {
       if (!known.contains(key)) {
-        throw new ConfigError(key, config.root().get(key).origin().description(), "unknown section (expected one of " + new java.util.TreeSet<>(known) + ")");
+        throw new ConfigError(key, config.root().get(key).origin().description(),
+            "unknown section" + Suggest.hint(key, known) + " (expected one of " + new java.util.TreeSet<>(known) + ")");
       }
     }
+  }
+
+  /**
+   * {@link #checkSections(java.util.Collection)} against every section in a module's defaults on
+   * the classpath (a section bound from code defaults only, like grpo, must be added by the caller).
+   */
+  public void checkSections() {
+    checkSections(knownSections());
+  }
+
+  /** The top-level sections of the merged {@code retort-defaults.conf} files: every section some module reads. */
+  public static java.util.Set<String> knownSections() {
+    return new java.util.TreeSet<>(ConfigFactory.parseResources(RetortConfig.class.getClassLoader(), DEFAULTS_RESOURCE).root().keySet());
   }
 
   public Config raw() {

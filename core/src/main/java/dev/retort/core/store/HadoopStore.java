@@ -91,6 +91,18 @@ final class HadoopStore implements Store {
   }
 
   @Override
+  public OutputStream createNew(Location file) throws IOException {
+    if ("file".equals(fs.getUri().getScheme())) {
+      // Hadoop's local create checks then opens; the JDK's CREATE_NEW is one exclusive open.
+      java.nio.file.Path p = java.nio.file.Path.of(file.uri());
+      java.nio.file.Files.createDirectories(p.getParent());
+      return java.nio.file.Files.newOutputStream(p, java.nio.file.StandardOpenOption.CREATE_NEW,
+          java.nio.file.StandardOpenOption.WRITE);
+    }
+    return fs.create(file.hadoop(), false);
+  }
+
+  @Override
   public void mkdirs(Location dir) throws IOException {
     if (!fs.mkdirs(dir.hadoop())) {
       throw new IOException("cannot create folder " + dir);
@@ -137,8 +149,10 @@ final class HadoopStore implements Store {
     boolean done = false;
     try {
       body.writeTo(tmp);
+      sync(tmp);
       rename(tmp, file);
       done = true;
+      sync(parent);
     } finally {
       if (!done) {
         try {
@@ -146,6 +160,28 @@ final class HadoopStore implements Store {
         } catch (IOException e) {
           // a leftover temporary is hidden from readers ('.' name)
         }
+      }
+    }
+  }
+
+  /**
+   * On a local disk, forces a file's bytes (or a folder's entries) to the device, so a commit
+   * survives a power loss, not only a killed process. HDFS needs none: a closed file is
+   * acknowledged by every datanode of its pipeline (replicated, not forced to disk). A folder that
+   * cannot be opened for sync (some file systems) is skipped.
+   */
+  @Override
+  public void sync(Location l) throws IOException {
+    if (l == null || !"file".equals(fs.getUri().getScheme())) {
+      return;
+    }
+    java.nio.file.Path p = java.nio.file.Path.of(l.uri());
+    boolean folder = java.nio.file.Files.isDirectory(p);
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      if (!folder) {
+        throw e;
       }
     }
   }

@@ -12,7 +12,8 @@ import java.util.List;
  * <p>Commit contract of {@link #commit}: a reader sees the file whole or not at all, and a writer
  * that dies leaves nothing under the final name. Where rename is atomic (local disks, HDFS) the
  * file is written under a hidden temporary name ({@code .name.tmp-*}, which readers skip) and
- * renamed over the final name. Where it is not (object stores) the file is written once under its
+ * renamed over the final name; on a local disk the file is synced before the rename and its
+ * folder after it. Where it is not (object stores) the file is written once under its
  * final name, which the store makes visible only when the stream closes; a folder of such files is
  * then committed by a manifest written last ({@link Manifest}), and readers trust only what the
  * manifest lists, so a retried or speculative task's extra file is never read.
@@ -50,6 +51,21 @@ public interface Store {
 
   /** A new file under exactly this name (replacing one); the caller closes it. Prefer {@link #commit}. */
   OutputStream create(Location file) throws IOException;
+
+  /**
+   * A new file under exactly this name, only if none is there: exclusive on local disks and HDFS
+   * (O_EXCL, the NameNode's create); on object stores a check then a write, which two writers in
+   * the same instant can both pass (good enough for the run lock, whose holders start minutes apart).
+   *
+   * @throws java.nio.file.FileAlreadyExistsException or Hadoop's FileAlreadyExistsException when the file exists
+   */
+  OutputStream createNew(Location file) throws IOException;
+
+  /**
+   * Forces a written file's bytes, or a folder's entries, to the device where that is the store's
+   * job (local disks: fsync); nothing on HDFS (replicated on close) and object stores.
+   */
+  void sync(Location fileOrFolder) throws IOException;
 
   void mkdirs(Location dir) throws IOException;
 

@@ -12,6 +12,7 @@ import dev.retort.core.datasets.ArithSettings;
 import dev.retort.core.io.Codecs;
 import dev.retort.core.io.Json;
 import dev.retort.core.io.ParquetIO;
+import dev.retort.core.run.InputChecks;
 import dev.retort.core.run.Provenance;
 import dev.retort.core.run.RunLayout;
 import dev.retort.core.run.SparkPolicy;
@@ -66,9 +67,12 @@ import org.slf4j.LoggerFactory;
  *   <li>Tasks write their shards with core's Parquet format (Avro schema of the contract), so
  *       ParquetIO and Spark read the outputs alike, and return only counts: the stats cost no
  *       extra pass. Tasks get the output as the driver's absolute URI, on any store every executor reaches.
- *   <li>Malformed rows never fail the job: the schema is fixed (missing columns read as null), files
- *       with conflicting column types are found from their footers and salvaged row by row on the
- *       driver, unreadable files become one rejected row each.
+ *   <li>Strict input ({@link InputChecks}, section {@code inputs}): the traces folder must be a
+ *       complete generate output; every file's footer is checked before any work, and a file
+ *       without a required column, with a column of a conflicting type, or not readable fails the
+ *       stage, as do malformed rows and an empty input. Each has a tolerance; tolerated bad files
+ *       are salvaged row by row on the driver (an unreadable one becomes one rejected row) into
+ *       rejected/ with the reason, and stats.json counts bad_files and bad_rows.
  *   <li>Idempotent: _SUCCESS holds the config hash and provenance.json the input identities; a rerun
  *       with both unchanged does nothing. Otherwise, where rename is atomic (local, HDFS),
  *       everything is written into a hidden sibling folder, completed, then renamed over the old
@@ -147,8 +151,15 @@ public final class FilterJob {
     FilterSettings s = FilterSettings.from(config);
     ArithSettings arith = ArithSettings.from(config);
     long seed = RunSettings.from(config).seed();
+    InputChecks checks = InputChecks.from(config);
     if (!isDirectory(input)) {
       throw new IllegalArgumentException("filter: traces folder not found: " + input);
+    }
+    // Only a complete teacher-gen output is read as one (DESIGN.md), unless the user says otherwise.
+    boolean complete = checks.checkComplete(input, GENERATE_STAGE, "retort generate --output " + input);
+    if (!complete) {
+      LOG.info("filter: reading {} although it is not a complete generate output ({}): inputs.allow-incomplete = true",
+          input, InputChecks.incompleteness(input, GENERATE_STAGE));
     }
     String hash = configHash(config, seed);
     List<Location> benchFiles = BenchmarkSources.files(s.decontamination());
@@ -159,13 +170,18 @@ public final class FilterJob {
       LOG.info("filter: {} is complete for config {} and the same input; nothing to do", output, hash.substring(0, 12));
       return skipped(output, hash, t0);
     }
-    LOG.info("filter: {} -> {} with config\n{}", input, output, config.render(FilterSettings.SECTION));
+    LOG.info("filter: {} -> {}", input, output);
+    LOG.debug("filter: config\n{}", config.render(FilterSettings.SECTION));
+    // Footers only, before anything is written: a file that cannot be judged fails the stage here.
+    InputScan scan = InputScan.of(input);
+    checkFiles(input, scan, checks);
 
     Location abs = output;
     // Where rename is atomic the output is built in a hidden sibling and renamed into place. On an
     // object store a folder rename is a copy of every object, so the output is rebuilt in place:
     // its _SUCCESS files go first and come back last, listing the committed files.
     boolean inPlace = !Store.of(abs).atomicRename();
+    removeLeftovers(abs);
     Location tmp = inPlace ? abs : abs.sibling("." + abs.name() + ".tmp-" + UUID.randomUUID());
     if (inPlace) {
       StageOutput.invalidate(abs);
@@ -179,14 +195,18 @@ public final class FilterJob {
         ? CompletableFuture.supplyAsync(() -> decontaminator(s, arith, seed), DRIVER_POOL)
         : CompletableFuture.completedFuture(null);
     try {
-      InputScan scan = InputScan.of(input);
       Judged judged = withInputSplits(spark, 2 * spark.sparkContext().defaultParallelism(), scan.largestReadable(),
           () -> filterInto(spark, s, decontaminate ? s.decontamination().ngram() : 0, decon, scan, tmp, grouping));
       FilterStats stats = judged.stats();
+      checkRows(input, stats, judged.badRows(), checks);
       Map<String, Object> statsJson = stats.toJson();
       statsJson.put("grouping", judged.grouping());
-      Provenance prov = Provenance.of(STAGE, hash, config.resolved(FilterSettings.SECTION, ArithSettings.SECTION), seed,
-          join(identities), Map.of());
+      statsJson.put("bad_files", scan.badFiles());
+      statsJson.put("bad_rows", judged.badRows());
+      statsJson.put("input_complete", complete);
+      // The inputs section is in provenance (not in the hash): a tolerance used is on record.
+      Provenance prov = Provenance.of(STAGE, hash, config.resolved(FilterSettings.SECTION, ArithSettings.SECTION,
+          InputChecks.SECTION), seed, join(identities), Map.of());
       for (String sub : List.of(ACCEPTED, REJECTED, SFT)) {
         // Only the marker in data folders: Spark reads every file there not named _* or .*,
         // so provenance.json and stats.json live one level up, in filtered/. It lists the
@@ -259,8 +279,67 @@ public final class FilterJob {
     return conf.contains(key) ? org.apache.spark.network.util.JavaUtils.byteStringAsBytes(conf.get(key)) : dflt;
   }
 
-  /** The merged counts, and how prompts were grouped: "input" (no shuffle), "shuffle" or "none" (no readable input). */
-  private record Judged(FilterStats stats, String grouping) {}
+  /**
+   * The merged counts, how prompts were grouped: "input" (no shuffle), "shuffle" or "none" (no
+   * readable input), and the malformed rows of the readable files (quarantined files' rows not counted).
+   */
+  private record Judged(FilterStats stats, String grouping, long badRows) {}
+
+  /** The stage that writes the traces folder, whose {@code _SUCCESS} the filter requires. */
+  static final String GENERATE_STAGE = "generate";
+
+  /**
+   * Fails on files that cannot be judged (missing required column, wrong type, unreadable) beyond
+   * inputs.max-bad-files, naming the first ones, and on an input without files unless allowed.
+   */
+  static void checkFiles(Location input, InputScan scan, InputChecks checks) {
+    if (scan.badFiles() > checks.maxBadFiles()) {
+      List<String> problems = scan.problems();
+      String more = problems.size() > 1 ? " (and " + (problems.size() - 1) + " more bad files)" : "";
+      throw new IllegalStateException("filter: " + problems.get(0) + more + "; fix or remove "
+          + (problems.size() > 1 ? "them" : "it") + ", or quarantine up to N bad files with inputs.max-bad-files = N");
+    }
+    for (String p : scan.problems()) {
+      LOG.warn("filter: quarantined (inputs.max-bad-files = {}): {}", checks.maxBadFiles(), p);
+    }
+    if (scan.files() == 0 && !checks.allowEmpty()) {
+      throw new IllegalStateException("filter: no trace files (*.parquet) in " + input
+          + "; generate traces first, or accept an empty input with inputs.allow-empty = true");
+    }
+  }
+
+  /** Fails on malformed rows of readable files beyond inputs.max-bad-rows, and on no rows at all unless allowed. */
+  static void checkRows(Location input, FilterStats stats, long badRows, InputChecks checks) {
+    if (badRows > checks.maxBadRows()) {
+      throw new IllegalStateException("filter: " + badRows + " malformed rows in " + input + " (null required field or bad value;"
+          + " see the reasons with inputs.max-bad-rows = " + badRows + ", which rejects them into rejected/)");
+    }
+    if (stats.traces() == 0 && !checks.allowEmpty()) {
+      throw new IllegalStateException("filter: no traces in " + input
+          + " (its files hold no rows); accept an empty input with inputs.allow-empty = true");
+    }
+  }
+
+  /**
+   * Removes what killed runs left beside the output: hidden {@code .NAME.tmp-*} build folders and
+   * {@code .NAME.old-*} copies. One run per folder (the run lock) makes them nobody's.
+   */
+  private static void removeLeftovers(Location out) {
+    Store store = Store.of(out);
+    try {
+      if (out.parent() == null) {
+        return;
+      }
+      for (Location p : store.list(out.parent())) {
+        if (p.name().startsWith("." + out.name() + ".tmp-") || p.name().startsWith("." + out.name() + ".old-")) {
+          LOG.info("filter: removing {} (left by a run that did not finish)", p);
+          StageOutput.deleteTree(p);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + out.parent() + ": " + e.getMessage(), e);
+    }
+  }
 
   /**
    * @param ngram the decontamination n, 0 when no benchmark is configured
@@ -275,12 +354,13 @@ public final class FilterJob {
       Dataset<Row> traces = spark.read().schema(TraceSchema.SPARK).parquet(paths);
       how = judgeAll(spark, s, traces, out, ngram, decon, grouping, stats);
     }
+    long badRows = stats.malformed();
     salvage(scan, out.resolve(REJECTED + "/part-malformed.parquet"), stats);
     // Every output holds at least one (maybe empty) file, so readers always find the schema.
     ensureFile(out.resolve(ACCEPTED), Codecs.VERDICT);
     ensureFile(out.resolve(REJECTED), Codecs.VERDICT);
     ensureFile(out.resolve(SFT), Codecs.SFT);
-    return new Judged(stats, how);
+    return new Judged(stats, how, badRows);
   }
 
   /**
@@ -492,12 +572,22 @@ public final class FilterJob {
    * (its wrong-typed columns become reasons); a file that is not Parquet becomes one row.
    */
   private static void salvage(InputScan scan, Location file, FilterStats stats) {
-    if (scan.conflicting().isEmpty() && scan.unreadable().isEmpty()) {
+    if (scan.badFiles() == 0) {
       return;
     }
     List<Verdict> rows = new ArrayList<>();
+    for (var e : scan.missing().entrySet()) {
+      try {
+        ParquetIO.forEachRecord(e.getKey(), (GenericRecord rec) -> {
+          TraceDecoder.Decoded d = TraceDecoder.decode(c -> rec.getSchema().getField(c) == null ? null : rec.get(c));
+          List<String> reasons = d.ok() ? e.getValue().stream().map(Reasons::missingColumn).toList() : d.malformed();
+          rows.add(new Verdict(d.trace(), false, null, reasons));
+        });
+      } catch (RuntimeException ex) {
+        rows.add(unreadable(e.getKey(), ex));
+      }
+    }
     for (var e : scan.conflicting().entrySet()) {
-      LOG.warn("filter: {} has columns of the wrong type {}: its rows are rejected", e.getKey(), e.getValue());
       try {
         ParquetIO.forEachRecord(e.getKey(), (GenericRecord rec) -> {
           TraceDecoder.Decoded d = TraceDecoder.decode(c -> rec.getSchema().getField(c) == null ? null : rec.get(c));
@@ -509,7 +599,6 @@ public final class FilterJob {
       }
     }
     for (Location f : scan.unreadable()) {
-      LOG.warn("filter: {} is not readable Parquet: rejected", f);
       rows.add(unreadable(f, null));
     }
     for (Verdict v : rows) {
@@ -585,7 +674,9 @@ public final class FilterJob {
         old = out.sibling("." + out.name() + ".old-" + UUID.randomUUID());
         store.rename(out, old);
       }
+      store.sync(tmp);
       store.rename(tmp, out);
+      store.sync(out.parent());
       if (old != null) {
         StageOutput.deleteTree(old);
       }

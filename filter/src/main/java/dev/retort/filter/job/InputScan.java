@@ -17,17 +17,19 @@ import org.apache.parquet.schema.MessageType;
 
 /**
  * The Parquet files of a traces folder, sorted into those Spark can read with the contract's
- * schema, those with conflicting column types, and those that are not readable Parquet at all.
+ * schema, those that lack a required column, those with conflicting column types, and those that
+ * are not readable Parquet at all (random bytes, a truncated file: no footer).
  * Only footers are read. teacher-gen's {@code errors/} and {@code rejects/} subfolders are not
  * traces and are skipped, as are temporaries ({@code .name}) and markers ({@code _name}).
  *
- * @param readable files whose columns all have the contract's types
+ * @param readable files with every required column, all of the contract's types
+ * @param missing file to the required columns it lacks
  * @param conflicting file to the columns whose types conflict with the contract
  * @param unreadable files whose footer cannot be read
  * @param largestReadable bytes of the largest readable file (0 when none)
  */
-record InputScan(List<Location> readable, Map<Location, List<String>> conflicting, List<Location> unreadable,
-    long largestReadable) {
+record InputScan(List<Location> readable, Map<Location, List<String>> missing, Map<Location, List<String>> conflicting,
+    List<Location> unreadable, long largestReadable) {
   static final List<String> SKIPPED_DIRS = List.of("errors", "rejects");
 
   static InputScan of(Location input) {
@@ -46,6 +48,7 @@ record InputScan(List<Location> readable, Map<Location, List<String>> conflictin
     }
     files.sort(null);
     List<Location> readable = new ArrayList<>();
+    Map<Location, List<String>> missing = new LinkedHashMap<>();
     Map<Location, List<String>> conflicting = new LinkedHashMap<>();
     List<Location> unreadable = new ArrayList<>();
     // Only each file's schema: the row-group metadata is skipped (Spark's tasks read it), and the
@@ -66,10 +69,13 @@ record InputScan(List<Location> readable, Map<Location, List<String>> conflictin
         continue;
       }
       List<String> bad = TraceSchema.conflicts(schema);
-      if (bad.isEmpty()) {
-        readable.add(f);
-      } else {
+      List<String> absent = TraceSchema.missing(schema);
+      if (!bad.isEmpty()) {
         conflicting.put(f, bad);
+      } else if (!absent.isEmpty()) {
+        missing.put(f, absent);
+      } else {
+        readable.add(f);
       }
     }
     long largest = 0;
@@ -80,7 +86,27 @@ record InputScan(List<Location> readable, Map<Location, List<String>> conflictin
     } catch (IOException e) {
       throw new UncheckedIOException("cannot stat traces in " + input + ": " + e.getMessage(), e);
     }
-    return new InputScan(readable, conflicting, unreadable, largest);
+    return new InputScan(readable, missing, conflicting, unreadable, largest);
+  }
+
+  /** Files that cannot be judged as they are: without a required column, with a wrong type, or unreadable. */
+  int badFiles() {
+    return missing.size() + conflicting.size() + unreadable.size();
+  }
+
+  /** Every file found, bad or not. */
+  int files() {
+    return readable.size() + badFiles();
+  }
+
+  /** One line per bad file: the file and what is wrong with it, in file order. */
+  List<String> problems() {
+    Map<Location, String> all = new java.util.TreeMap<>();
+    missing.forEach((f, cols) -> all.put(f, f + ": missing required column" + (cols.size() > 1 ? "s " : " ") + String.join(", ", cols)));
+    conflicting.forEach((f, cols) -> all.put(f, f + ": wrong type of column " + String.join(", ",
+        cols.stream().map(c -> c + " (expected " + TraceSchema.expected(c) + ")").toList())));
+    unreadable.forEach(f -> all.put(f, f + ": not readable Parquet (no valid footer: truncated or not Parquet)"));
+    return List.copyOf(all.values());
   }
 
   private static void walk(Store store, Location dir, List<Location> out) throws IOException {

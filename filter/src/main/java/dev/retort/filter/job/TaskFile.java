@@ -28,10 +28,13 @@ final class TaskFile {
     return file.sibling("." + file.name() + ".tmp-" + UUID.randomUUID());
   }
 
-  /** Moves the completed temporary over {@code file} (nothing when they are one). */
+  /** Moves the completed temporary over {@code file} (nothing when they are one), synced before and after on a local disk. */
   static void commit(Location tmp, Location file) throws IOException {
     if (!tmp.equals(file)) {
-      Store.of(file).rename(tmp, file);
+      Store store = Store.of(file);
+      store.sync(tmp);
+      store.rename(tmp, file);
+      store.sync(file.parent());
     }
   }
 

@@ -14,9 +14,10 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The trace contract as Spark reads it. The job reads with this explicit schema (all columns
- * nullable) rather than the files' own, so a file that lacks a column still reads (its rows get
- * nulls and are rejected as malformed), and a column with a conflicting physical type is caught
- * per file from the footer before Spark would fail the whole job on it.
+ * nullable) rather than the files' own. Each file's footer is checked first: a file without one of
+ * the {@link #REQUIRED} columns (every row of it would be rejected) or with a column of a
+ * conflicting physical type (Spark would fail the whole job on it) is a bad file, an error unless
+ * tolerated. Optional columns may be absent; their rows read nulls.
  */
 final class TraceSchema {
   private TraceSchema() {}
@@ -50,6 +51,24 @@ final class TraceSchema {
       t = t.add(e.getKey(), e.getValue(), true);
     }
     return t;
+  }
+
+  /**
+   * Columns without which no row of a file can be judged: the ones {@link TraceDecoder} needs
+   * non-null, and the answer, reference and reasoning the verifier and the filters read.
+   */
+  static final List<String> REQUIRED = List.of("prompt_id", "sample_index", "problem", "reference_answer", "reasoning",
+      "answer", "temperature", "top_p", "top_k", "max_tokens", "prompt_tokens", "completion_tokens", "latency_ms");
+
+  /** The contract's Parquet type of a column, for messages ("int32", "binary" = string). */
+  static String expected(String column) {
+    PrimitiveTypeName p = PHYSICAL.get(column);
+    return p == PrimitiveTypeName.BINARY ? "string" : p.name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** {@link #REQUIRED} columns this file lacks. */
+  static List<String> missing(MessageType fileSchema) {
+    return REQUIRED.stream().filter(c -> !fileSchema.containsField(c)).toList();
   }
 
   /** Contract columns whose type in this file differs from the contract (absent columns are fine). */

@@ -4,6 +4,7 @@ import static dev.retort.filter.TestTraces.trace;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -147,6 +148,9 @@ class FilterJobTest {
     List<String> o = new ArrayList<>(List.of(TestTraces.withoutBenchmarkDir()));
     o.add("filter.decontamination.benchmarks=[\"" + benchFile.toAbsolutePath() + "\"]");
     o.add("filter.partitions=3");
+    // The fixture is hand-made (no generate _SUCCESS) and holds three bad files on purpose.
+    o.add("inputs.allow-incomplete=true");
+    o.add("inputs.max-bad-files=3");
     o.addAll(List.of(more));
     return RetortConfig.defaults(o.toArray(String[]::new));
   }
@@ -183,6 +187,8 @@ class FilterJobTest {
     assertEquals(wellFormed.size() + malformedRows, r.traces());
     assertEquals(accepted.size(), r.accepted());
     assertEquals(malformedRows, r.malformed());
+    assertEquals(3, r.stats().get("bad_files"), "quarantined: loose (no reference_answer), bad-types, garbage");
+    assertEquals(0L, ((Number) r.stats().get("bad_rows")).longValue());
     for (Verdict v : accepted) {
       Verdict e = expected.get(v.trace().key());
       assertTrue(e.accepted(), v.trace().key());
@@ -292,10 +298,13 @@ class FilterJobTest {
   }
 
   @Test
-  void emptyInputGivesEmptyReadableOutputs() throws Exception {
+  void emptyInputGivesEmptyReadableOutputsWhenAllowed() throws Exception {
     Path in = Files.createDirectories(dir.resolve("empty/traces"));
     Path out = dir.resolve("empty/filtered");
-    FilterResult r = FilterJob.run(SharedSpark.get(), config(), in, out);
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> FilterJob.run(SharedSpark.get(), config(), in, out));
+    assertTrue(e.getMessage().contains("no trace files") && e.getMessage().contains(in.toString()), e.getMessage());
+    assertFalse(Files.exists(out), "nothing written");
+    FilterResult r = FilterJob.run(SharedSpark.get(), config("inputs.allow-empty=true"), in, out);
     assertEquals(0, r.traces());
     assertEquals(List.of(), ParquetIO.read(out.resolve("accepted"), Codecs.VERDICT));
     assertEquals(0, SharedSpark.get().read().parquet(out.resolve("sft").toString()).count());

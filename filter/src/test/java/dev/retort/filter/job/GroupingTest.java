@@ -51,7 +51,7 @@ class GroupingTest {
   }
 
   private static RetortConfig config() {
-    return RetortConfig.defaults(TestTraces.withoutBenchmarkDir("filter.partitions=3"));
+    return RetortConfig.defaults(TestTraces.withoutBenchmarkDir("filter.partitions=3", "inputs.allow-incomplete=true"));
   }
 
   /** Everything a run decided, keyed by trace: reasons, correctness, answer; plus the SFT rows and per-prompt stats. */

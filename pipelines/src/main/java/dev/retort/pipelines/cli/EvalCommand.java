@@ -41,7 +41,9 @@ public final class EvalCommand implements Callable<Integer> {
     if (config == null && overrides.isEmpty()) {
       throw new IllegalArgumentException("eval needs --config FILE (or a subcommand: metrics, report); see retort eval --help");
     }
-    EvalJob.Result r = EvalJob.run(RetortConfig.load(config, overrides));
+    RetortConfig cfg = RetortConfig.load(config, overrides);
+    cfg.checkSections(dev.retort.pipelines.run.EmbeddedPipeline.knownSections());
+    EvalJob.Result r = EvalJob.run(cfg);
     for (ModelResult m : r.results()) {
       System.out.println(line(m));
     }

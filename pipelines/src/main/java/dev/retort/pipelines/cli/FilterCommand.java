@@ -37,9 +37,18 @@ public final class FilterCommand implements Callable<Integer> {
   @Option(names = "--output", paramLabel = "DIR", description = "Output folder, a path or URI (default: <run.work-dir>/<run.run-id>/filtered).")
   String output;
 
+  @Option(names = "--allow-incomplete", description = "Read a traces folder without generate's _SUCCESS "
+      + "(sets inputs.allow-incomplete; recorded in provenance).")
+  boolean allowIncomplete;
+
   @Override
   public Integer call() {
-    RetortConfig cfg = RetortConfig.load(config, overrides);
+    List<String> sets = new ArrayList<>(overrides);
+    if (allowIncomplete) {
+      sets.add("inputs.allow-incomplete=true");
+    }
+    RetortConfig cfg = RetortConfig.load(config, sets);
+    cfg.checkSections(dev.retort.pipelines.run.EmbeddedPipeline.knownSections());
     RunLayout layout = RunSettings.from(cfg).layout();
     FilterResult r = FilterJob.run(cfg, input == null ? layout.traces() : location("--input", input),
         output == null ? layout.filtered() : location("--output", output));
@@ -50,6 +59,8 @@ public final class FilterCommand implements Callable<Integer> {
     summary.put("accepted", r.accepted());
     summary.put("rejected", r.rejected());
     summary.put("malformed", r.malformed());
+    summary.put("bad_files", r.stats().getOrDefault("bad_files", 0));
+    summary.put("bad_rows", r.stats().getOrDefault("bad_rows", 0));
     summary.put("prompts", r.prompts());
     summary.put("accept_rate", r.stats().get("accept_rate"));
     summary.put("seconds", Math.round(r.seconds() * 100) / 100.0);

@@ -45,7 +45,9 @@ public final class GenerateCommand implements Callable<Integer> {
     if (output != null) {
       sets.add("generate.output=" + Json.toJson(output.toString()));
     }
-    GenerateResult r = GenerateJob.run(RetortConfig.load(config, sets));
+    RetortConfig cfg = RetortConfig.load(config, sets);
+    cfg.checkSections(dev.retort.pipelines.run.EmbeddedPipeline.knownSections());
+    GenerateResult r = GenerateJob.run(cfg);
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("output", r.traces().toString());
     summary.put("skipped", r.skipped());

@@ -36,22 +36,58 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--until", paramLabel = "STAGE", description = "Stop after this stage (e.g. filter, to inspect the data first).")
   String until;
 
+  @Option(names = "--allow-incomplete", description = "Let stages read upstream folders without a matching _SUCCESS "
+      + "(sets inputs.allow-incomplete; recorded in provenance).")
+  boolean allowIncomplete;
+
+  @picocli.CommandLine.ParentCommand dev.retort.pipelines.RetortCli root;
+
   @Override
   public Integer call() throws Exception {
-    RetortConfig cfg = RetortConfig.load(config, sets);
-    cfg.checkSections(EmbeddedPipeline.SECTIONS);
-    PipelineSettings settings = PipelineSettings.from(cfg);
+    List<String> all = new ArrayList<>(sets);
+    if (allowIncomplete) {
+      all.add("inputs.allow-incomplete=true");
+    }
+    RetortConfig cfg = RetortConfig.load(config, all);
+    // Every section and key of every stage, before any work: a typo fails in a second, not at its stage.
     EmbeddedPipeline.check(cfg);
+    PipelineSettings settings = PipelineSettings.from(cfg);
     Pipeline pipeline = EmbeddedPipeline.build(settings);
     PipelineContext ctx = new PipelineContext(cfg);
-    System.err.println("retort run: config " + config + " (hash " + cfg.hash().substring(0, 12) + ")");
-    System.err.println(cfg.render(EmbeddedPipeline.SECTIONS.toArray(String[]::new)));
+    boolean verbose = root != null && root.verbose();
+    System.err.println("retort run: config " + config + " (hash " + cfg.hash().substring(0, 12) + ")"
+        + (verbose ? "" : "; --verbose prints it resolved"));
+    if (verbose) {
+      System.err.println(cfg.render(EmbeddedPipeline.SECTIONS.toArray(String[]::new)));
+    }
     System.err.println("retort run: stages " + String.join(" -> ", pipeline.stageNames()) + "; output " + ctx.layout().root());
     Map<String, Map<String, Object>> results = pipeline.run(ctx, from, until);
     // The JVM's own start counts: wall_s is what the user waited for, less the launcher's build.
     double wall = (System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime()) / 1000.0;
+    for (String line : summary(ctx, pipeline, results, until)) {
+      System.err.println(line);
+    }
     System.out.println(resultLine(results, wall));
     return 0;
+  }
+
+  /** The closing lines: where the outputs and the report are, and what to run next. */
+  static List<String> summary(PipelineContext ctx, Pipeline pipeline, Map<String, Map<String, Object>> results, String until) {
+    List<String> out = new ArrayList<>();
+    out.add("retort run: outputs in " + ctx.layout().root() + " (traces/, filtered/, models/, eval/, report/)");
+    Object report = results.getOrDefault("eval", Map.of()).get("report");
+    if (report != null) {
+      out.add("retort run: report " + report);
+    }
+    List<String> stages = pipeline.stageNames();
+    if (until != null && !until.equals(stages.get(stages.size() - 1))) {
+      out.add("retort run: stopped after " + until + "; next: the same command without --until continues from "
+          + stages.get(stages.indexOf(until) + 1));
+    } else {
+      out.add("retort run: next: open the report; a rerun skips completed stages, --from STAGE reruns from one ("
+          + String.join(", ", stages) + ")");
+    }
+    return out;
   }
 
   static String resultLine(Map<String, Map<String, Object>> results, double wallSeconds) {

@@ -89,6 +89,7 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     ParentWatch.start(parentPid);
     RetortConfig cfg = RetortConfig.load(config, overrides);
+    cfg.checkSections(dev.retort.pipelines.run.EmbeddedPipeline.knownSections());
     RunLayout layout = RunSettings.from(cfg).layout();
     TrainSettings settings = TrainSettings.from(cfg, section);
     if (settings.method() == TrainSettings.Method.GRPO) {

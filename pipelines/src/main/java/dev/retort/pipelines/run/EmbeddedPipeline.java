@@ -52,10 +52,20 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPipeline.class);
-  public static final List<String> SECTIONS = List.of("run", "arith", "teacher", "generate", "filter", "train",
+  public static final List<String> SECTIONS = List.of("run", "inputs", "arith", "teacher", "generate", "filter", "train",
       "grpo", "eval", "pipeline", "train-teacher", "train-student", "train-base", "rl");
 
   private EmbeddedPipeline() {}
+
+  /**
+   * Every top-level section some command reads: those of the merged defaults, and those bound
+   * from code defaults without one (grpo). What the standalone commands check a config against.
+   */
+  public static java.util.Set<String> knownSections() {
+    java.util.Set<String> all = new java.util.TreeSet<>(RetortConfig.knownSections());
+    all.addAll(SECTIONS);
+    return all;
+  }
 
   public static Pipeline build(PipelineSettings p) {
     List<Stage> stages = new ArrayList<>();
@@ -82,8 +92,19 @@ public final class EmbeddedPipeline {
    * method = grpo in train-student) fails in a second, not after the teacher's minutes of training.
    */
   public static void check(RetortConfig cfg) {
+    cfg.checkSections(SECTIONS);
     PipelineSettings p = PipelineSettings.from(cfg);
     ArithSettings.from(cfg);
+    dev.retort.core.config.RunSettings.from(cfg);
+    dev.retort.core.run.InputChecks.from(cfg);
+    // With the values the stages set themselves (endpoints of the servers the pipeline starts,
+    // the prompt file it writes, the template), as generate and filter bind them.
+    RetortConfig gen = cfg.with("teacher.endpoints=[\"http://127.0.0.1:1/v1\"]", "teacher.model=teacher",
+        "generate.prompts=\"arith\"", "generate.template=" + dev.retort.core.io.Json.toJson(p.template()));
+    dev.retort.teacher.TeacherSettings.from(gen);
+    dev.retort.teacher.generate.GenerateSettings.from(gen);
+    dev.retort.filter.FilterSettings.from(cfg.with("filter.prompt-template=" + dev.retort.core.io.Json.toJson(p.template())));
+    dev.retort.eval.EvalSettings.from(cfg);
     for (String section : List.of("train-teacher", "train-base", "train-student")) {
       sft(cfg, section);
     }
@@ -247,6 +268,8 @@ public final class EmbeddedPipeline {
     out.put("accepted", r.accepted());
     out.put("rejected", r.rejected());
     out.put("accept_rate", r.traces() == 0 ? 0.0 : (double) r.accepted() / r.traces());
+    out.put("bad_files", r.stats().getOrDefault("bad_files", 0));
+    out.put("bad_rows", r.stats().getOrDefault("bad_rows", 0));
     return out;
   }
 

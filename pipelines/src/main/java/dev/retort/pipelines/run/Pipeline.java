@@ -15,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs stages in order. Each completed stage leaves {@code <run>/.pipeline/<stage>.json} with its
+ * Runs stages in order, holding the run folder's {@link dev.retort.core.run.RunLock} throughout. Each completed stage
+ * leaves {@code <run>/.pipeline/<stage>.json} with its
  * fingerprint and results; a rerun skips a stage whose fingerprint is unchanged, and
  * {@code --from STAGE} reruns that stage and every stage after it.
  */
@@ -44,6 +45,17 @@ public final class Pipeline {
   public Map<String, Map<String, Object>> run(PipelineContext ctx, String from, String until) throws Exception {
     checkStage("--from", from);
     checkStage("--until", until);
+    // One run per folder: a second run would rewrite files this one is reading.
+    // A stale lock (its process gone) is reported by RunLock and taken over.
+    dev.retort.core.run.RunLock lock = dev.retort.core.run.RunLock.acquire(ctx.layout().root());
+    try {
+      return runLocked(ctx, from, until);
+    } finally {
+      lock.close();
+    }
+  }
+
+  private Map<String, Map<String, Object>> runLocked(PipelineContext ctx, String from, String until) throws Exception {
     // On the run's store, whichever it is: a rerun on another machine skips what is done.
     Location marks = ctx.layout().root().resolve(".pipeline");
     Store store = Store.of(marks);

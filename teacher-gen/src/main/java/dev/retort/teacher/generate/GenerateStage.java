@@ -113,6 +113,11 @@ public final class GenerateStage {
       this.rejects = set.rejects();
     }
     this.prompts = List.copyOf(ps);
+    if (prompts.isEmpty() && !dev.retort.core.run.InputChecks.from(config).allowEmpty()) {
+      throw new IllegalStateException("generate: no prompts in " + (input == null ? "the arith set" : input)
+          + (rejects.isEmpty() ? "" : " (" + rejects.size() + " rows rejected as malformed: first " + rejects.get(0).reason() + ")")
+          + "; accept an empty input with inputs.allow-empty = true");
+    }
     Map<Integer, List<Prompt>> shards = new TreeMap<>();
     for (Prompt p : prompts) {
       shards.computeIfAbsent(Seeds.shardOf(p.id(), gen.shards()), k -> new ArrayList<>()).add(p);

@@ -209,6 +209,20 @@ class GenerateStageTest {
   }
 
   @Test
+  void emptyOrAllMalformedPromptFileIsAnErrorUnlessAllowed() throws Exception {
+    Path empty = Files.writeString(work.resolve("empty.jsonl"), "");
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> GenerateStage.prepare(config(work, "http://127.0.0.1:1/v1", "generate.prompts=" + empty)));
+    assertTrue(e.getMessage().contains("no prompts in " + empty) && e.getMessage().contains("inputs.allow-empty"), e.getMessage());
+    Path bad = Files.writeString(work.resolve("bad.jsonl"), "{\"id\":\"p3\",\"answer\":\"1\"}\n");
+    e = assertThrows(IllegalStateException.class,
+        () -> GenerateStage.prepare(config(work, "http://127.0.0.1:1/v1", "generate.prompts=" + bad)));
+    assertTrue(e.getMessage().contains("1 rows rejected as malformed: first missing_problem"), e.getMessage());
+    assertEquals(0, GenerateStage.prepare(config(work, "http://127.0.0.1:1/v1", "generate.prompts=" + empty,
+        "inputs.allow-empty=true")).prompts().size());
+  }
+
+  @Test
   void malformedPromptRowsGoToRejectsAndTheJobContinues() throws Exception {
     Path in = work.resolve("prompts.jsonl");
     try (var out = Files.newOutputStream(in)) {

@@ -1,0 +1,78 @@
+package dev.retort.pipelines.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.retort.core.config.RetortConfig;
+import dev.retort.core.run.RunLock;
+import dev.retort.core.store.Location;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A pipeline holds its run folder's lock while it runs: a second run on the folder stops before any stage. */
+class PipelineLockTest {
+  @TempDir Path dir;
+
+  private static Stage stage(String name, List<String> ran) {
+    return new Stage() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public List<String> configSections() {
+        return List.of("run");
+      }
+
+      @Override
+      public Map<String, Object> run(PipelineContext ctx) {
+        ran.add(name);
+        assertTrue(Files.exists(dir(ctx).resolve(RunLock.FILE)), "the lock is held while stages run");
+        return Map.of();
+      }
+    };
+  }
+
+  private static Path dir(PipelineContext ctx) {
+    return Path.of(ctx.layout().root().uri());
+  }
+
+  @Test
+  void secondRunOnAHeldFolderFailsBeforeAnyStageAndTheLockIsReleasedAfter() throws Exception {
+    RetortConfig cfg = RetortConfig.defaults("run.work-dir=\"" + dir + "\"", "run.run-id=r1");
+    PipelineContext ctx = new PipelineContext(cfg);
+    List<String> ran = new ArrayList<>();
+    Pipeline p = new Pipeline(List.of(stage("a", ran), stage("b", ran)));
+    try (RunLock held = RunLock.acquire(ctx.layout().root())) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.run(new PipelineContext(cfg), null, null));
+      assertTrue(e.getMessage().contains("is in use by another run: pid " + held.holder().pid()), e.getMessage());
+      assertEquals(List.of(), ran);
+    }
+    p.run(ctx, null, null);
+    assertEquals(List.of("a", "b"), ran);
+    assertFalse(Files.exists(dir.resolve("r1").resolve(RunLock.FILE)), "released after the run");
+  }
+
+  @Test
+  void closingSummarySaysWhereOutputsAreAndWhatIsNext() {
+    RetortConfig cfg = RetortConfig.defaults("run.work-dir=\"" + dir + "\"", "run.run-id=r2");
+    PipelineContext ctx = new PipelineContext(cfg);
+    Pipeline p = new Pipeline(List.of(stage("a", new ArrayList<>()), stage("eval", new ArrayList<>())));
+    List<String> done = dev.retort.pipelines.cli.RunCommandAccess.summary(ctx, p,
+        Map.of("eval", Map.of("report", dir.resolve("r2/report/index.html").toString())), null);
+    assertTrue(done.get(0).contains(Location.local(dir.resolve("r2")).toString()), done.toString());
+    assertTrue(done.get(1).contains("report " + dir.resolve("r2/report/index.html")), done.toString());
+    assertTrue(done.get(2).contains("--from STAGE"), done.toString());
+    List<String> stopped = dev.retort.pipelines.cli.RunCommandAccess.summary(ctx, p, Map.of(), "a");
+    assertTrue(stopped.get(stopped.size() - 1).contains("stopped after a") && stopped.get(stopped.size() - 1).contains("eval"),
+        stopped.toString());
+  }
+}
