@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retort.core.SharedSpark;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.data.Trace;
 import dev.retort.core.data.Verdict;
