@@ -250,6 +250,20 @@ public final class Transformer extends AbstractBlock {
   }
 
   /**
+   * Final hidden states [B,T,D] (after the last norm, before the LM head) for tokens/positions/
+   * segments [B,T]. With {@link #head} it is {@link #forward}; a loss can apply the head to a
+   * few positions at a time so the [B,T,V] logits never exist at once.
+   */
+  public NDArray hidden(NDArray tokens, NDArray positions, NDArray segments) {
+    return run(Parameter::getArray, tokens, positions, segmentCausalBias(segments), null, 0);
+  }
+
+  /** The LM head: logits [..., V] of hidden states [..., D]. */
+  public NDArray head(NDArray hidden) {
+    return logits(Parameter::getArray, hidden);
+  }
+
+  /**
    * Log-probabilities [B,T-1]: element [b,t] is log p(tokens[b,t+1] | tokens[b,0..t]) within the
    * segment. Entries that cross a segment boundary or land on padding are meaningless; the caller
    * masks them. Differentiable inside a GradientCollector (GRPO calls it that way).
@@ -413,24 +427,27 @@ public final class Transformer extends AbstractBlock {
     NDArray emb = freqs.concat(freqs, 2);
     NDArray cos = emb.cos().expandDims(2); // [B,T,1,hd], broadcast over heads
     NDArray sin = emb.sin().expandDims(2);
-    // Without autograd nothing needs the intermediates after a layer: free them per layer.
-    boolean scoped = !JniUtils.isGradMode();
+    // The attention scale as a tensor of the outer manager: autograd keeps it for the backward
+    // pass, so it must outlive the per-layer scopes below (see attention()).
+    NDArray scaleArray = outer.create(scale);
+    // Each layer's intermediates are freed when the layer is done, with or without autograd: the
+    // DJL handles are only references, and what the backward pass needs autograd holds itself
+    // (its saved tensors keep their storage). Without this, every activation of every layer
+    // (attention scores included) stays alive until the caller's manager closes. Arrays made from
+    // Java data must not be created inside a scope when autograd keeps them (their storage is a
+    // Java buffer the GC may free); the layer creates none.
     for (int l = 0; l < layers.length; l++) {
-      if (scoped) {
-        try (NDManager sub = outer.newSubManager()) {
-          x.attach(sub);
-          x = layer(w, layers[l], l, x, cos, sin, bias, cache, start);
-          x.attach(outer);
-        }
-      } else {
-        x = layer(w, layers[l], l, x, cos, sin, bias, cache, start);
+      try (NDManager sub = outer.newSubManager()) {
+        x.attach(sub);
+        x = layer(w, layers[l], l, x, cos, sin, bias, scaleArray, cache, start);
+        x.attach(outer);
       }
     }
     return rmsNorm(x, w.apply(finalNorm));
   }
 
   private NDArray layer(Function<Parameter, NDArray> w, Layer p, int index, NDArray x,
-      NDArray cos, NDArray sin, NDArray bias, KvCache cache, int start) {
+      NDArray cos, NDArray sin, NDArray bias, NDArray scaleArray, KvCache cache, int start) {
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
     int heads = config.numAttentionHeads();
@@ -454,7 +471,7 @@ public final class Transformer extends AbstractBlock {
         v = cache.values(index, x.getManager(), start + (int) t);
       }
     }
-    NDArray a = attention(q, k, v, bias).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hd);
+    NDArray a = attention(q, k, v, bias, scaleArray).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hd);
     x = x.add(linear(w, a, p.o, p.ob));
 
     h = rmsNorm(x, w.apply(p.postNorm));
@@ -465,18 +482,19 @@ public final class Transformer extends AbstractBlock {
   }
 
   /** q [B,H,T,hd], k/v [B,KV,S,hd], bias broadcastable to [B,1,1,T,S] -> [B,H,T,hd]. */
-  private NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias) {
+  private NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias, NDArray scaleArray) {
     long b = q.getShape().get(0);
     long t = q.getShape().get(2);
     long s = k.getShape().get(2);
     int kvHeads = config.numKeyValueHeads();
     int rep = config.numAttentionHeads() / kvHeads;
     int hd = config.headDim();
-    // The scale is an NDArray owned by q's manager, not a Java float: DJL 0.35.1 turns a float
-    // operand into a scalar tensor whose handle it frees right after the op, while autograd still
-    // reads it in backward (garbage gradients once the GC reclaims it; see GradientUnderGcTest).
+    // The scale is an NDArray owned by the forward pass's manager, not a Java float: DJL 0.35.1
+    // turns a float operand into a scalar tensor whose handle it frees right after the op, while
+    // autograd still reads it in backward (garbage gradients once the GC reclaims it; see
+    // GradientUnderGcTest).
     NDArray scores = q.reshape(b, kvHeads, rep * t, hd).matMul(k.transpose(0, 1, 3, 2))
-        .mul(q.getManager().create(scale));
+        .mul(scaleArray);
     NDArray probs = scores.reshape(b, kvHeads, rep, t, s).add(bias).softmax(4);
     return probs.reshape(b, kvHeads, rep * t, s).matMul(v)
         .reshape(b, config.numAttentionHeads(), t, hd);

@@ -309,9 +309,7 @@ public final class SftTrainer {
               PackedBatch b = PackedBatch.of(data.samples(), parts.get(r), mb.length());
               stepTokens += b.realTokens();
               try (NDManager m = dp.replica(r).manager().newSubManager()) {
-                NDArray l = SftLoss.loss(dp.replica(r), b, m, Math.max(1, lossTokens));
-                gc.backward(l);
-                loss += l.getFloat();
+                loss += SftLoss.lossAndBackward(dp.replica(r), b, m, Math.max(1, lossTokens), s.lossChunk());
               }
             }
           }
