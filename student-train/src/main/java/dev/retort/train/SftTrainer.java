@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
 public final class SftTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(SftTrainer.class);
   public static final String STAGE = "student-train";
-  static final String TOKEN_CACHE = ".tokens.bin";
+  /** Token caches are {@code .tokens-<fingerprint>.arrow} in the output folder (see {@link #tokenCache}). */
+  static final String TOKEN_CACHE_PREFIX = ".tokens-";
   static final String HF_STAGING = ".hf";
 
   private SftTrainer() {}
@@ -125,8 +126,9 @@ public final class SftTrainer {
             + config.vocabSize());
       }
       SftEncoder encoder = new SftEncoder(tok, settings.chatTemplate(tok));
-      Path cache = outDir.resolve(TOKEN_CACHE);
-      TokenStore store = TokenStore.build(data, encoder, settings.seqLen(), cache);
+      Path cache = tokenCache(outDir, runHash);
+      TokenStore store = Files.isRegularFile(cache) ? TokenStore.open(cache)
+          : TokenStore.build(data, encoder, settings.seqLen(), cache);
       SftDataset dataset = new SftDataset(store, settings.seqLen(), settings.batchSize(), settings.gradAccum(),
           settings.seed(), settings.epochs(), settings.batching());
       long planned = dataset.totalSteps();
@@ -139,7 +141,8 @@ public final class SftTrainer {
 
       Transformer model = StudentModel.create(settings, config, root);
       config = model.config();
-      try (DataParallel dp = new DataParallel(model, devices, root);
+      try (TokenStore tokens = store;
+          DataParallel dp = new DataParallel(model, devices, root);
           AdamW opt = new AdamW(model.weights(), settings.beta1(), settings.beta2(), settings.eps(),
               settings.weightDecay(), AdamW::matricesOnly)) {
         Loop loop = new Loop(settings, outDir, dataset, dp, opt, checkpoints, runHash, total, listeners(settings, outDir, extra));
@@ -168,6 +171,24 @@ public final class SftTrainer {
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
     }
+  }
+
+  /**
+   * The token cache of a run: named by the run's hash (settings, data and init checkpoint, which
+   * fix the tokenization), so an interrupted run reuses it on resume and any change makes a new
+   * file; caches of other hashes in the folder are deleted here.
+   */
+  static Path tokenCache(Path outDir, String runHash) {
+    Path cache = outDir.resolve(TOKEN_CACHE_PREFIX + runHash.substring(0, 16) + ".arrow");
+    try (Stream<Path> files = Files.list(outDir)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().startsWith(TOKEN_CACHE_PREFIX)
+          && !f.equals(cache)).toList()) {
+        Files.deleteIfExists(f);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + outDir + ": " + e.getMessage(), e);
+    }
+    return cache;
   }
 
   /** Listeners that hold files (metrics) release them even when training fails. */
@@ -207,7 +228,7 @@ public final class SftTrainer {
     }
     try (Tokenizer tok = StudentModel.tokenizer(settings, scratch);
         TokenStore store = TokenStore.build(data, new SftEncoder(tok, settings.chatTemplate(tok)), settings.seqLen(),
-            scratch.resolve(TOKEN_CACHE))) {
+            scratch.resolve(TOKEN_CACHE_PREFIX + "plan.arrow"))) {
       long planned = new SftDataset(store, settings.seqLen(), settings.batchSize(), settings.gradAccum(),
           settings.seed(), settings.epochs(), settings.batching()).totalSteps();
       return settings.maxSteps() > 0 ? Math.min(settings.maxSteps(), planned) : planned;
