@@ -69,13 +69,21 @@ public final class SftTrainer {
    * Trains and writes a Hugging Face checkpoint into {@code outDir} with provenance.json,
    * stats.json, metrics.jsonl, loss.png, lr.png and _SUCCESS. Returns the cached result when
    * {@code outDir} is already complete for the same settings and inputs; resumes from
-   * {@code outDir/checkpoints} when an earlier run of the same settings was interrupted.
+   * {@code outDir/checkpoints} when an earlier run of the same settings was interrupted. With
+   * {@code trainer = "trl"} the run is {@link TrlTrainer}'s (TRL where GPUs are visible, else its
+   * launch files and a {@link TrlTrainer.NoGpuException}).
    *
    * @param dataDir SFT Parquet folder ({@code settings.data()} overrides it)
    * @param extra listeners called after the built-in ones
    * @throws IllegalArgumentException on bad input, before training starts
    */
   public static TrainResult run(TrainSettings settings, Path dataDir, Path outDir, TrainingListener... extra) {
+    if (settings.trainer() == TrainSettings.Trainer.TRL) {
+      if (extra.length > 0) {
+        LOG.warn("trainer = trl: {} listener(s) of the in-process trainer are not called", extra.length);
+      }
+      return TrlTrainer.run(settings, dataDir, outDir);
+    }
     Path data = settings.data().orElse(dataDir);
     if (data == null) {
       throw new IllegalArgumentException("no SFT data: pass a data folder or set data in the train section");
