@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * A decoder-only transformer computing exactly what Hugging Face transformers' {@code
@@ -421,12 +422,10 @@ public final class Transformer extends AbstractBlock {
   private NDArray run(Function<Parameter, NDArray> w, NDArray tokens, NDArray positions,
       NDArray bias, KvCache cache, int start) {
     NDManager outer = tokens.getManager();
-    NDArray x = Embedding.embedding(tokens.toType(DataType.INT64, false), w.apply(embed),
-        SparseFormat.DENSE).singletonOrThrow();
-    NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(2).mul(invFreq);
-    NDArray emb = freqs.concat(freqs, 2);
-    NDArray cos = emb.cos().expandDims(2); // [B,T,1,hd], broadcast over heads
-    NDArray sin = emb.sin().expandDims(2);
+    NDArray x = embedding(w, tokens);
+    NDArray[] rope = ropeTables(positions);
+    NDArray cos = rope[0];
+    NDArray sin = rope[1];
     // The attention scale as a tensor of the outer manager: autograd keeps it for the backward
     // pass, so it must outlive the per-layer scopes below (see attention()).
     NDArray scaleArray = outer.create(scale);
@@ -444,6 +443,91 @@ public final class Transformer extends AbstractBlock {
       }
     }
     return rmsNorm(x, w.apply(finalNorm));
+  }
+
+  private NDArray embedding(Function<Parameter, NDArray> w, NDArray tokens) {
+    return Embedding.embedding(tokens.toType(DataType.INT64, false), w.apply(embed), SparseFormat.DENSE)
+        .singletonOrThrow();
+  }
+
+  /** RoPE's cos and sin [B,T,1,hd] of positions [B,T] (broadcast over heads). */
+  private NDArray[] ropeTables(NDArray positions) {
+    NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(2).mul(invFreq);
+    NDArray emb = freqs.concat(freqs, 2);
+    return new NDArray[] {emb.cos().expandDims(2), emb.sin().expandDims(2)};
+  }
+
+  /**
+   * One backward pass through the decoder with activation recomputation, for training at lengths
+   * where keeping every layer's activations does not fit: the forward pass runs without autograd
+   * and keeps only each layer's input [B,T,D]; {@code head} gets the final hidden states (no
+   * autograd history), runs whatever follows them forward and backward (the LM head and the loss,
+   * e.g. in chunks) and returns the loss gradient with respect to them; then each layer, last to
+   * first, runs forward again under autograd from its saved input and backward with the gradient
+   * of its output. Parameter gradients accumulate as one backward pass of the whole model would
+   * leave them, at the cost of a second forward pass of the layers. Needs grad mode on (inside a
+   * GradientCollector); arrays live in {@code tokens}' manager.
+   */
+  public void backwardWithRecompute(NDArray tokens, NDArray positions, NDArray segments, UnaryOperator<NDArray> head) {
+    NDManager outer = tokens.getManager();
+    Function<Parameter, NDArray> w = Parameter::getArray;
+    NDArray[] inputs = new NDArray[layers.length + 1];
+    NDArray cos;
+    NDArray sin;
+    NDArray bias;
+    NDArray scaleArray = outer.create(scale);
+    JniUtils.setGradMode(false);
+    try {
+      bias = segmentCausalBias(segments);
+      NDArray[] rope = ropeTables(positions);
+      cos = rope[0];
+      sin = rope[1];
+      inputs[0] = embedding(w, tokens);
+      for (int l = 0; l < layers.length; l++) {
+        // Ops land in their first operand's manager: the input visits the scope so that the
+        // layer's intermediates are freed with it.
+        try (NDManager sub = outer.newSubManager()) {
+          inputs[l].attach(sub);
+          NDArray out = layer(w, layers[l], l, inputs[l], cos, sin, bias, scaleArray, null, 0);
+          out.attach(outer);
+          inputs[l].attach(outer);
+          inputs[l + 1] = out;
+        }
+      }
+    } finally {
+      JniUtils.setGradMode(true);
+    }
+    NDArray grad;
+    try (NDManager sub = outer.newSubManager()) {
+      NDArray last = inputs[layers.length];
+      last.attach(sub);
+      last.setRequiresGradient(true);
+      NDArray hidden = rmsNorm(last, w.apply(finalNorm));
+      NDArray g = head.apply(hidden.stopGradient());
+      backward(hidden, g);
+      grad = last.getGradient().duplicate();
+      grad.attach(outer);
+    }
+    for (int l = layers.length - 1; l >= 0; l--) {
+      try (NDManager sub = outer.newSubManager()) {
+        NDArray in = inputs[l];
+        in.attach(sub);
+        in.setRequiresGradient(true);
+        NDArray out = layer(w, layers[l], l, in, cos, sin, bias, scaleArray, null, 0);
+        backward(out, grad);
+        NDArray next = in.getGradient().duplicate();
+        next.attach(outer);
+        grad.close();
+        grad = next;
+      }
+    }
+    backward(embedding(w, tokens), grad);
+    grad.close();
+  }
+
+  /** Backpropagates {@code grad} (the loss gradient w.r.t. {@code target}) into the parameters. */
+  private static void backward(NDArray target, NDArray grad) {
+    JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) target, (ai.djl.pytorch.engine.PtNDArray) grad, false, false);
   }
 
   private NDArray layer(Function<Parameter, NDArray> w, Layer p, int index, NDArray x,

@@ -43,8 +43,19 @@ public final class SftLoss {
    * not shorter than the row: one span over the whole row (the plain computation).
    */
   public static double lossAndBackward(Transformer model, PackedBatch b, NDManager m, double normalizer, int chunk) {
+    return lossAndBackward(model, b, m, normalizer, chunk, false);
+  }
+
+  /**
+   * {@link #lossAndBackward(Transformer, PackedBatch, NDManager, double, int)}, with
+   * {@code recompute} through {@link Transformer#backwardWithRecompute}: only each layer's input is
+   * kept from the forward pass and the layers run forward again during the backward pass (one more
+   * forward pass of compute for the memory of all layers' activations but one).
+   */
+  public static double lossAndBackward(Transformer model, PackedBatch b, NDManager m, double normalizer, int chunk,
+      boolean recompute) {
     int t = b.seqLen();
-    if (chunk <= 0 || chunk >= t) {
+    if (!recompute && (chunk <= 0 || chunk >= t)) {
       NDArray l = loss(model, b, m, normalizer);
       backward(l, null);
       return l.getFloat();
@@ -55,28 +66,46 @@ public final class SftLoss {
     NDArray segments = m.create(b.segments(), shape);
     NDArray targets = m.create(b.targets(), shape).expandDims(2);
     NDArray weights = m.create(scaledWeights(b, normalizer), shape);
-    NDArray hidden = model.hidden(tokens, positions, segments);
-    NDArray detached = hidden.stopGradient();
+    double[] total = {0};
+    if (recompute) {
+      model.backwardWithRecompute(tokens, positions, segments,
+          hidden -> headBackward(model, hidden, targets, weights, chunk, total));
+    } else {
+      NDArray hidden = model.hidden(tokens, positions, segments);
+      backward(hidden, headBackward(model, hidden.stopGradient(), targets, weights, chunk, total));
+    }
+    return total[0];
+  }
+
+  /**
+   * The LM head and the weighted log-likelihood over spans of {@code chunk} positions of
+   * {@code hidden} [B,T,D] (no autograd history), each span forward and backward at once; adds the
+   * loss to {@code total[0]} and returns its gradient with respect to {@code hidden}, in
+   * {@code hidden}'s manager.
+   */
+  private static NDArray headBackward(Transformer model, NDArray hidden, NDArray targets, NDArray weights, int chunk,
+      double[] total) {
+    int t = (int) hidden.getShape().get(1);
+    int span = chunk <= 0 ? t : Math.min(chunk, t);
+    NDManager m = hidden.getManager();
     NDList grads = new NDList();
-    double total = 0;
-    for (int from = 0; from < t; from += chunk) {
-      int to = Math.min(t, from + chunk);
+    for (int from = 0; from < t; from += span) {
+      int to = Math.min(t, from + span);
       try (NDManager c = m.newSubManager()) {
-        NDIndex span = new NDIndex().addAllDim().addSliceDim(from, to);
-        NDArray h = detached.get(span).duplicate();
+        NDIndex index = new NDIndex().addAllDim().addSliceDim(from, to);
+        NDArray h = hidden.get(index).duplicate();
         h.attach(c);
         h.setRequiresGradient(true);
-        NDArray picked = model.head(h).logSoftmax(2).gather(targets.get(span), 2).squeeze(2);
-        NDArray l = picked.mul(weights.get(span)).sum();
+        NDArray picked = model.head(h).logSoftmax(2).gather(targets.get(index), 2).squeeze(2);
+        NDArray l = picked.mul(weights.get(index)).sum();
         backward(l, null);
-        total += l.getFloat();
+        total[0] += l.getFloat();
         NDArray g = h.getGradient().duplicate();
         g.attach(m);
         grads.add(g);
       }
     }
-    backward(hidden, NDArrays.concat(grads, 1));
-    return total;
+    return grads.size() == 1 ? grads.get(0) : NDArrays.concat(grads, 1);
   }
 
   /** Backward from {@code target} with the incoming gradient {@code grad} (null: ones, for a scalar loss). */

@@ -338,7 +338,8 @@ public final class SftTrainer {
               PackedBatch b = PackedBatch.of(data.samples(), parts.get(r), mb.length());
               stepTokens += b.realTokens();
               try (NDManager m = dp.replica(r).manager().newSubManager()) {
-                loss += SftLoss.lossAndBackward(dp.replica(r), b, m, Math.max(1, lossTokens), s.lossChunk());
+                loss += SftLoss.lossAndBackward(dp.replica(r), b, m, Math.max(1, lossTokens), s.lossChunk(),
+                    s.recompute());
               }
             }
           }

@@ -51,6 +51,9 @@ import java.util.Set;
  *     {@link Trainer#TRL} (TRL's SFTTrainer through {@code TrlHandoff}, where GPUs are visible)
  * @param lossChunk positions per span of the chunked cross-entropy (the [B,T,V] logits never exist
  *     at once; see {@code SftLoss.lossAndBackward}); 0: the whole row at once
+ * @param recompute keep only each layer's input from the forward pass and run the layers again
+ *     in the backward pass (activation checkpointing): a third more compute for the memory of all
+ *     layers' activations but one
  */
 public record TrainSettings(
     Method method,
@@ -81,7 +84,8 @@ public record TrainSettings(
     String saveDtype,
     String chatTemplate,
     Trainer trainer,
-    int lossChunk) {
+    int lossChunk,
+    boolean recompute) {
 
   public static final String SECTION = "train";
 
@@ -90,11 +94,11 @@ public record TrainSettings(
    * path: the trainer hashes the data's content instead).
    */
   static final Set<String> NOT_HASHED = Set.of("checkpoint-every", "keep-checkpoints", "log-every", "threads", "data", "method",
-      "trainer", "loss-chunk");
+      "trainer", "loss-chunk", "recompute");
   // "method" too: SFT weights are only ever made with method = sft, so the key tells no two SFT
   // runs apart, and leaving it out keeps checkpoints made before the key existed resumable.
   // "trainer": only the in-process trainer hashes its settings (TRL's output is a finished model);
-  // "loss-chunk" changes float rounding only, not the computation.
+  // "loss-chunk" and "recompute" change float rounding only, not the computation.
 
   /** Who runs an SFT training. */
   public enum Trainer {
@@ -200,7 +204,7 @@ public record TrainSettings(
   public TrainSettings withDataOverride(Path dataDir) {
     return new TrainSettings(method, initFrom, model, Optional.ofNullable(dataDir), epochs, maxSteps, batchSize, seqLen,
         batching, gradAccum, lr, minLrRatio, warmupSteps, weightDecay, beta1, beta2, eps, clipNorm, seed, checkpointEvery,
-        keepCheckpoints, earlyStop, logEvery, threads, devices, saveDtype, chatTemplate, trainer, lossChunk);
+        keepCheckpoints, earlyStop, logEvery, threads, devices, saveDtype, chatTemplate, trainer, lossChunk, recompute);
   }
 
   /** The chat template this run trains with, which the saved model then carries. */

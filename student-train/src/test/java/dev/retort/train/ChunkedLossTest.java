@@ -23,9 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The chunked cross-entropy (LM head, log-softmax and backward per span of positions, then the
- * trunk's backward with the gathered hidden-state gradient) gives the loss and every parameter
- * gradient of the plain computation over the full logits, for spans that do not divide the row
- * and for packed rows with several samples and padding.
+ * trunk's backward with the gathered hidden-state gradient), alone and with activation
+ * recomputation, gives the loss and every parameter gradient of the plain computation over the
+ * full logits, for spans that do not divide the row and for packed rows with several samples and
+ * padding.
  */
 class ChunkedLossTest {
   @TempDir Path tmp;
@@ -48,11 +49,14 @@ class ChunkedLossTest {
       PackedBatch b = PackedBatch.of(samples, List.of(new int[] {0, 1}, new int[] {2, 3}, new int[] {4}), seqLen);
       double normalizer = b.lossTokens();
 
-      Run full = run(model, root, b, normalizer, 0);
+      Run full = run(model, root, b, normalizer, 0, false);
       assertTrue(full.loss > 0 && Double.isFinite(full.loss), "plain loss " + full.loss);
-      for (int chunk : new int[] {7, seqLen / 3, seqLen - 1}) {
-        Run chunked = run(model, root, b, normalizer, chunk);
-        assertEquals(full.loss, chunked.loss, 1e-5 * full.loss, "loss with chunk " + chunk);
+      int[][] arms = {{7, 0}, {seqLen / 3, 0}, {seqLen - 1, 0}, {0, 1}, {seqLen / 3, 1}};
+      for (int[] arm : arms) {
+        int chunk = arm[0];
+        boolean recompute = arm[1] == 1;
+        Run chunked = run(model, root, b, normalizer, chunk, recompute);
+        assertEquals(full.loss, chunked.loss, 1e-5 * full.loss, "loss with chunk " + chunk + ", recompute " + recompute);
         for (Map.Entry<String, float[]> e : full.grads.entrySet()) {
           float[] want = e.getValue();
           float[] got = chunked.grads.get(e.getKey());
@@ -62,7 +66,8 @@ class ChunkedLossTest {
           }
           assertTrue(scale > 0, "no gradient reaches " + e.getKey());
           for (int i = 0; i < want.length; i++) {
-            assertEquals(want[i], got[i], 1e-4 * scale, e.getKey() + "[" + i + "] with chunk " + chunk);
+            assertEquals(want[i], got[i], 1e-4 * scale, e.getKey() + "[" + i + "] with chunk " + chunk
+                + ", recompute " + recompute);
           }
         }
       }
@@ -71,11 +76,12 @@ class ChunkedLossTest {
 
   private record Run(double loss, Map<String, float[]> grads) {}
 
-  private static Run run(Transformer model, NDManager root, PackedBatch b, double normalizer, int chunk) {
+  private static Run run(Transformer model, NDManager root, PackedBatch b, double normalizer, int chunk,
+      boolean recompute) {
     model.weights().values().forEach(p -> JniUtils.zeroGrad((PtNDArray) p));
     double loss;
     try (GradientCollector gc = Engine.getInstance().newGradientCollector(); NDManager m = root.newSubManager()) {
-      loss = SftLoss.lossAndBackward(model, b, m, normalizer, chunk);
+      loss = SftLoss.lossAndBackward(model, b, m, normalizer, chunk, recompute);
     }
     Map<String, float[]> grads = new LinkedHashMap<>();
     for (Map.Entry<String, NDArray> e : model.weights().entrySet()) {
