@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
       CodeVerifyBench.class,
       FilterBench.class,
       TrainBench.class,
-      TrainResumeBench.class
+      TrainResumeBench.class,
+      TrainMemoryBench.class
     })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
