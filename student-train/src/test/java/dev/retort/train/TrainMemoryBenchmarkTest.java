@@ -18,7 +18,7 @@ class TrainMemoryBenchmarkTest {
     TestData.engine();
     List<String> log = new ArrayList<>();
     TrainMemoryBenchmark.Result r = TrainMemoryBenchmark.run(
-        new TrainMemoryBenchmark.Options(2, 256, 64, true, 128, null, List.of("threads=1")),
+        new TrainMemoryBenchmark.Options(2, 512, 100, true, 384, null, List.of("threads=1")),
         tok -> new ModelConfig(ModelConfig.QWEN2, 4096, 32, 64, 2, 4, 2, 8, 512, 1e-6, 10000.0, null, true, false,
             false, tok.bosId(), List.of(tok.eosId()), tok.padId()),
         log::add);
@@ -28,7 +28,7 @@ class TrainMemoryBenchmarkTest {
     assertTrue(r.unchunked().peakRssGb() > 0 && r.unchunked().tokensPerSecond() > 0, r.resultLine());
     String line = r.resultLine();
     assertTrue(line.startsWith("RESULT train-memory peak_rss_gb="), line);
-    assertTrue(line.contains(" chunked=true recompute=true seq_len=256 loss_chunk=64 steps=2"), line);
-    assertTrue(line.contains(" unchunked_seq_len=128 "), line);
+    assertTrue(line.contains(" chunked=true recompute=true seq_len=512 loss_chunk=100 steps=2"), line);
+    assertTrue(line.contains(" unchunked_seq_len=384 "), line);
   }
 }
