@@ -19,12 +19,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * {@code retort bench train-memory}: peak resident memory and tokens/s of the in-process SFT
- * trainer on a Qwen2.5-0.5B-shaped student (random init: d=896, 24 layers, 14 heads, 2 KV heads,
- * MLP 4864, vocabulary 151,936, tied embeddings; the character tokenizer supplies the ids) at one
+ * trainer on a Qwen2.5-0.5B-shaped student by default (random init: d=896, 24 layers, 14 heads, 2
+ * KV heads, MLP 4864, vocabulary 151,936, tied embeddings; the character tokenizer supplies the ids) at one
  * packed row of {@code seq-len} tokens per step, with the chunked cross-entropy (and, by default,
  * activation recomputation); optionally an unchunked arm at a shorter row first for comparison.
  * Each arm is a full {@link SftTrainer#run} from a bf16 checkpoint written at the start; its peak
@@ -39,8 +38,23 @@ public final class TrainMemoryBenchmark {
    * @param unchunkedSeqLen row length of an unchunked arm run first (0: none)
    * @param overrides more settings under {@code train} for both arms (threads, devices, ...)
    */
-  public record Options(int steps, int seqLen, int lossChunk, boolean recompute, int unchunkedSeqLen, Path work,
-      List<String> overrides) {}
+  public record Options(Shape shape, int steps, int seqLen, int lossChunk, boolean recompute, int unchunkedSeqLen,
+      Path work, List<String> overrides) {}
+
+  /** A qwen2 student's size (tied embeddings, head size hidden / heads). */
+  public record Shape(int hiddenSize, int layers, int heads, int kvHeads, int intermediateSize, int vocabSize) {
+    /** Qwen2.5-0.5B (config.json of Qwen/Qwen2.5-0.5B). */
+    public static final Shape QWEN25_05B = new Shape(896, 24, 14, 2, 4864, 151_936);
+
+    ModelConfig config(Tokenizer tok) {
+      if (vocabSize < tok.vocabSize()) {
+        throw new IllegalArgumentException("vocabulary " + vocabSize + " is smaller than the tokenizer's " + tok.vocabSize());
+      }
+      return new ModelConfig(ModelConfig.QWEN2, vocabSize, hiddenSize, intermediateSize, layers, heads, kvHeads,
+          hiddenSize / heads, 32_768, 1e-6, 1_000_000.0, null, true, false, false, tok.bosId(),
+          tok.eosId() == null ? List.of() : List.of(tok.eosId()), tok.padId());
+    }
+  }
 
   public record Arm(int seqLen, int lossChunk, boolean recompute, double peakRssGb, double tokensPerSecond, long steps,
       long parameters) {}
@@ -59,18 +73,7 @@ public final class TrainMemoryBenchmark {
     }
   }
 
-  /** Qwen2.5-0.5B's architecture (config.json of Qwen/Qwen2.5-0.5B) with the tokenizer's special ids. */
-  static ModelConfig qwen25Half(Tokenizer tok) {
-    return new ModelConfig(ModelConfig.QWEN2, 151_936, 896, 4864, 24, 14, 2, 64, 32_768, 1e-6, 1_000_000.0, null,
-        true, false, false, tok.bosId(), tok.eosId() == null ? List.of() : List.of(tok.eosId()), tok.padId());
-  }
-
   public static Result run(Options o, Consumer<String> log) {
-    return run(o, TrainMemoryBenchmark::qwen25Half, log);
-  }
-
-  /** {@link #run(Options, Consumer)} for another architecture (tests use a tiny one). */
-  static Result run(Options o, Function<Tokenizer, ModelConfig> shape, Consumer<String> log) {
     Path dir;
     try {
       dir = o.work() != null ? Files.createDirectories(o.work()) : Files.createTempDirectory("retort-bench-train-memory");
@@ -79,7 +82,7 @@ public final class TrainMemoryBenchmark {
     }
     try {
       Path init = dir.resolve("init");
-      long params = writeCheckpoint(init, shape, log);
+      long params = writeCheckpoint(init, o.shape(), log);
       List<Prompt> prompts = Arith.generate(Arith.Spec.defaults(), 1, 40 * o.steps() * Math.max(1, o.seqLen() / 512) + 200,
           Arith.Split.TRAIN);
       Path data = dir.resolve("sft");
@@ -98,13 +101,13 @@ public final class TrainMemoryBenchmark {
     }
   }
 
-  private static long writeCheckpoint(Path init, Function<Tokenizer, ModelConfig> shape, Consumer<String> log) {
+  private static long writeCheckpoint(Path init, Shape shape, Consumer<String> log) {
     try {
       Files.createDirectories(init);
       Path tokFile = init.resolve("char-tokenizer.json");
       CharTokenizer.write(tokFile);
       try (Tokenizer tok = Tokenizer.load(tokFile); NDManager m = NDManager.newBaseManager()) {
-        ModelConfig cfg = shape.apply(tok);
+        ModelConfig cfg = shape.config(tok);
         Transformer model = Transformer.create(cfg, 1, m);
         Checkpoint.save(model, cfg, init, DataType.BFLOAT16, tok);
         log.accept(String.format(Locale.ROOT, "student: %d parameters (d=%d, %d layers, vocabulary %d), bf16 checkpoint in %s",

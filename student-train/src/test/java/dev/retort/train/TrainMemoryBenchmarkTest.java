@@ -3,7 +3,6 @@ package dev.retort.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.retort.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,9 +17,8 @@ class TrainMemoryBenchmarkTest {
     TestData.engine();
     List<String> log = new ArrayList<>();
     TrainMemoryBenchmark.Result r = TrainMemoryBenchmark.run(
-        new TrainMemoryBenchmark.Options(2, 512, 100, true, 384, null, List.of("threads=1")),
-        tok -> new ModelConfig(ModelConfig.QWEN2, 4096, 32, 64, 2, 4, 2, 8, 512, 1e-6, 10000.0, null, true, false,
-            false, tok.bosId(), List.of(tok.eosId()), tok.padId()),
+        new TrainMemoryBenchmark.Options(new TrainMemoryBenchmark.Shape(32, 2, 4, 2, 64, 4096), 2, 512, 100, true, 384,
+            null, List.of("threads=1")),
         log::add);
     assertEquals(2, r.main().steps());
     assertEquals(2, r.unchunked().steps());

@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code retort bench train-memory}: peak RSS and tokens/s of the in-process SFT trainer on a
- * Qwen2.5-0.5B-shaped student at one row of {@code --seq-len} tokens per step, with the chunked
+ * Qwen2.5-0.5B-shaped student (by default; the shape options change it) at one row of
+ * {@code --seq-len} tokens per step, with the chunked
  * cross-entropy. Last line: {@code RESULT train-memory peak_rss_gb=... tokens_per_s=... chunked=true ...}.
  */
 @Command(name = "train-memory", mixinStandardHelpOptions = true,
@@ -33,6 +34,24 @@ public final class TrainMemoryBench implements Callable<Integer> {
       description = "Also run an unchunked arm (full logits, no recomputation) at this row length first (0: none).")
   int unchunkedSeqLen;
 
+  @Option(names = "--hidden-size", defaultValue = "896", description = "Student width (default ${DEFAULT-VALUE}: Qwen2.5-0.5B).")
+  int hiddenSize;
+
+  @Option(names = "--layers", defaultValue = "24", description = "Decoder layers (default ${DEFAULT-VALUE}).")
+  int layers;
+
+  @Option(names = "--heads", defaultValue = "14", description = "Attention heads (default ${DEFAULT-VALUE}).")
+  int heads;
+
+  @Option(names = "--kv-heads", defaultValue = "2", description = "Key/value heads (default ${DEFAULT-VALUE}).")
+  int kvHeads;
+
+  @Option(names = "--intermediate-size", defaultValue = "4864", description = "MLP width (default ${DEFAULT-VALUE}).")
+  int intermediateSize;
+
+  @Option(names = "--vocab-size", defaultValue = "151936", description = "Vocabulary, tied embeddings (default ${DEFAULT-VALUE}).")
+  int vocabSize;
+
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "More settings under train (repeatable), e.g. threads=2.")
   List<String> overrides = new ArrayList<>();
 
@@ -41,8 +60,10 @@ public final class TrainMemoryBench implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TrainMemoryBenchmark.Result r = TrainMemoryBenchmark.run(new TrainMemoryBenchmark.Options(steps, seqLen, lossChunk,
-        recompute, unchunkedSeqLen, work, overrides), System.out::println);
+    TrainMemoryBenchmark.Shape shape = new TrainMemoryBenchmark.Shape(hiddenSize, layers, heads, kvHeads,
+        intermediateSize, vocabSize);
+    TrainMemoryBenchmark.Result r = TrainMemoryBenchmark.run(new TrainMemoryBenchmark.Options(shape, steps, seqLen,
+        lossChunk, recompute, unchunkedSeqLen, work, overrides), System.out::println);
     System.out.println(r.resultLine());
     return 0;
   }
