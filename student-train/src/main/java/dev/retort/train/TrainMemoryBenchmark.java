@@ -89,7 +89,8 @@ public final class TrainMemoryBenchmark {
       SftData.write(data, SftData.fromPrompts(prompts, "{problem}\n" + Completions.MATH_SUFFIX));
       Arm unchunked = null;
       if (o.unchunkedSeqLen() > 0) {
-        // First: its peak is the lower one, so memory the allocator keeps from it cannot raise the main arm's.
+        // First, and the peak mark is reset to the current RSS before the main arm: the tensors of
+        // the first arm are freed by then (large ones are their own mappings, returned to the OS).
         unchunked = arm(o, init, data, dir.resolve("unchunked"), o.unchunkedSeqLen(), 0, false, params, log);
       }
       Arm main = arm(o, init, data, dir.resolve("chunked"), o.seqLen(), o.lossChunk(), o.recompute(), params, log);
