@@ -29,7 +29,8 @@ import java.util.function.Consumer;
  * Each arm is a full {@link SftTrainer#run} from a bf16 checkpoint written at the start; its peak
  * is the process's VmHWM at the end of its last step (reset through /proc/self/clear_refs when the
  * arm starts, so the checkpoint writing and the other arm do not count), fp32 weights, gradients
- * and AdamW moments included.
+ * and AdamW moments included; the step peak is the same with the mark reset again once the model
+ * is loaded (what training itself needs on top of what loading left resident, JVM heap included).
  */
 public final class TrainMemoryBenchmark {
   private TrainMemoryBenchmark() {}
@@ -56,18 +57,26 @@ public final class TrainMemoryBenchmark {
     }
   }
 
-  public record Arm(int seqLen, int lossChunk, boolean recompute, double peakRssGb, double tokensPerSecond, long steps,
-      long parameters) {}
+  /**
+   * @param peakRssGb the arm's peak, loading the checkpoint included
+   * @param stepPeakRssGb the peak from the first step on (the mark reset once the model is loaded)
+   * @param loadedRssGb resident memory when the first step starts
+   */
+  public record Arm(int seqLen, int lossChunk, boolean recompute, double peakRssGb, double stepPeakRssGb,
+      double loadedRssGb, double tokensPerSecond, long steps, long parameters) {}
 
   public record Result(Arm main, Arm unchunked) {
     public String resultLine() {
       String line = String.format(Locale.ROOT,
-          "RESULT train-memory peak_rss_gb=%.2f tokens_per_s=%.1f chunked=%s recompute=%s seq_len=%d loss_chunk=%d steps=%d params=%d",
+          "RESULT train-memory peak_rss_gb=%.2f tokens_per_s=%.1f chunked=%s recompute=%s seq_len=%d loss_chunk=%d steps=%d params=%d"
+              + " step_peak_rss_gb=%.2f loaded_rss_gb=%.2f",
           main.peakRssGb(), main.tokensPerSecond(), main.lossChunk() > 0 && main.lossChunk() < main.seqLen(),
-          main.recompute(), main.seqLen(), main.lossChunk(), main.steps(), main.parameters());
+          main.recompute(), main.seqLen(), main.lossChunk(), main.steps(), main.parameters(), main.stepPeakRssGb(),
+          main.loadedRssGb());
       if (unchunked != null) {
-        line += String.format(Locale.ROOT, " unchunked_seq_len=%d unchunked_peak_rss_gb=%.2f unchunked_tokens_per_s=%.1f",
-            unchunked.seqLen(), unchunked.peakRssGb(), unchunked.tokensPerSecond());
+        line += String.format(Locale.ROOT,
+            " unchunked_seq_len=%d unchunked_peak_rss_gb=%.2f unchunked_step_peak_rss_gb=%.2f unchunked_tokens_per_s=%.1f",
+            unchunked.seqLen(), unchunked.peakRssGb(), unchunked.stepPeakRssGb(), unchunked.tokensPerSecond());
       }
       return line;
     }
@@ -134,10 +143,15 @@ public final class TrainMemoryBenchmark {
     long[] last = {0, 0, 0}; // tokens at the previous step, its time, tokens of the timed steps
     double[] seconds = {0};
     double[] peak = {0};
+    double[] loaded = {0, 0}; // peak while loading, resident memory when training starts
+    double[] stepPeak = {0};
     long[] start = {System.nanoTime()};
     TrainingListener probe = new TrainingListener() {
       @Override
       public void onTrainBegin(TrainInfo info) {
+        loaded[0] = peakRssGb();
+        loaded[1] = rssGb();
+        resetPeak();
         start[0] = System.nanoTime();
       }
 
@@ -150,9 +164,11 @@ public final class TrainMemoryBenchmark {
           last[2] += m.stepTokens();
         }
         last[1] = now;
-        peak[0] = peakRssGb();
-        log.accept(String.format(Locale.ROOT, "seq-len %d, loss-chunk %d, recompute %s: step %d, loss %.4f, %d tokens, peak RSS %.2f GB",
-            seqLen, chunk, recompute, m.step(), m.loss(), m.stepTokens(), peak[0]));
+        stepPeak[0] = peakRssGb();
+        peak[0] = Math.max(loaded[0], stepPeak[0]);
+        log.accept(String.format(Locale.ROOT, "seq-len %d, loss-chunk %d, recompute %s: step %d, loss %.4f, %d tokens, "
+                + "peak RSS %.2f GB (%.2f GB loading the model, %.2f GB resident when training began)",
+            seqLen, chunk, recompute, m.step(), m.loss(), m.stepTokens(), stepPeak[0], loaded[0], loaded[1]));
       }
     };
     TrainResult r = SftTrainer.run(s, data, out, probe);
@@ -160,7 +176,8 @@ public final class TrainMemoryBenchmark {
     if (!reset) {
       log.accept("note: /proc/self/clear_refs could not reset the peak: it includes what ran before this arm");
     }
-    return new Arm(seqLen, chunk, recompute, peak[0], seconds[0] > 0 ? last[2] / seconds[0] : 0, r.steps(), params);
+    return new Arm(seqLen, chunk, recompute, peak[0], stepPeak[0], loaded[1], seconds[0] > 0 ? last[2] / seconds[0] : 0,
+        r.steps(), params);
   }
 
   /** Resets the kernel's peak-RSS mark of this process (Linux: "5" into clear_refs). */
@@ -175,9 +192,18 @@ public final class TrainMemoryBenchmark {
 
   /** This process's peak resident set (VmHWM) in GB (10^9 bytes); NaN where /proc is missing. */
   static double peakRssGb() {
+    return status("VmHWM:");
+  }
+
+  /** This process's resident set (VmRSS) in GB; NaN where /proc is missing. */
+  static double rssGb() {
+    return status("VmRSS:");
+  }
+
+  private static double status(String key) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
+        if (line.startsWith(key)) {
           return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024 / 1e9;
         }
       }
