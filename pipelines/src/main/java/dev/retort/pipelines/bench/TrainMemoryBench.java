@@ -31,7 +31,8 @@ public final class TrainMemoryBench implements Callable<Integer> {
   boolean recompute;
 
   @Option(names = "--unchunked-seq-len", defaultValue = "0",
-      description = "Also run an unchunked arm (full logits, no recomputation) at this row length first (0: none).")
+      description = "Also run an unchunked arm (full logits, no recomputation) at this row length first, in the same "
+          + "process: what it leaves resident counts in the main arm's peak (0: none).")
   int unchunkedSeqLen;
 
   @Option(names = "--hidden-size", defaultValue = "896", description = "Student width (default ${DEFAULT-VALUE}: Qwen2.5-0.5B).")
