@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * A decoder-only transformer computing exactly what Hugging Face transformers' {@code
@@ -250,6 +251,20 @@ public final class Transformer extends AbstractBlock {
   }
 
   /**
+   * Final hidden states [B,T,D] (after the last norm, before the LM head) for tokens/positions/
+   * segments [B,T]. With {@link #head} it is {@link #forward}; a loss can apply the head to a
+   * few positions at a time so the [B,T,V] logits never exist at once.
+   */
+  public NDArray hidden(NDArray tokens, NDArray positions, NDArray segments) {
+    return run(Parameter::getArray, tokens, positions, segmentCausalBias(segments), null, 0);
+  }
+
+  /** The LM head: logits [..., V] of hidden states [..., D]. */
+  public NDArray head(NDArray hidden) {
+    return logits(Parameter::getArray, hidden);
+  }
+
+  /**
    * Log-probabilities [B,T-1]: element [b,t] is log p(tokens[b,t+1] | tokens[b,0..t]) within the
    * segment. Entries that cross a segment boundary or land on padding are meaningless; the caller
    * masks them. Differentiable inside a GradientCollector (GRPO calls it that way).
@@ -407,30 +422,116 @@ public final class Transformer extends AbstractBlock {
   private NDArray run(Function<Parameter, NDArray> w, NDArray tokens, NDArray positions,
       NDArray bias, KvCache cache, int start) {
     NDManager outer = tokens.getManager();
-    NDArray x = Embedding.embedding(tokens.toType(DataType.INT64, false), w.apply(embed),
-        SparseFormat.DENSE).singletonOrThrow();
-    NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(2).mul(invFreq);
-    NDArray emb = freqs.concat(freqs, 2);
-    NDArray cos = emb.cos().expandDims(2); // [B,T,1,hd], broadcast over heads
-    NDArray sin = emb.sin().expandDims(2);
-    // Without autograd nothing needs the intermediates after a layer: free them per layer.
-    boolean scoped = !JniUtils.isGradMode();
+    NDArray x = embedding(w, tokens);
+    NDArray[] rope = ropeTables(positions);
+    NDArray cos = rope[0];
+    NDArray sin = rope[1];
+    // The attention scale as a tensor of the outer manager: autograd keeps it for the backward
+    // pass, so it must outlive the per-layer scopes below (see attention()).
+    NDArray scaleArray = outer.create(scale);
+    // Each layer's intermediates are freed when the layer is done, with or without autograd: the
+    // DJL handles are only references, and what the backward pass needs autograd holds itself
+    // (its saved tensors keep their storage). Without this, every activation of every layer
+    // (attention scores included) stays alive until the caller's manager closes. Arrays made from
+    // Java data must not be created inside a scope when autograd keeps them (their storage is a
+    // Java buffer the GC may free); the layer creates none.
     for (int l = 0; l < layers.length; l++) {
-      if (scoped) {
-        try (NDManager sub = outer.newSubManager()) {
-          x.attach(sub);
-          x = layer(w, layers[l], l, x, cos, sin, bias, cache, start);
-          x.attach(outer);
-        }
-      } else {
-        x = layer(w, layers[l], l, x, cos, sin, bias, cache, start);
+      try (NDManager sub = outer.newSubManager()) {
+        x.attach(sub);
+        x = layer(w, layers[l], l, x, cos, sin, bias, scaleArray, cache, start);
+        x.attach(outer);
       }
     }
     return rmsNorm(x, w.apply(finalNorm));
   }
 
+  private NDArray embedding(Function<Parameter, NDArray> w, NDArray tokens) {
+    return Embedding.embedding(tokens.toType(DataType.INT64, false), w.apply(embed), SparseFormat.DENSE)
+        .singletonOrThrow();
+  }
+
+  /** RoPE's cos and sin [B,T,1,hd] of positions [B,T] (broadcast over heads). */
+  private NDArray[] ropeTables(NDArray positions) {
+    NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(2).mul(invFreq);
+    NDArray emb = freqs.concat(freqs, 2);
+    return new NDArray[] {emb.cos().expandDims(2), emb.sin().expandDims(2)};
+  }
+
+  /**
+   * One backward pass through the decoder with activation recomputation, for training at lengths
+   * where keeping every layer's activations does not fit: the forward pass runs without autograd
+   * and keeps only each layer's input [B,T,D]; {@code head} gets the final hidden states (no
+   * autograd history), runs whatever follows them forward and backward (the LM head and the loss,
+   * e.g. in chunks) and returns the loss gradient with respect to them; then each layer, last to
+   * first, runs forward again under autograd from its saved input and backward with the gradient
+   * of its output. Parameter gradients accumulate as one backward pass of the whole model would
+   * leave them, at the cost of a second forward pass of the layers. Needs grad mode on (inside a
+   * GradientCollector); arrays live in {@code tokens}' manager.
+   */
+  public void backwardWithRecompute(NDArray tokens, NDArray positions, NDArray segments, UnaryOperator<NDArray> head) {
+    NDManager outer = tokens.getManager();
+    Function<Parameter, NDArray> w = Parameter::getArray;
+    NDArray[] inputs = new NDArray[layers.length + 1];
+    NDArray cos;
+    NDArray sin;
+    NDArray bias;
+    NDArray scaleArray = outer.create(scale);
+    JniUtils.setGradMode(false);
+    try {
+      bias = segmentCausalBias(segments);
+      NDArray[] rope = ropeTables(positions);
+      cos = rope[0];
+      sin = rope[1];
+      inputs[0] = embedding(w, tokens);
+      for (int l = 0; l < layers.length; l++) {
+        // Ops land in their first operand's manager: the input visits the scope so that the
+        // layer's intermediates are freed with it.
+        try (NDManager sub = outer.newSubManager()) {
+          inputs[l].attach(sub);
+          NDArray out = layer(w, layers[l], l, inputs[l], cos, sin, bias, scaleArray, null, 0);
+          out.attach(outer);
+          inputs[l].attach(outer);
+          inputs[l + 1] = out;
+        }
+      }
+    } finally {
+      JniUtils.setGradMode(true);
+    }
+    NDArray grad;
+    try (NDManager sub = outer.newSubManager()) {
+      NDArray last = inputs[layers.length];
+      last.attach(sub);
+      last.setRequiresGradient(true);
+      NDArray hidden = rmsNorm(last, w.apply(finalNorm));
+      NDArray g = head.apply(hidden.stopGradient());
+      backward(hidden, g);
+      grad = last.getGradient().duplicate();
+      grad.attach(outer);
+    }
+    for (int l = layers.length - 1; l >= 0; l--) {
+      try (NDManager sub = outer.newSubManager()) {
+        NDArray in = inputs[l];
+        in.attach(sub);
+        in.setRequiresGradient(true);
+        NDArray out = layer(w, layers[l], l, in, cos, sin, bias, scaleArray, null, 0);
+        backward(out, grad);
+        NDArray next = in.getGradient().duplicate();
+        next.attach(outer);
+        grad.close();
+        grad = next;
+      }
+    }
+    backward(embedding(w, tokens), grad);
+    grad.close();
+  }
+
+  /** Backpropagates {@code grad} (the loss gradient w.r.t. {@code target}) into the parameters. */
+  private static void backward(NDArray target, NDArray grad) {
+    JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) target, (ai.djl.pytorch.engine.PtNDArray) grad, false, false);
+  }
+
   private NDArray layer(Function<Parameter, NDArray> w, Layer p, int index, NDArray x,
-      NDArray cos, NDArray sin, NDArray bias, KvCache cache, int start) {
+      NDArray cos, NDArray sin, NDArray bias, NDArray scaleArray, KvCache cache, int start) {
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
     int heads = config.numAttentionHeads();
@@ -454,7 +555,7 @@ public final class Transformer extends AbstractBlock {
         v = cache.values(index, x.getManager(), start + (int) t);
       }
     }
-    NDArray a = attention(q, k, v, bias).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hd);
+    NDArray a = attention(q, k, v, bias, scaleArray).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hd);
     x = x.add(linear(w, a, p.o, p.ob));
 
     h = rmsNorm(x, w.apply(p.postNorm));
@@ -465,18 +566,19 @@ public final class Transformer extends AbstractBlock {
   }
 
   /** q [B,H,T,hd], k/v [B,KV,S,hd], bias broadcastable to [B,1,1,T,S] -> [B,H,T,hd]. */
-  private NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias) {
+  private NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias, NDArray scaleArray) {
     long b = q.getShape().get(0);
     long t = q.getShape().get(2);
     long s = k.getShape().get(2);
     int kvHeads = config.numKeyValueHeads();
     int rep = config.numAttentionHeads() / kvHeads;
     int hd = config.headDim();
-    // The scale is an NDArray owned by q's manager, not a Java float: DJL 0.35.1 turns a float
-    // operand into a scalar tensor whose handle it frees right after the op, while autograd still
-    // reads it in backward (garbage gradients once the GC reclaims it; see GradientUnderGcTest).
+    // The scale is an NDArray owned by the forward pass's manager, not a Java float: DJL 0.35.1
+    // turns a float operand into a scalar tensor whose handle it frees right after the op, while
+    // autograd still reads it in backward (garbage gradients once the GC reclaims it; see
+    // GradientUnderGcTest).
     NDArray scores = q.reshape(b, kvHeads, rep * t, hd).matMul(k.transpose(0, 1, 3, 2))
-        .mul(q.getManager().create(scale));
+        .mul(scaleArray);
     NDArray probs = scores.reshape(b, kvHeads, rep, t, s).add(bias).softmax(4);
     return probs.reshape(b, kvHeads, rep * t, s).matMul(v)
         .reshape(b, config.numAttentionHeads(), t, hd);

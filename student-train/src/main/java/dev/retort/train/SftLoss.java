@@ -1,9 +1,14 @@
 package dev.retort.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.retort.model.Transformer;
 
 /**
@@ -23,21 +28,109 @@ import dev.retort.model.Transformer;
 public final class SftLoss {
   private SftLoss() {}
 
-  /** Scalar loss in {@code m} (differentiable inside a GradientCollector). */
+  /**
+   * Computes the loss of {@code b} and runs its backward pass (gradients accumulate into the
+   * model's parameters, as a GradientCollector's backward does); returns the loss value. Called
+   * with grad mode on, inside a GradientCollector.
+   *
+   * <p>With {@code chunk > 0} the [B,T,V] logits never exist at once: the trunk's final hidden
+   * states are detached, and for each span of {@code chunk} positions the LM head, log-softmax
+   * and the weighted sum run forward and backward at once (freeing that span's logits), the
+   * span's hidden-state gradient is kept; then the trunk runs its backward pass with the
+   * gathered [B,T,D] gradient. Chunking the forward pass alone would save nothing: autograd keeps
+   * every span's log-softmax output for the backward pass. The loss is a sum over positions, so
+   * the gradients equal the unchunked ones up to float rounding. {@code chunk <= 0}, or a chunk
+   * not shorter than the row: one span over the whole row (the plain computation).
+   */
+  public static double lossAndBackward(Transformer model, PackedBatch b, NDManager m, double normalizer, int chunk) {
+    return lossAndBackward(model, b, m, normalizer, chunk, false);
+  }
+
+  /**
+   * {@link #lossAndBackward(Transformer, PackedBatch, NDManager, double, int)}, with
+   * {@code recompute} through {@link Transformer#backwardWithRecompute}: only each layer's input is
+   * kept from the forward pass and the layers run forward again during the backward pass (one more
+   * forward pass of compute for the memory of all layers' activations but one).
+   */
+  public static double lossAndBackward(Transformer model, PackedBatch b, NDManager m, double normalizer, int chunk,
+      boolean recompute) {
+    int t = b.seqLen();
+    if (!recompute && (chunk <= 0 || chunk >= t)) {
+      NDArray l = loss(model, b, m, normalizer);
+      backward(l, null);
+      return l.getFloat();
+    }
+    Shape shape = new Shape(b.rows(), t);
+    NDArray tokens = m.create(b.tokens(), shape);
+    NDArray positions = m.create(b.positions(), shape);
+    NDArray segments = m.create(b.segments(), shape);
+    NDArray targets = m.create(b.targets(), shape).expandDims(2);
+    NDArray weights = m.create(scaledWeights(b, normalizer), shape);
+    double[] total = {0};
+    if (recompute) {
+      model.backwardWithRecompute(tokens, positions, segments,
+          hidden -> headBackward(model, hidden, targets, weights, chunk, total));
+    } else {
+      NDArray hidden = model.hidden(tokens, positions, segments);
+      backward(hidden, headBackward(model, hidden.stopGradient(), targets, weights, chunk, total));
+    }
+    return total[0];
+  }
+
+  /**
+   * The LM head and the weighted log-likelihood over spans of {@code chunk} positions of
+   * {@code hidden} [B,T,D] (no autograd history), each span forward and backward at once; adds the
+   * loss to {@code total[0]} and returns its gradient with respect to {@code hidden}, in
+   * {@code hidden}'s manager.
+   */
+  private static NDArray headBackward(Transformer model, NDArray hidden, NDArray targets, NDArray weights, int chunk,
+      double[] total) {
+    int t = (int) hidden.getShape().get(1);
+    int span = chunk <= 0 ? t : Math.min(chunk, t);
+    NDManager m = hidden.getManager();
+    NDList grads = new NDList();
+    for (int from = 0; from < t; from += span) {
+      int to = Math.min(t, from + span);
+      try (NDManager c = m.newSubManager()) {
+        NDIndex index = new NDIndex().addAllDim().addSliceDim(from, to);
+        NDArray h = hidden.get(index).duplicate();
+        h.attach(c);
+        h.setRequiresGradient(true);
+        NDArray picked = model.head(h).logSoftmax(2).gather(targets.get(index), 2).squeeze(2);
+        NDArray l = picked.mul(weights.get(index)).sum();
+        backward(l, null);
+        total[0] += l.getFloat();
+        NDArray g = h.getGradient().duplicate();
+        g.attach(m);
+        grads.add(g);
+      }
+    }
+    return grads.size() == 1 ? grads.get(0) : NDArrays.concat(grads, 1);
+  }
+
+  /** Backward from {@code target} with the incoming gradient {@code grad} (null: ones, for a scalar loss). */
+  private static void backward(NDArray target, NDArray grad) {
+    JniUtils.backward((PtNDArray) target, (PtNDArray) (grad == null ? target.onesLike() : grad), false, false);
+  }
+
+  /** The loss weights with {@code -1/normalizer} folded in, in Java (see the class comment). */
+  private static float[] scaledWeights(PackedBatch b, double normalizer) {
+    float[] w = b.weights().clone();
+    float scale = (float) (-1.0 / normalizer);
+    for (int i = 0; i < w.length; i++) {
+      w[i] *= scale;
+    }
+    return w;
+  }
+
+  /** Scalar loss in {@code m} (differentiable inside a GradientCollector), over the full [B,T,V] logits. */
   public static NDArray loss(Transformer model, PackedBatch b, NDManager m, double normalizer) {
     Shape shape = new Shape(b.rows(), b.seqLen());
     NDArray tokens = m.create(b.tokens(), shape);
     NDArray positions = m.create(b.positions(), shape);
     NDArray segments = m.create(b.segments(), shape);
     NDArray targets = m.create(b.targets(), shape).expandDims(2);
-    // The normalizer is folded into the weights here, in Java: NDArray.mul(Number) on a tensor that
-    // requires grad is unsafe in DJL 0.35.1 (see the class comment).
-    float[] w = b.weights().clone();
-    float scale = (float) (-1.0 / normalizer);
-    for (int i = 0; i < w.length; i++) {
-      w[i] *= scale;
-    }
-    NDArray weights = m.create(w, shape);
+    NDArray weights = m.create(scaledWeights(b, normalizer), shape);
     NDArray logits = model.forward(tokens, positions, segments);
     NDArray picked = logits.logSoftmax(2).gather(targets, 2).squeeze(2);
     return picked.mul(weights).sum();

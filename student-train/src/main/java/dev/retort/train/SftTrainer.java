@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
 public final class SftTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(SftTrainer.class);
   public static final String STAGE = "student-train";
-  static final String TOKEN_CACHE = ".tokens.bin";
+  /** Token caches are {@code .tokens-<fingerprint>.arrow} in the output folder (see {@link #tokenCache}). */
+  static final String TOKEN_CACHE_PREFIX = ".tokens-";
   static final String HF_STAGING = ".hf";
 
   private SftTrainer() {}
@@ -68,13 +69,21 @@ public final class SftTrainer {
    * Trains and writes a Hugging Face checkpoint into {@code outDir} with provenance.json,
    * stats.json, metrics.jsonl, loss.png, lr.png and _SUCCESS. Returns the cached result when
    * {@code outDir} is already complete for the same settings and inputs; resumes from
-   * {@code outDir/checkpoints} when an earlier run of the same settings was interrupted.
+   * {@code outDir/checkpoints} when an earlier run of the same settings was interrupted. With
+   * {@code trainer = "trl"} the run is {@link TrlTrainer}'s (TRL where GPUs are visible, else its
+   * launch files and a {@link TrlTrainer.NoGpuException}).
    *
    * @param dataDir SFT Parquet folder ({@code settings.data()} overrides it)
    * @param extra listeners called after the built-in ones
    * @throws IllegalArgumentException on bad input, before training starts
    */
   public static TrainResult run(TrainSettings settings, Path dataDir, Path outDir, TrainingListener... extra) {
+    if (settings.trainer() == TrainSettings.Trainer.TRL) {
+      if (extra.length > 0) {
+        LOG.warn("trainer = trl: {} listener(s) of the in-process trainer are not called", extra.length);
+      }
+      return TrlTrainer.run(settings, dataDir, outDir);
+    }
     Path data = settings.data().orElse(dataDir);
     if (data == null) {
       throw new IllegalArgumentException("no SFT data: pass a data folder or set data in the train section");
@@ -125,8 +134,9 @@ public final class SftTrainer {
             + config.vocabSize());
       }
       SftEncoder encoder = new SftEncoder(tok, settings.chatTemplate(tok));
-      Path cache = outDir.resolve(TOKEN_CACHE);
-      TokenStore store = TokenStore.build(data, encoder, settings.seqLen(), cache);
+      Path cache = tokenCache(outDir, runHash);
+      TokenStore store = Files.isRegularFile(cache) ? TokenStore.open(cache)
+          : TokenStore.build(data, encoder, settings.seqLen(), cache);
       SftDataset dataset = new SftDataset(store, settings.seqLen(), settings.batchSize(), settings.gradAccum(),
           settings.seed(), settings.epochs(), settings.batching());
       long planned = dataset.totalSteps();
@@ -139,7 +149,8 @@ public final class SftTrainer {
 
       Transformer model = StudentModel.create(settings, config, root);
       config = model.config();
-      try (DataParallel dp = new DataParallel(model, devices, root);
+      try (TokenStore tokens = store;
+          DataParallel dp = new DataParallel(model, devices, root);
           AdamW opt = new AdamW(model.weights(), settings.beta1(), settings.beta2(), settings.eps(),
               settings.weightDecay(), AdamW::matricesOnly)) {
         Loop loop = new Loop(settings, outDir, dataset, dp, opt, checkpoints, runHash, total, listeners(settings, outDir, extra));
@@ -170,6 +181,24 @@ public final class SftTrainer {
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
     }
+  }
+
+  /**
+   * The token cache of a run: named by the run's hash (settings, data and init checkpoint, which
+   * fix the tokenization), so an interrupted run reuses it on resume and any change makes a new
+   * file; caches of other hashes in the folder are deleted here.
+   */
+  static Path tokenCache(Path outDir, String runHash) {
+    Path cache = outDir.resolve(TOKEN_CACHE_PREFIX + runHash.substring(0, 16) + ".arrow");
+    try (Stream<Path> files = Files.list(outDir)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().startsWith(TOKEN_CACHE_PREFIX)
+          && !f.equals(cache)).toList()) {
+        Files.deleteIfExists(f);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + outDir + ": " + e.getMessage(), e);
+    }
+    return cache;
   }
 
   /** Listeners that hold files (metrics) release them even when training fails. */
@@ -209,7 +238,7 @@ public final class SftTrainer {
     }
     try (Tokenizer tok = StudentModel.tokenizer(settings, scratch);
         TokenStore store = TokenStore.build(data, new SftEncoder(tok, settings.chatTemplate(tok)), settings.seqLen(),
-            scratch.resolve(TOKEN_CACHE))) {
+            scratch.resolve(TOKEN_CACHE_PREFIX + "plan.arrow"))) {
       long planned = new SftDataset(store, settings.seqLen(), settings.batchSize(), settings.gradAccum(),
           settings.seed(), settings.epochs(), settings.batching()).totalSteps();
       return settings.maxSteps() > 0 ? Math.min(settings.maxSteps(), planned) : planned;
@@ -311,9 +340,8 @@ public final class SftTrainer {
               PackedBatch b = PackedBatch.of(data.samples(), parts.get(r), mb.length());
               stepTokens += b.realTokens();
               try (NDManager m = dp.replica(r).manager().newSubManager()) {
-                NDArray l = SftLoss.loss(dp.replica(r), b, m, Math.max(1, lossTokens));
-                gc.backward(l);
-                loss += l.getFloat();
+                loss += SftLoss.lossAndBackward(dp.replica(r), b, m, Math.max(1, lossTokens), s.lossChunk(),
+                    s.recompute());
               }
             }
           }

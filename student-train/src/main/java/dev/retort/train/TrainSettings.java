@@ -47,6 +47,13 @@ import java.util.Set;
  *     init), "float32" or "bfloat16"
  * @param chatTemplate a Jinja chat template for a tokenizer that has none (empty: the checkpoint's
  *     own template, or Retort's ChatML for tokenizers with ChatML tokens); saved with the model
+ * @param trainer who runs SFT: {@link Trainer#DJL} (in process, {@code SftTrainer}) or
+ *     {@link Trainer#TRL} (TRL's SFTTrainer through {@code TrlHandoff}, where GPUs are visible)
+ * @param lossChunk positions per span of the chunked cross-entropy (the [B,T,V] logits never exist
+ *     at once; see {@code SftLoss.lossAndBackward}); 0: the whole row at once
+ * @param recompute keep only each layer's input from the forward pass and run the layers again
+ *     in the backward pass (activation checkpointing): a third more compute for the memory of all
+ *     layers' activations but one
  */
 public record TrainSettings(
     Method method,
@@ -75,7 +82,10 @@ public record TrainSettings(
     int threads,
     String devices,
     String saveDtype,
-    String chatTemplate) {
+    String chatTemplate,
+    Trainer trainer,
+    int lossChunk,
+    boolean recompute) {
 
   public static final String SECTION = "train";
 
@@ -83,9 +93,20 @@ public record TrainSettings(
    * Keys that change how a run is observed or stored, not the weights it produces ("data" is a
    * path: the trainer hashes the data's content instead).
    */
-  static final Set<String> NOT_HASHED = Set.of("checkpoint-every", "keep-checkpoints", "log-every", "threads", "data", "method");
+  static final Set<String> NOT_HASHED = Set.of("checkpoint-every", "keep-checkpoints", "log-every", "threads", "data", "method",
+      "trainer", "loss-chunk", "recompute");
   // "method" too: SFT weights are only ever made with method = sft, so the key tells no two SFT
   // runs apart, and leaving it out keeps checkpoints made before the key existed resumable.
+  // "trainer": only the in-process trainer hashes its settings (TRL's output is a finished model);
+  // "loss-chunk" and "recompute" change float rounding only, not the computation.
+
+  /** Who runs an SFT training. */
+  public enum Trainer {
+    /** In process on DJL ({@code SftTrainer}). */
+    DJL,
+    /** TRL's SFTTrainer with accelerate (the files {@code TrlHandoff} writes), where GPUs are visible. */
+    TRL
+  }
 
   /** The trainer of a run. */
   public enum Method {
@@ -127,6 +148,7 @@ public record TrainSettings(
     check(checkpointEvery >= 0, "checkpoint-every", "must be >= 0, got " + checkpointEvery);
     check(keepCheckpoints >= 1, "keep-checkpoints", "must be at least 1, got " + keepCheckpoints);
     check(logEvery >= 1, "log-every", "must be at least 1, got " + logEvery);
+    check(lossChunk >= 0, "loss-chunk", "must be >= 0 (0: no chunking), got " + lossChunk);
     check(threads >= 0, "threads", "must be >= 0 (0: all cores), got " + threads);
     check(earlyStop.patience() >= 0, "early-stop.patience", "must be >= 0, got " + earlyStop.patience());
     check(earlyStop.minDelta() >= 0, "early-stop.min-delta", "must be >= 0, got " + earlyStop.minDelta());
@@ -182,7 +204,7 @@ public record TrainSettings(
   public TrainSettings withDataOverride(Path dataDir) {
     return new TrainSettings(method, initFrom, model, Optional.ofNullable(dataDir), epochs, maxSteps, batchSize, seqLen,
         batching, gradAccum, lr, minLrRatio, warmupSteps, weightDecay, beta1, beta2, eps, clipNorm, seed, checkpointEvery,
-        keepCheckpoints, earlyStop, logEvery, threads, devices, saveDtype, chatTemplate);
+        keepCheckpoints, earlyStop, logEvery, threads, devices, saveDtype, chatTemplate, trainer, lossChunk, recompute);
   }
 
   /** The chat template this run trains with, which the saved model then carries. */

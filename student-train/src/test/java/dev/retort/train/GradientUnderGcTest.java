@@ -27,9 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * over a direct ByteBuffer without copying, closes the wrapper at once, and autograd keeps the
  * tensor for the backward pass: once the GC frees the buffer, the backward reads freed memory.
  * This test forces that (GC, then junk written into freshly allocated direct buffers, between
- * forward and backward) and checks that the gradients stay bitwise equal. SftLoss is safe; the
- * model's attention ({@code scores.mul(scale)} in Transformer) is not yet, so the test is disabled
- * until the model module keeps its scale in a long-lived NDArray.
+ * forward and backward) and checks that the gradients stay bitwise equal. SftLoss folds its
+ * normalizer into the weights, and the model's attention keeps its scale in an NDArray of the
+ * forward pass's manager, which outlives the per-layer scopes that free each layer's intermediates.
  */
 class GradientUnderGcTest {
   @TempDir Path tmp;

@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
       FilterBench.class,
       TrainBench.class,
       TrainResumeBench.class,
-      ServeAbuseBench.class
+      ServeAbuseBench.class,
+      TrainMemoryBench.class
     })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -315,7 +315,9 @@ public final class EmbeddedPipeline {
   static Map<String, Object> distilled(PipelineContext ctx) throws Exception {
     PipelineSettings p = settings(ctx);
     RetortConfig cfg = studentConfig(ctx);
-    if (p.unfilteredAblation() && p.concurrentTraining()) {
+    // With trainer = trl the ablation does not train alongside: TRL takes the GPUs, one run at a time.
+    if (p.unfilteredAblation() && p.concurrentTraining()
+        && sft(cfg, "train-student").trainer() == TrainSettings.Trainer.DJL) {
       cfg = cfg.with("train-student.threads=1");
       // Its step budget is the distilled student's planned steps, known before either starts.
       RetortConfig ablation = ablationConfig(ctx, p.ablationBudget() == PipelineSettings.AblationBudget.MATCHED

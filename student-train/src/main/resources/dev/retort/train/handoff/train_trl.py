@@ -173,11 +173,15 @@ def main():
         save_total_limit=cfg["keep_checkpoints"],
         logging_steps=cfg["log_every"],
         report_to="none",
+        include_num_input_tokens_seen=True,
     )
     trainer = SFTTrainer(model=model, args=config, train_dataset=sft_rows(data, tokenizer, cfg["seq_len"]), processing_class=tokenizer)
     last = get_last_checkpoint(out) if os.path.isdir(out) else None
     trainer.train(resume_from_checkpoint=last)
     trainer.save_model(out)
+    # trainer_state.json (log history, global step) in the output dir: Retort reads the final
+    # loss from it and takes it as the sign that training finished.
+    trainer.save_state()
     if trainer.accelerator.is_main_process:
         tokenizer.save_pretrained(out)
 
