@@ -1,5 +1,6 @@
 package dev.retort.train;
 
+import dev.retort.core.Hashing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -24,7 +25,7 @@ public final class Packing {
     for (int i = 0; i < n; i++) {
       p[i] = i;
     }
-    SplittableRandom r = new SplittableRandom(mix(seed) ^ mix(0x5DEECE66DL + epoch));
+    SplittableRandom r = new SplittableRandom(Hashing.mix64(seed) ^ Hashing.mix64(0x5DEECE66DL + epoch));
     for (int i = n - 1; i > 0; i--) {
       int j = r.nextInt(i + 1);
       int t = p[i];
@@ -93,9 +94,4 @@ public final class Packing {
     }
   }
 
-  static long mix(long z) {
-    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-    return z ^ (z >>> 31);
-  }
 }

@@ -98,7 +98,7 @@ public final class SftDataset {
       }
     }
     // Shuffle the micro-batches so lengths do not march in step with training time.
-    SplittableRandom r = new SplittableRandom(Packing.mix(seed + 0x9E3779B97F4A7C15L * (epoch + 1)));
+    SplittableRandom r = new SplittableRandom(dev.retort.core.Hashing.mix64(seed + 0x9E3779B97F4A7C15L * (epoch + 1)));
     for (int i = out.size() - 1; i > 0; i--) {
       int j = r.nextInt(i + 1);
       MicroBatch t = out.get(i);

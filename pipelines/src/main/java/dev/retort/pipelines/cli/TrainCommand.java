@@ -98,6 +98,11 @@ public final class TrainCommand implements Callable<Integer> {
       }
       return grpo(cfg, settings, layout);
     }
+    if (data == null) {
+      // The run's SFT view is read only when the filter completed it (--data reads any folder as it is).
+      dev.retort.core.run.InputChecks.from(cfg).checkComplete(layout.filtered(), "filter",
+          "retort filter" + (config != null ? " --config " + config : ""));
+    }
     // Trainers read and write local files: data and output on another store go through the local cache.
     Path dataDir = data != null ? data : Stores.localCopy(layout.sft());
     Map<String, Object> summary = new LinkedHashMap<>();

@@ -100,4 +100,17 @@ class TrainCommandTest {
     assertEquals(RetortCli.USAGE, handoff.code());
     assertTrue(handoff.err().contains("--handoff") && handoff.err().contains("train.method is grpo"), handoff.err());
   }
+
+  @Test
+  void theRunsSftViewIsReadOnlyWhenTheFilterCompletedIt() throws Exception {
+    Path sft = dir.resolve("runs/r/filtered/sft");
+    Files.createDirectories(sft);
+    Files.writeString(sft.resolve("part-00000.parquet"), "not yet");
+    CliRun r = cli("train", "--set", "run.work-dir=\"" + dir.resolve("runs") + "\"", "--set", "run.run-id=r");
+    assertTrue(r.code() != 0);
+    String err = r.err().strip();
+    assertTrue(err.contains(dir.resolve("runs/r/filtered").toString()) && err.contains("is not a complete filter output")
+        && err.contains("retort filter") && err.contains("--allow-incomplete"), err);
+    assertTrue(Files.notExists(dir.resolve("runs/r/models")), "nothing trained");
+  }
 }

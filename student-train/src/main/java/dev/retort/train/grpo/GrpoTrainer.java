@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.retort.core.Hashing;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.data.Prompt;
 import dev.retort.core.io.Json;
@@ -229,12 +230,6 @@ public final class GrpoTrainer {
     return "sha256:" + RetortConfig.sha256(b.toString()).substring(0, 32);
   }
 
-  /** SplitMix64 finalizer: decorrelates nearby seeds. */
-  static long mix(long z) {
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
-  }
 
   /** The training loop and its state; one instance per run. */
   static final class Loop implements TrainControl {
@@ -321,7 +316,7 @@ public final class GrpoTrainer {
         long k = stepIndex * s.promptsPerStep() + j;
         long epoch = k / n;
         if (epoch != epochOfPerm) {
-          perm = permutation(n, mix(s.seed() * 0x9E3779B97F4A7C15L + epoch));
+          perm = permutation(n, Hashing.mix64(s.seed() * 0x9E3779B97F4A7C15L + epoch));
           epochOfPerm = epoch;
         }
         out[j] = perm[(int) (k % n)];
@@ -398,7 +393,7 @@ public final class GrpoTrainer {
       long[] seeds = new long[rows];
       for (int r = 0; r < rows; r++) {
         inputs.add(promptIds.get(chosen[r / g]));
-        seeds[r] = mix(mix(s.seed() + 0x632BE59BD9B4E019L * (step + 1)) + r);
+        seeds[r] = Hashing.mix64(Hashing.mix64(s.seed() + 0x632BE59BD9B4E019L * (step + 1)) + r);
       }
       SamplingOptions opts = new SamplingOptions(s.maxNewTokens(), s.temperature(), s.topP(), 0, s.seed(), stops, List.of());
       List<Generation> gens = sampler.generate(inputs, opts, seeds);
