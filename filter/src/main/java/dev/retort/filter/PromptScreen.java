@@ -1,6 +1,5 @@
 package dev.retort.filter;
 
-import dev.retort.filter.decontam.Decontaminator;
 import dev.retort.filter.dedup.Deduplicator;
 import dev.retort.filter.dedup.MinHasher;
 import dev.retort.filter.text.Tokens;
@@ -15,7 +14,9 @@ import java.util.TreeMap;
 
 /**
  * Prompt-level decisions, made once over all prompts of the input: benchmark contamination and
- * exact or near-duplicate prompts. The result rejects every trace of the prompts it names.
+ * exact or near-duplicate prompts. The result rejects every trace of the prompts it names. The
+ * judge tasks hash each prompt ({@link #hash}); the driver runs the greedy pass over the hashes
+ * ({@link #duplicates}) and joins the reasons ({@link #reasons}).
  *
  * <p>Prompts are taken in id order, so which member of a duplicate cluster survives (the smallest
  * id) does not depend on how the input was sharded. Near-duplicates must also share the reference
@@ -35,34 +36,6 @@ public final class PromptScreen {
    * @param guard the normalized reference answer (near-duplicates must share it), or null
    */
   public record Hashed(String id, Deduplicator.Prepared hashes, String guard) {}
-
-  private final FilterSettings settings;
-  private final Decontaminator decontaminator;
-
-  /** @param decontaminator null for no decontamination */
-  public PromptScreen(FilterSettings settings, Decontaminator decontaminator) {
-    this.settings = settings;
-    this.decontaminator = decontaminator;
-  }
-
-  /** Reasons per rejected prompt id (contamination, then duplication); prompts not in the map pass. */
-  public Map<String, List<String>> screen(Collection<PromptText> prompts) {
-    List<PromptText> unique = uniqueById(prompts, PromptText::id);
-    Deduplicator hasher = settings.dedupPrompts() ? hasher(settings) : null;
-    Map<String, List<String>> dups = hasher != null
-        ? duplicates(unique.parallelStream().map(p -> hash(hasher, p)).toList()) : Map.of();
-    List<Optional<String>> contamination = decontaminator == null ? null
-        : unique.parallelStream().map(p -> decontaminator.contaminatedBy(p.problem())).toList();
-    Map<String, List<String>> out = new TreeMap<>();
-    for (int i = 0; i < unique.size(); i++) {
-      String id = unique.get(i).id();
-      List<String> reasons = reasons(contamination == null ? Optional.empty() : contamination.get(i), dups.get(id));
-      if (!reasons.isEmpty()) {
-        out.put(id, reasons);
-      }
-    }
-    return out;
-  }
 
   /** A prompt's reasons: its contamination, then its duplication reasons (either may be absent). */
   public static List<String> reasons(Optional<String> contaminatedBy, List<String> duplication) {
@@ -101,7 +74,7 @@ public final class PromptScreen {
    * Exact and near-duplicate prompts: taken in id order, so which member of a cluster survives
    * (the smallest id) does not depend on how the input was sharded. A repeated id counts once.
    */
-  public Map<String, List<String>> duplicates(Collection<Hashed> prompts) {
+  public static Map<String, List<String>> duplicates(FilterSettings settings, Collection<Hashed> prompts) {
     List<Hashed> greedy = colliding(firstOfEachId(prompts));
     greedy.sort(Comparator.comparing(Hashed::id));
     FilterSettings.MinHash mh = settings.minhash();
@@ -118,7 +91,7 @@ public final class PromptScreen {
     return out;
   }
 
-  /** The first prompt of each id, in the order given (as the stable sort by id in {@link #uniqueById} keeps it). */
+  /** The first prompt of each id, in the order given (as a stable sort by id keeps it). */
   private static List<Hashed> firstOfEachId(Collection<Hashed> prompts) {
     java.util.Set<String> seen = new java.util.HashSet<>(prompts.size() * 2);
     List<Hashed> out = new ArrayList<>(prompts.size());
@@ -169,18 +142,5 @@ public final class PromptScreen {
       }
     }
     return out;
-  }
-
-  /** Sorted by id, the first of each id kept (one row per trace upstream: the same prompt may come several times). */
-  private static <T> List<T> uniqueById(Collection<T> items, java.util.function.Function<T, String> id) {
-    List<T> sorted = new ArrayList<>(items);
-    sorted.sort(Comparator.comparing(id));
-    List<T> unique = new ArrayList<>(sorted.size());
-    for (T t : sorted) {
-      if (unique.isEmpty() || !id.apply(unique.get(unique.size() - 1)).equals(id.apply(t))) {
-        unique.add(t);
-      }
-    }
-    return unique;
   }
 }

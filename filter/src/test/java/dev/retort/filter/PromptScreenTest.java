@@ -69,6 +69,6 @@ class PromptScreenTest {
     Map<String, List<String>> expected = everyPromptInIdOrder(s, prompts);
     assertTrue(expected.values().stream().anyMatch(r -> r.contains(Reasons.DUPLICATE_PROMPT)), "exact duplicates present");
     assertTrue(expected.values().stream().anyMatch(r -> r.contains(Reasons.NEAR_DUPLICATE_PROMPT)), "near duplicates present");
-    assertEquals(expected, new PromptScreen(s, null).duplicates(prompts));
+    assertEquals(expected, PromptScreen.duplicates(s, prompts));
   }
 }

@@ -432,6 +432,23 @@ public final class SftTrainer {
     }
   }
 
+  /**
+   * Marks a trained model folder complete, as every trainer does (in-process and TRL): provenance
+   * (the data, the initial weights, the settings) and {@code stats}, then {@code _SUCCESS}.
+   */
+  static void completeModel(Path outDir, TrainSettings s, String runHash, Path data, String dataId, String initId,
+      Map<String, Object> stats) {
+    Map<String, String> inputs = new LinkedHashMap<>();
+    inputs.put("data", dataId);
+    inputs.put("init-from", initId);
+    Map<String, String> models = new LinkedHashMap<>();
+    models.put("student", outDir.getFileName().toString());
+    models.put("init", s.initFrom().map(Path::toString).orElse("random-init"));
+    Map<String, Object> cfg = new LinkedHashMap<>(s.toMap());
+    cfg.put("data", data.toString());
+    StageOutput.complete(outDir, Provenance.of(STAGE, runHash, cfg, s.seed(), inputs, models), stats);
+  }
+
   private static void save(TrainSettings s, Transformer model, ModelConfig config, Tokenizer tok, Path outDir,
       TrainResult result, String runHash, Path data, String dataId, String initId, Loop loop, TokenStore store)
       throws IOException {
@@ -472,15 +489,7 @@ public final class SftTrainer {
     stats.put("padding_fraction", loop.data.paddingFraction(0));
     stats.put("mean_row_length", loop.data.meanRowLength(0));
     stats.put("devices", loop.dp.devices().stream().map(Object::toString).toList());
-    Map<String, String> inputs = new LinkedHashMap<>();
-    inputs.put("data", dataId);
-    inputs.put("init-from", initId);
-    Map<String, String> models = new LinkedHashMap<>();
-    models.put("student", outDir.getFileName().toString());
-    models.put("init", s.initFrom().map(Path::toString).orElse("random-init"));
-    Map<String, Object> cfg = new LinkedHashMap<>(s.toMap());
-    cfg.put("data", data.toString());
-    StageOutput.complete(outDir, Provenance.of(STAGE, runHash, cfg, s.seed(), inputs, models), stats);
+    completeModel(outDir, s, runHash, data, dataId, initId, stats);
     LOG.info("{}: {} steps, {} tokens in {} s ({} tokens/s), final loss {}", outDir, result.steps(), result.tokens(),
         String.format("%.1f", result.wallSeconds()), Math.round(result.tokensPerSecond()),
         String.format("%.4f", result.finalLoss()));

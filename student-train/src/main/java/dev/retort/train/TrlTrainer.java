@@ -3,7 +3,6 @@ package dev.retort.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.io.Json;
-import dev.retort.core.run.Provenance;
 import dev.retort.core.run.StageOutput;
 import dev.retort.model.ModelConfig;
 import java.io.IOException;
@@ -242,15 +241,7 @@ public final class TrlTrainer {
     stats.put("parameter_count", result.parameterCount());
     stats.put("flops", result.flops());
     stats.put("tokens_per_s", result.tokensPerSecond());
-    Map<String, String> inputs = new LinkedHashMap<>();
-    inputs.put("data", dataId);
-    inputs.put("init-from", initId);
-    Map<String, String> models = new LinkedHashMap<>();
-    models.put("student", outDir.getFileName().toString());
-    models.put("init", s.initFrom().map(Path::toString).orElse("random-init"));
-    Map<String, Object> cfg = new LinkedHashMap<>(s.toMap());
-    cfg.put("data", data.toString());
-    StageOutput.complete(outDir, Provenance.of(SftTrainer.STAGE, runHash, cfg, s.seed(), inputs, models), stats);
+    SftTrainer.completeModel(outDir, s, runHash, data, dataId, initId, stats);
     LOG.info("{}: TRL model taken up ({} steps, final loss {})", outDir, steps, String.format("%.4f", finalLoss));
     return result;
   }

@@ -83,7 +83,7 @@ final class PromptDigest implements Serializable {
         }
       }
     }
-    Map<String, List<String>> dups = s.dedupPrompts() ? new PromptScreen(s, null).duplicates(hashed) : Map.of();
+    Map<String, List<String>> dups = s.dedupPrompts() ? PromptScreen.duplicates(s, hashed) : Map.of();
     Map<String, List<String>> out = new TreeMap<>();
     for (var e : contaminated.entrySet()) {
       out.put(e.getKey(), PromptScreen.reasons(e.getValue(), dups.get(e.getKey())));

@@ -20,6 +20,7 @@ import dev.retort.core.run.Provenance;
 import dev.retort.core.run.StageOutput;
 import dev.retort.filter.FilterSettings;
 import dev.retort.filter.PromptScreen;
+import dev.retort.filter.PromptScreenOracle;
 import dev.retort.filter.Reasons;
 import dev.retort.filter.SftView;
 import dev.retort.filter.TestTraces;
@@ -165,7 +166,7 @@ class FilterJobTest {
 
     // Expected verdicts from the plain-Java core over the same traces.
     List<Benchmark> benches = BenchmarkSources.load(s.decontamination(), ArithSettings.from(config), 42);
-    Map<String, List<String>> promptReasons = new PromptScreen(s, new Decontaminator(benches, 10)).screen(
+    Map<String, List<String>> promptReasons = PromptScreenOracle.screen(s, new Decontaminator(benches, 10),
         wellFormed.stream().map(t -> new PromptScreen.PromptText(t.promptId(), t.problem(), t.referenceAnswer())).toList());
     assertEquals(List.of(Reasons.contaminated("mybench")), promptReasons.get("bench-copy"));
     assertEquals(List.of(Reasons.DUPLICATE_PROMPT), promptReasons.get("zz-dup"));

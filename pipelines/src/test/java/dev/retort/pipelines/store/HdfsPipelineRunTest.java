@@ -17,11 +17,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.RemoteIterator;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HdfsPipelineRunTest {
   @TempDir static Path tmp;
-  private static MiniDFSCluster cluster;
+  private static HdfsFixture dfs;
   private static String work;
   private static String cacheBefore;
 
@@ -44,17 +42,14 @@ class HdfsPipelineRunTest {
   static void start() throws Exception {
     cacheBefore = System.getProperty("retort.cache-dir");
     System.setProperty("retort.cache-dir", tmp.resolve("cache").toString());
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("dfs").toString());
-    cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    cluster.waitActive();
-    work = "hdfs://127.0.0.1:" + cluster.getNameNodePort() + "/runs";
+    dfs = new HdfsFixture(tmp.resolve("dfs"));
+    work = dfs.uri() + "/runs";
   }
 
   @AfterAll
   static void stop() {
-    if (cluster != null) {
-      cluster.shutdown();
+    if (dfs != null) {
+      dfs.close();
     }
     if (cacheBefore == null) {
       System.clearProperty("retort.cache-dir");
@@ -82,7 +77,7 @@ class HdfsPipelineRunTest {
   /** Every file under {@code dir} on HDFS with its length and modification time. */
   private static Map<String, String> files(String dir) throws Exception {
     Map<String, String> out = new TreeMap<>();
-    FileSystem fs = cluster.getFileSystem();
+    FileSystem fs = dfs.fileSystem();
     RemoteIterator<LocatedFileStatus> it = fs.listFiles(new org.apache.hadoop.fs.Path(dir), true);
     while (it.hasNext()) {
       LocatedFileStatus s = it.next();

@@ -9,8 +9,6 @@ import dev.retort.core.store.Location;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,25 +22,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HdfsStagesTest {
   @TempDir static Path tmp;
-  private static MiniDFSCluster cluster;
+  private static HdfsFixture dfs;
   private static String hdfs;
   private static SparkSession spark;
 
   @BeforeAll
   static void start() throws Exception {
     System.setProperty("retort.cache-dir", tmp.resolve("cache").toString());
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("dfs").toString());
-    cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    cluster.waitActive();
-    hdfs = "hdfs://127.0.0.1:" + cluster.getNameNodePort();
+    dfs = new HdfsFixture(tmp.resolve("dfs"));
+    hdfs = dfs.uri();
     spark = dev.retort.core.SharedSpark.get();
   }
 
   @AfterAll
   static void stop() {
-    if (cluster != null) {
-      cluster.shutdown();
+    if (dfs != null) {
+      dfs.close();
     }
   }
 

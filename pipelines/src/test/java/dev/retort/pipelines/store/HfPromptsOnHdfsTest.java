@@ -19,8 +19,6 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,23 +32,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HfPromptsOnHdfsTest {
   @TempDir static Path tmp;
-  private static MiniDFSCluster cluster;
+  private static HdfsFixture dfs;
   private static String hdfs;
 
   @BeforeAll
   static void start() throws Exception {
     System.setProperty("retort.cache-dir", tmp.resolve("cache").toString());
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("dfs").toString());
-    cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    cluster.waitActive();
-    hdfs = "hdfs://127.0.0.1:" + cluster.getNameNodePort();
+    dfs = new HdfsFixture(tmp.resolve("dfs"));
+    hdfs = dfs.uri();
   }
 
   @AfterAll
   static void stop() {
-    if (cluster != null) {
-      cluster.shutdown();
+    if (dfs != null) {
+      dfs.close();
     }
   }
 
