@@ -77,6 +77,7 @@ public final class SftTrainer {
    * @param extra listeners called after the built-in ones
    * @throws IllegalArgumentException on bad input, before training starts
    */
+  @SuppressWarnings("try") // a resource held for its scope only (a scope, a gradient recording)
   public static TrainResult run(TrainSettings settings, Path dataDir, Path outDir, TrainingListener... extra) {
     if (settings.trainer() == TrainSettings.Trainer.TRL) {
       if (extra.length > 0) {
@@ -312,6 +313,7 @@ public final class SftTrainer {
       LOG.info("resumed from {} (step {}{})", checkpoint.getFileName(), step, finished ? ", training had finished" : "");
     }
 
+    @SuppressWarnings("try") // a resource held for its scope only (a scope, a gradient recording)
     TrainResult train() {
       TrainInfo info = new TrainInfo(outDir.getFileName().toString(), outDir, step, total, data.epochs(),
           dp.master().numParameters(), s.tokensPerStep(), dp.devices().stream().map(Object::toString).toList());

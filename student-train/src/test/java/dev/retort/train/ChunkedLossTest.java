@@ -76,6 +76,7 @@ class ChunkedLossTest {
 
   private record Run(double loss, Map<String, float[]> grads) {}
 
+  @SuppressWarnings("try") // a resource held for its scope only (a scope, a gradient recording)
   private static Run run(Transformer model, NDManager root, PackedBatch b, double normalizer, int chunk,
       boolean recompute) {
     model.weights().values().forEach(p -> JniUtils.zeroGrad((PtNDArray) p));

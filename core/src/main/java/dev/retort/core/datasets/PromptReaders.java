@@ -22,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -513,9 +512,7 @@ public final class PromptReaders {
     Map<String, String> out = new LinkedHashMap<>();
     JsonNode m = row.get(field);
     if (m != null && m.isObject()) {
-      Iterator<Map.Entry<String, JsonNode>> it = m.fields();
-      while (it.hasNext()) {
-        var e = it.next();
+      for (Map.Entry<String, JsonNode> e : m.properties()) {
         out.put(e.getKey(), e.getValue().asText());
       }
     }

@@ -127,7 +127,7 @@ final class HadoopStore implements Store {
     // Local: File.renameTo replaces a file atomically (POSIX rename). Elsewhere a file in the way
     // goes first (readers briefly see no file, never a partial one).
     if (!fs.rename(from.hadoop(), to.hadoop())) {
-      if (fs.isFile(to.hadoop()) && fs.delete(to.hadoop(), false) && fs.rename(from.hadoop(), to.hadoop())) {
+      if (isFile(to) && fs.delete(to.hadoop(), false) && fs.rename(from.hadoop(), to.hadoop())) {
         return;
       }
       throw new IOException("cannot rename " + from + " to " + to);

@@ -139,6 +139,9 @@ final class ShardWriter<T> implements AutoCloseable {
       return "avro";
     }
 
+    // Parquet 1.16 deprecates the Hadoop-Configuration hooks for its own ParquetConfiguration, but
+    // its writer still calls them for a Hadoop Configuration, which is what this job passes.
+    @SuppressWarnings("deprecation")
     @Override
     public WriteContext init(Configuration configuration) {
       return new WriteContext(schema, Map.of(AVRO_SCHEMA_KEY, rows.schema().toString()));
@@ -171,6 +174,7 @@ final class ShardWriter<T> implements AutoCloseable {
       return this;
     }
 
+    @SuppressWarnings("deprecation") // see init above
     @Override
     protected WriteSupport<T> getWriteSupport(Configuration conf) {
       return support;

@@ -33,6 +33,7 @@ final class PyForTag extends ForTag {
   record LoopItems(List<Object> items) {}
 
   @Override
+  @SuppressWarnings("try") // a resource held for its scope only (a scope, a gradient recording)
   public String interpretUnchecked(TagNode tagNode, JinjavaInterpreter interpreter) {
     Pair<List<String>, String> varsAndExpression = getLoopVarsAndExpression((TagToken) tagNode.getMaster());
     List<String> vars = varsAndExpression.getLeft();

@@ -135,6 +135,7 @@ final class LocalProcesses {
     }
   }
 
+  @SuppressWarnings("try") // a resource held for its scope only (a scope, a gradient recording)
   static boolean listening(int port) {
     try (Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
       return true;

@@ -102,6 +102,7 @@ public final class ServeAbuseBench implements Callable<Integer> {
   private final AtomicLong longDone = new AtomicLong();
 
   @Override
+  @SuppressWarnings("try") // a resource held for its scope only (a scope, a gradient recording)
   public Integer call() throws Exception {
     if (requests < 10 || concurrency < 1 || tokenMs < 0 || context < 512 || sliceTokens < 1) {
       throw new IllegalArgumentException("need --requests >= 10, --concurrency >= 1, --token-ms >= 0, --context >= 512, --slice-tokens >= 1");

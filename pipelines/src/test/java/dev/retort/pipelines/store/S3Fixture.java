@@ -53,11 +53,16 @@ final class S3Fixture implements AutoCloseable {
    * (Spark's reads use that cache): a later fixture on another port must not reach the old one.
    */
   @Override
-  public void close() throws Exception {
+  public void close() throws java.io.IOException {
     org.apache.hadoop.conf.Configuration c = new org.apache.hadoop.conf.Configuration();
     hadoopSettings().forEach(c::set);
     org.apache.hadoop.fs.FileSystem.get(URI.create("s3a://" + bucket + "/"), c).close();
-    proxy.stop();
-    blobs.close();
+    try {
+      proxy.stop();
+    } catch (Exception e) {
+      throw new java.io.IOException("S3Proxy did not stop: " + e.getMessage(), e);
+    } finally {
+      blobs.close();
+    }
   }
 }

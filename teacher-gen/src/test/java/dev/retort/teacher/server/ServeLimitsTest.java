@@ -224,6 +224,7 @@ class ServeLimitsTest {
   }
 
   @Test
+  @SuppressWarnings("try") // a resource held for its scope only (a scope, a gradient recording)
   void aLongRequestDoesNotStarveShortOnes() throws Exception {
     // 20000 tokens at 1 ms a step: about 20 s alone. In slices of 8 tokens a short request
     // (about 40 tokens) joins the next slice instead of waiting for the long one to finish.
