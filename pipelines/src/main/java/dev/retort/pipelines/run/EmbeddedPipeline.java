@@ -8,8 +8,6 @@ import dev.retort.core.datasets.Arith;
 import dev.retort.core.datasets.ArithSettings;
 import dev.retort.core.io.Codecs;
 import dev.retort.core.io.ParquetIO;
-import dev.retort.core.run.Provenance;
-import dev.retort.core.run.StageOutput;
 import dev.retort.core.store.Location;
 import dev.retort.eval.EvalJob;
 import dev.retort.eval.ModelResult;
@@ -385,16 +383,18 @@ public final class EmbeddedPipeline {
     child.getOutputStream().close();
     Thread hook = new Thread(child::destroy, "retort-stop-" + stage);
     Runtime.getRuntime().addShutdownHook(hook);
-    ctx.shared().put(stage + ".running", new Alongside(child, log, hook));
+    ctx.alongside().put(stage, new Alongside(child, log, hook));
     LOG.info("stage {}: training alongside (pid {}, log {})", stage, child.pid(), log);
   }
 
-  private record Alongside(Process process, Path log, Thread hook) {}
+  /** A trainer running in its own process beside the pipeline's next stages. */
+  record Alongside(Process process, Path log, Thread hook) {}
 
   /** The result of {@code stage}'s training started {@link #alongside} an earlier stage, else runs it now. */
   private static Map<String, Object> joinOrRun(PipelineContext ctx, String stage, Path out,
       java.util.concurrent.Callable<Map<String, Object>> work) throws Exception {
-    if (!(ctx.shared().remove(stage + ".running") instanceof Alongside a)) {
+    Alongside a = ctx.alongside().remove(stage);
+    if (a == null) {
       return work.call();
     }
     int code = a.process().waitFor();
@@ -516,15 +516,5 @@ public final class EmbeddedPipeline {
     out.put("flops", r.flops());
     out.put("seconds", r.wallSeconds());
     return out;
-  }
-
-  /** Provenance for the run folder as a whole. */
-  static void writeRunProvenance(PipelineContext ctx) {
-    Provenance.of("run", ctx.config().hash(), ctx.config().resolved(), ctx.run().seed(), Map.of(), Map.of())
-        .write(ctx.layout().root());
-  }
-
-  static boolean done(Path dir) {
-    return StageOutput.isComplete(dir, null);
   }
 }

@@ -11,7 +11,7 @@ public final class PipelineContext {
   private final RetortConfig config;
   private final RunSettings run;
   private final Map<String, Map<String, Object>> results = new LinkedHashMap<>();
-  private final Map<String, Object> shared = new LinkedHashMap<>();
+  private final Map<String, EmbeddedPipeline.Alongside> alongside = new LinkedHashMap<>();
   private final Staging staging = new Staging();
 
   public PipelineContext(RetortConfig config) {
@@ -46,8 +46,8 @@ public final class PipelineContext {
     return staging;
   }
 
-  /** Live objects handed between stages in one process (e.g. the teacher server pool). */
-  public Map<String, Object> shared() {
-    return shared;
+  /** Trainers started by one stage and joined by a later one in this process, by stage name. */
+  Map<String, EmbeddedPipeline.Alongside> alongside() {
+    return alongside;
   }
 }
