@@ -50,9 +50,4 @@ public final class SparkPolicy {
     });
     return out;
   }
-
-  /** Whether spark-submit (or a -D) chose the master: then {@code *.spark-master} is not used. */
-  public static boolean masterSubmitted() {
-    return System.getProperty("spark.master") != null;
-  }
 }

@@ -36,8 +36,14 @@ public final class BundledBenchmarks {
     return index.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
   }
 
+  /** What {@link #files} unpacked in this JVM (the resources do not change while it runs). */
+  private static List<Location> unpacked;
+
   /** The set unpacked into the local cache, one {@code .jsonl} per benchmark, in index order. */
   public static synchronized List<Location> files() {
+    if (unpacked != null && unpacked.stream().allMatch(l -> Files.isRegularFile(l.localPath()))) {
+      return unpacked;
+    }
     List<String> names = names();
     List<byte[]> contents = new ArrayList<>();
     StringBuilder id = new StringBuilder();
@@ -67,7 +73,8 @@ public final class BundledBenchmarks {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot unpack the bundled benchmarks into " + dir + ": " + e.getMessage(), e);
     }
-    return out;
+    unpacked = List.copyOf(out);
+    return unpacked;
   }
 
   private static byte[] resource(String name) {

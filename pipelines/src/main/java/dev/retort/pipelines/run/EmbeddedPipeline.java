@@ -223,7 +223,7 @@ public final class EmbeddedPipeline {
     try (ServerPool pool = ServerPool.start(p.teacherServers(),
         List.of("--model", teacherDir(ctx).toString(), "--served-model-name", "teacher",
             "--max-batch", Integer.toString(p.serveMaxBatch()), "--slice-tokens", Integer.toString(maxTokens),
-            "--max-tokens-cap", Integer.toString(Math.max(maxTokens, 1))),
+            "--max-tokens-cap", Integer.toString(maxTokens)),
         logs, Duration.ofMinutes(3))) {
       List<String> eps = pool.endpoints().stream().map(u -> u.endsWith("/v1") ? u : u + "/v1").toList();
       RetortConfig cfg = ctx.config().with(
