@@ -73,25 +73,40 @@ public final class Checkpoints {
 
   /** Saves arbitrary named fp32 tensors (weights; optimizer state, may be empty) with the state. */
   public Path save(TrainState state, Map<String, NDArray> weights, Map<String, NDArray> optimizerTensors) {
-    String name = String.format("step-%09d", state.step());
-    Path target = dir.resolve(name);
-    Path tmp = dir.resolve("." + name + ".tmp");
-    try {
-      Files.createDirectories(dir);
-      StageOutput.deleteTree(tmp);
-      Files.createDirectories(tmp);
+    Path target = dir.resolve(String.format("step-%09d", state.step()));
+    writeFolder(target, tmp -> {
       Safetensors.write(tmp.resolve(MODEL), weights, DataType.FLOAT32);
       if (!optimizerTensors.isEmpty()) {
         Safetensors.write(tmp.resolve(OPTIMIZER), optimizerTensors, DataType.FLOAT32);
       }
       Json.write(tmp.resolve(STATE), state);
+    });
+    prune();
+    return target;
+  }
+
+  /** Writes the files of a folder into a given (temporary) folder. */
+  public interface FolderBody {
+    void write(Path into) throws IOException;
+  }
+
+  /**
+   * Writes a whole folder atomically: {@code body} fills a dot-named sibling, which then replaces
+   * {@code target} by a rename, so a reader never sees a half-written folder and a process killed
+   * mid-write leaves the previous one (a leftover temporary is replaced by the next write).
+   */
+  static void writeFolder(Path target, FolderBody body) {
+    Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
+    try {
+      Files.createDirectories(target.getParent());
+      StageOutput.deleteTree(tmp);
+      Files.createDirectories(tmp);
+      body.write(tmp);
       StageOutput.deleteTree(target); // a rerun of the same step replaces it
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
     }
-    prune();
-    return target;
   }
 
   private void prune() {

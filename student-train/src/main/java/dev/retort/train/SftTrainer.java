@@ -118,6 +118,9 @@ public final class SftTrainer {
       checkpoints.deleteAll();
       resumeFrom = Optional.empty();
     }
+    if (resumeFrom.isEmpty()) {
+      StageOutput.deleteTree(outDir.resolve(Snapshots.DIR)); // snapshots of an earlier config or run
+    }
 
     int threads = configureThreads(settings.threads());
     List<Device> devices = DeviceSpec.parse(settings.devices()).resolve();
@@ -155,6 +158,8 @@ public final class SftTrainer {
           AdamW opt = new AdamW(model.weights(), settings.beta1(), settings.beta2(), settings.eps(),
               settings.weightDecay(), AdamW::matricesOnly)) {
         Loop loop = new Loop(settings, outDir, dataset, dp, opt, checkpoints, runHash, total, listeners(settings, outDir, extra));
+        ModelConfig saved = config;
+        loop.snapshots = dir -> Checkpoint.save(model, saved, dir, saveDtype(settings), tok, StudentModel.source(settings));
         if (resumeFrom.isPresent()) {
           loop.restore(resumeFrom.get());
         }
@@ -220,6 +225,9 @@ public final class SftTrainer {
     if (s.earlyStop().patience() > 0) {
       l.add(new EarlyStopping(s.earlyStop().patience(), s.earlyStop().minDelta(), s.logEvery()));
     }
+    if (!s.snapshots().isEmpty()) {
+      l.add(new Snapshots(outDir.resolve(Snapshots.DIR), s.snapshots(), 0));
+    }
     l.add(ProgressBar.auto(s.logEvery()));
     l.addAll(Arrays.asList(extra));
     return l;
@@ -280,6 +288,8 @@ public final class SftTrainer {
     boolean finished;
     String stopReason;
     Path lastCheckpoint;
+    /** Writes the weights as a Hugging Face folder (set by run, which holds the tokenizer and config). */
+    Checkpoints.FolderBody snapshots;
 
     Loop(TrainSettings s, Path outDir, SftDataset data, DataParallel dp, AdamW opt, Checkpoints checkpoints,
         String runHash, long total, List<TrainingListener> listeners) {
@@ -377,7 +387,7 @@ public final class SftTrainer {
         }
         double session = (System.nanoTime() - sessionStartNanos) / 1e9;
         StepMetrics m = new StepMetrics(step, epoch, loss, lr, norm, tokens, stepTokens,
-            session > 0 ? sessionTokens / session : 0, elapsedBefore + session, total);
+            session > 0 ? sessionTokens / session : 0, elapsedBefore + session, total, flops());
         for (TrainingListener l : listeners) {
           l.onStep(m, this);
         }
@@ -395,10 +405,15 @@ public final class SftTrainer {
       checkpoint(); // the final state: a rerun after a crash while saving only saves again
       double elapsed = elapsedBefore + (System.nanoTime() - sessionStartNanos) / 1e9;
       long params = dp.master().numParameters();
-      // Attention FLOPs at the span the model actually attends over: seq-len when packed, the
-      // mean padded sample length when grouped.
-      double flops = dp.master().config().trainingFlopsPerToken((int) Math.round(data.meanRowLength(0))) * tokens;
-      return new TrainResult(meanRecent(), step, tokens, elapsed, params, flops);
+      return new TrainResult(meanRecent(), step, tokens, elapsed, params, flops());
+    }
+
+    /**
+     * Training FLOPs so far. Attention is counted at the span the model actually attends over:
+     * seq-len when packed, the mean padded sample length when grouped.
+     */
+    double flops() {
+      return dp.master().config().trainingFlopsPerToken((int) Math.round(data.meanRowLength(0))) * tokens;
     }
 
     double meanRecent() {
@@ -432,6 +447,24 @@ public final class SftTrainer {
       lastCheckpoint = checkpoints.save(st, dp.master(), opt);
       return lastCheckpoint;
     }
+
+    @Override
+    public void snapshot(Path dir) {
+      try {
+        snapshots.write(dir);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the snapshot " + dir + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** The dtype of saved weights; null (auto) means the source checkpoint's, float32 for a random init. */
+  private static DataType saveDtype(TrainSettings s) {
+    return switch (s.saveDtype()) {
+      case "bfloat16" -> DataType.BFLOAT16;
+      case "float32" -> DataType.FLOAT32;
+      default -> null;
+    };
   }
 
   /**
@@ -455,12 +488,7 @@ public final class SftTrainer {
       TrainResult result, String runHash, Path data, String dataId, String initId, Loop loop, TokenStore store)
       throws IOException {
     Path staging = outDir.resolve(HF_STAGING);
-    DataType dtype = switch (s.saveDtype()) {
-      case "bfloat16" -> DataType.BFLOAT16;
-      case "float32" -> DataType.FLOAT32;
-      default -> null; // auto: the source checkpoint's dtype, float32 for a random init
-    };
-    Checkpoint.save(model, config, staging, dtype, tok, StudentModel.source(s));
+    Checkpoint.save(model, config, staging, saveDtype(s), tok, StudentModel.source(s));
     try (Stream<Path> old = Files.list(outDir)) {
       for (Path p : old.filter(p -> p.getFileName().toString().matches("model(-\\d+-of-\\d+)?\\.safetensors(\\.index\\.json)?")).toList()) {
         Files.delete(p);

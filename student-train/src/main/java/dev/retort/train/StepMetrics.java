@@ -11,6 +11,7 @@ package dev.retort.train;
  * @param tokensPerSecond tokens per second of this process so far
  * @param elapsedSeconds training time since the run began (resumes included)
  * @param totalSteps the planned number of steps
+ * @param flops training FLOPs spent since the run began (the same accounting as {@link TrainResult#flops()})
  */
 public record StepMetrics(long step, int epoch, double loss, double lr, double gradNorm, long tokens, long stepTokens,
-    double tokensPerSecond, double elapsedSeconds, long totalSteps) {}
+    double tokensPerSecond, double elapsedSeconds, long totalSteps, double flops) {}

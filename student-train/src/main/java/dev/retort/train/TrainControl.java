@@ -11,4 +11,11 @@ public interface TrainControl {
 
   /** Writes a resumable checkpoint of the state after the current step and returns its folder. */
   Path checkpoint();
+
+  /**
+   * Writes the current weights as a Hugging Face checkpoint folder (config.json, safetensors,
+   * tokenizer files) at {@code dir}, replacing it atomically: a model that eval and {@code model}
+   * commands load as they load the final one.
+   */
+  void snapshot(Path dir);
 }

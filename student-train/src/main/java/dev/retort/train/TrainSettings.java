@@ -39,6 +39,8 @@ import java.util.Set;
  * @param seed seeds random init and the per-epoch data order
  * @param checkpointEvery steps between resumable checkpoints (0: only at the end)
  * @param keepCheckpoints resumable checkpoints kept (older ones are deleted)
+ * @param snapshots fractions of the planned steps at which the weights are also saved as Hugging Face
+ *     folders under {@code <out>/snapshots/} (empty: none; see {@link Snapshots})
  * @param earlyStop loss-plateau stop (patience 0: off)
  * @param logEvery steps between metric lines
  * @param threads PyTorch intra-op threads (0: all cores)
@@ -77,6 +79,7 @@ public record TrainSettings(
     long seed,
     int checkpointEvery,
     int keepCheckpoints,
+    List<Double> snapshots,
     EarlyStop earlyStop,
     int logEvery,
     int threads,
@@ -93,7 +96,7 @@ public record TrainSettings(
    * Keys that change how a run is observed or stored, not the weights it produces ("data" is a
    * path: the trainer hashes the data's content instead).
    */
-  static final Set<String> NOT_HASHED = Set.of("checkpoint-every", "keep-checkpoints", "log-every", "threads", "data", "method",
+  static final Set<String> NOT_HASHED = Set.of("checkpoint-every", "keep-checkpoints", "snapshots", "log-every", "threads", "data", "method",
       "trainer", "loss-chunk", "recompute");
   // "method" too: SFT weights are only ever made with method = sft, so the key tells no two SFT
   // runs apart, and leaving it out keeps checkpoints made before the key existed resumable.
@@ -147,6 +150,9 @@ public record TrainSettings(
     check(clipNorm >= 0, "clip-norm", "must be >= 0 (0: off), got " + clipNorm);
     check(checkpointEvery >= 0, "checkpoint-every", "must be >= 0, got " + checkpointEvery);
     check(keepCheckpoints >= 1, "keep-checkpoints", "must be at least 1, got " + keepCheckpoints);
+    snapshots = snapshots == null ? List.of() : List.copyOf(snapshots);
+    check(snapshots.stream().allMatch(f -> f > 0 && f < 1), "snapshots",
+        "must be fractions in (0, 1) of the planned steps (the final model is the output folder), got " + snapshots);
     check(logEvery >= 1, "log-every", "must be at least 1, got " + logEvery);
     check(lossChunk >= 0, "loss-chunk", "must be >= 0 (0: no chunking), got " + lossChunk);
     check(threads >= 0, "threads", "must be >= 0 (0: all cores), got " + threads);
@@ -204,7 +210,7 @@ public record TrainSettings(
   public TrainSettings withDataOverride(Path dataDir) {
     return new TrainSettings(method, initFrom, model, Optional.ofNullable(dataDir), epochs, maxSteps, batchSize, seqLen,
         batching, gradAccum, lr, minLrRatio, warmupSteps, weightDecay, beta1, beta2, eps, clipNorm, seed, checkpointEvery,
-        keepCheckpoints, earlyStop, logEvery, threads, devices, saveDtype, chatTemplate, trainer, lossChunk, recompute);
+        keepCheckpoints, snapshots, earlyStop, logEvery, threads, devices, saveDtype, chatTemplate, trainer, lossChunk, recompute);
   }
 
   /** The chat template this run trains with, which the saved model then carries. */

@@ -25,7 +25,7 @@ class ProgressBarTest {
     for (long step = 1; step <= 20; step++) {
       // Warm-up steps take 7 s each, later ones 1 s: an ETA from the mean since the start would be far too long.
       now[0] += (step <= warm ? 7_000_000_000L : 1_000_000_000L);
-      StepMetrics m = new StepMetrics(step, 0, 1.0, 1e-3, 1.0, step * 100, 100, 100, now[0] / 1e9, total);
+      StepMetrics m = new StepMetrics(step, 0, 1.0, 1e-3, 1.0, step * 100, 100, 100, now[0] / 1e9, total, 0);
       bar.onStep(m, null);
       line = bar.line(m);
       if (step <= warm) {

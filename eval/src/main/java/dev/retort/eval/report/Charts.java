@@ -138,16 +138,44 @@ final class Charts {
     return chart;
   }
 
-  /** One line per model of {@code key} (loss, reward, ...) against step. */
+  /**
+   * One line per model of {@code key} (loss, reward, ...) against step, smoothed by a trailing
+   * mean (per-step values of small batches are noise that hides the trend), steps on a log axis;
+   * loss on a log axis too. The title names the window.
+   */
   static JFreeChart trainingCurves(Map<String, List<double[]>> curves, String key, List<String> models) {
+    return smoothedCurves(curves, "Training curves: " + key, "step", key, key.equals("loss"), models);
+  }
+
+  /**
+   * Lines of [x, y] points, each smoothed by a trailing mean over max(1, n / 50) points, x on a
+   * log axis (points at x <= 0 dropped), y on a log axis when {@code logY} and every value is
+   * positive.
+   */
+  static JFreeChart smoothedCurves(Map<String, List<double[]>> curves, String title, String xLabel, String yLabel,
+      boolean logY, List<String> models) {
     XYSeriesCollection ds = new XYSeriesCollection();
-    curves.forEach((model, points) -> {
-      XYSeries s = new XYSeries(model, true, true);
-      points.forEach(p -> s.addOrUpdate(p[0], p[1]));
+    int window = 1;
+    boolean positive = true;
+    for (Map.Entry<String, List<double[]>> e : curves.entrySet()) {
+      List<double[]> pts = e.getValue().stream().filter(p -> p[0] > 0 && Double.isFinite(p[1])).toList();
+      int w = Math.max(1, pts.size() / 50);
+      window = Math.max(window, w);
+      XYSeries s = new XYSeries(e.getKey(), true, true);
+      double sum = 0;
+      for (int i = 0; i < pts.size(); i++) {
+        sum += pts.get(i)[1];
+        if (i >= w) {
+          sum -= pts.get(i - w)[1];
+        }
+        double y = sum / Math.min(i + 1, w);
+        positive &= y > 0;
+        s.addOrUpdate(pts.get(i)[0], y);
+      }
       ds.addSeries(s);
-    });
-    JFreeChart chart = ChartFactory.createXYLineChart("Training curves: " + key + " by step", "step", key, ds,
-        PlotOrientation.VERTICAL, true, false, false);
+    }
+    String t = title + (window > 1 ? " (mean of the last " + window + " points)" : "");
+    JFreeChart chart = ChartFactory.createXYLineChart(t, xLabel, yLabel, ds, PlotOrientation.VERTICAL, true, false, false);
     XYPlot plot = chart.getXYPlot();
     XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
     for (int s = 0; s < ds.getSeriesCount(); s++) {
@@ -155,12 +183,28 @@ final class Charts {
       r.setSeriesStroke(s, new BasicStroke(2f));
     }
     plot.setRenderer(r);
-    ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
+    if (ds.getSeriesCount() > 0) {
+      plot.setDomainAxis(logAxis(xLabel + " (log scale)"));
+    }
+    if (logY && positive && ds.getSeriesCount() > 0) {
+      plot.setRangeAxis(logAxis(yLabel + " (log scale)"));
+    } else {
+      ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
+    }
     style(chart);
     return chart;
   }
 
-  private static void style(JFreeChart chart) {
+  /** A base-10 log axis with readable tick labels. */
+  static org.jfree.chart.axis.LogAxis logAxis(String label) {
+    org.jfree.chart.axis.LogAxis a = new org.jfree.chart.axis.LogAxis(label);
+    a.setBase(10);
+    a.setSmallestValue(1e-12);
+    a.setNumberFormatOverride(new java.text.DecimalFormat("0.##E0"));
+    return a;
+  }
+
+  static void style(JFreeChart chart) {
     chart.setBackgroundPaint(Color.WHITE);
     chart.getPlot().setBackgroundPaint(new Color(0xfafafa));
     if (chart.getPlot() instanceof XYPlot p) {

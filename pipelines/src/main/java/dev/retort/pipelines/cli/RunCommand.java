@@ -75,7 +75,7 @@ public final class RunCommand implements Callable<Integer> {
   static List<String> summary(PipelineContext ctx, Pipeline pipeline, Map<String, Map<String, Object>> results, String until) {
     List<String> out = new ArrayList<>();
     out.add("retort run: outputs in " + ctx.layout().root() + " (traces/, filtered/, models/, eval/, report/)");
-    Object report = results.getOrDefault("eval", Map.of()).get("report");
+    Object report = results.getOrDefault("eval", results.getOrDefault("study", Map.of())).get("report");
     if (report != null) {
       out.add("retort run: report " + report);
     }
@@ -91,6 +91,9 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   static String resultLine(Map<String, Map<String, Object>> results, double wallSeconds) {
+    if (results.containsKey("study")) {
+      return studyLine(results.get("study"), wallSeconds);
+    }
     Map<String, Object> ev = results.getOrDefault("eval", Map.of());
     Double teacher = num(ev.get("teacher_acc"));
     Double student = num(ev.get("student_acc"));
@@ -103,6 +106,21 @@ public final class RunCommand implements Callable<Integer> {
     append(b, "filter_gain", student != null && unfiltered != null ? student - unfiltered : null);
     append(b, "rl_student_acc", num(ev.get("rl-student_acc")));
     append(b, "base_acc", num(ev.get("base_acc")));
+    b.append(" wall_s=").append(String.format(Locale.ROOT, "%.1f", wallSeconds));
+    return b.toString();
+  }
+
+  /** {@code RESULT distill-vs-rl ...} of the study (pipeline.study = true). */
+  static String studyLine(Map<String, Object> study, double wallSeconds) {
+    StringBuilder b = new StringBuilder("RESULT distill-vs-rl");
+    for (String key : List.of("distilled_acc", "rl_acc", "base_acc", "diff", "diff_ci_low", "diff_ci_high", "flops_ratio")) {
+      append(b, key, num(study.get(key)));
+    }
+    b.append(" seeds=").append(study.get("seeds"));
+    for (String key : List.of("rl_gain", "rl_gain_se", "teacher_acc")) {
+      append(b, key, num(study.get(key)));
+    }
+    b.append(" rl_learned=").append(study.get("rl_learned"));
     b.append(" wall_s=").append(String.format(Locale.ROOT, "%.1f", wallSeconds));
     return b.toString();
   }

@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPipeline.class);
   public static final List<String> SECTIONS = List.of("run", "inputs", "arith", "teacher", "generate", "filter", "train",
-      "grpo", "eval", "pipeline", "train-teacher", "train-student", "train-base", "rl");
+      "grpo", "eval", "pipeline", "train-teacher", "train-student", "train-base", "rl", "study");
 
   private EmbeddedPipeline() {}
 
@@ -73,6 +73,11 @@ public final class EmbeddedPipeline {
     stages.add(stage("filter", List.of("filter"), EmbeddedPipeline::filter));
     if (hasBase(p)) {
       stages.add(stage("base", List.of("train-base"), EmbeddedPipeline::base));
+    }
+    if (p.study()) {
+      // Both arms under several seeds, their evaluation and the study's report.
+      stages.add(stage("study", List.of("train-student", "rl", "grpo", "study", "eval"), Study::run));
+      return new Pipeline(stages);
     }
     stages.add(stage("student", List.of("train-student"), EmbeddedPipeline::distilled));
     if (p.unfilteredAblation()) {
@@ -140,7 +145,7 @@ public final class EmbeddedPipeline {
   }
 
   /** The pipeline's own inputs (prompt splits, SFT sets of the teacher, base and ablation). */
-  private static Location data(PipelineContext ctx) {
+  static Location data(PipelineContext ctx) {
     return ctx.layout().root().resolve("data");
   }
 
@@ -246,7 +251,7 @@ public final class EmbeddedPipeline {
   }
 
   /** The servers' and children's logs to the run folder (on a local run they are there already). */
-  private static void publishLogs(PipelineContext ctx) {
+  static void publishLogs(PipelineContext ctx) {
     if (Files.isDirectory(ctx.staging().path(logs(ctx)))) {
       ctx.staging().publish(logs(ctx));
     }
@@ -282,14 +287,14 @@ public final class EmbeddedPipeline {
   }
 
   static boolean hasBase(PipelineSettings p) {
-    return p.studentInit() == PipelineSettings.StudentInit.BASE || p.rlArm();
+    return p.studentInit() == PipelineSettings.StudentInit.BASE || p.rlArm() || p.study();
   }
 
-  /** Writes the base's answers-only SFT data; returns its folder. */
+  /** Writes the base's SFT data (answers only, or with pipeline.base-worked worked solutions); returns its folder. */
   static Path baseData(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
     List<Prompt> prompts = ParquetIO.read(data(ctx).resolve("bootstrap.parquet"), Codecs.PROMPT);
-    return sftData(ctx, "base-sft", BaseData.answersOnly(prompts, p.template()));
+    return sftData(ctx, "base-sft", BaseData.mixed(prompts, p.template(), p.baseWorked()));
   }
 
   private static RetortConfig studentConfig(PipelineContext ctx) {
@@ -370,6 +375,12 @@ public final class EmbeddedPipeline {
    */
   private static void alongside(PipelineContext ctx, String stage, RetortConfig cfg, String section, Path data, Path out)
       throws IOException {
+    ctx.alongside().put(stage, startTrainer(ctx, stage, cfg, section, data, out));
+  }
+
+  /** Starts {@code retort train} for {@code section} in a child JVM with one PyTorch thread (see {@link #alongside}). */
+  static Alongside startTrainer(PipelineContext ctx, String stage, RetortConfig cfg, String section, Path data, Path out)
+      throws IOException {
     Path logs = ctx.staging().output(logs(ctx));
     Files.createDirectories(logs);
     Path conf = logs.resolve(stage + ".conf");
@@ -383,8 +394,8 @@ public final class EmbeddedPipeline {
     child.getOutputStream().close();
     Thread hook = new Thread(child::destroy, "retort-stop-" + stage);
     Runtime.getRuntime().addShutdownHook(hook);
-    ctx.alongside().put(stage, new Alongside(child, log, hook));
     LOG.info("stage {}: training alongside (pid {}, log {})", stage, child.pid(), log);
+    return new Alongside(child, log, hook);
   }
 
   /** A trainer running in its own process beside the pipeline's next stages. */
@@ -394,9 +405,11 @@ public final class EmbeddedPipeline {
   private static Map<String, Object> joinOrRun(PipelineContext ctx, String stage, Path out,
       java.util.concurrent.Callable<Map<String, Object>> work) throws Exception {
     Alongside a = ctx.alongside().remove(stage);
-    if (a == null) {
-      return work.call();
-    }
+    return a == null ? work.call() : trainResult(await(ctx, stage, a, out));
+  }
+
+  /** Waits for a trainer started by {@link #startTrainer}; its result, or an error with the log's tail. */
+  static TrainResult await(PipelineContext ctx, String stage, Alongside a, Path out) throws IOException, InterruptedException {
     int code = a.process().waitFor();
     try {
       Runtime.getRuntime().removeShutdownHook(a.hook());
@@ -410,7 +423,7 @@ public final class EmbeddedPipeline {
       throw new IllegalStateException(stage + ": the training started alongside exited with status " + code + "; log "
           + a.log() + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
     }
-    return trainResult(r);
+    return r;
   }
 
   // ---- the RL arm: GRPO from the same base with the verifier's reward.
@@ -485,7 +498,7 @@ public final class EmbeddedPipeline {
     return out;
   }
 
-  private static String model(String name, Path dir, String role) {
+  static String model(String name, Path dir, String role) {
     return "{name=" + name + ", checkpoint=" + dev.retort.core.io.Json.toJson(dir.toAbsolutePath().toString()) + ", role=" + role + "}";
   }
 

@@ -8,7 +8,7 @@ import dev.retort.core.config.RetortConfig;
  */
 public record PipelineSettings(int teacherServers, int serveMaxBatch, int bootstrapSize, int distillSize,
     String template, StudentInit studentInit, boolean unfilteredAblation, AblationBudget ablationBudget,
-    boolean concurrentTraining, boolean rlArm,
+    boolean concurrentTraining, boolean rlArm, double baseWorked, boolean study,
     dev.retort.core.store.Location teacherCache) {
   public static final String SECTION = "pipeline";
 
@@ -24,6 +24,9 @@ public record PipelineSettings(int teacherServers, int serveMaxBatch, int bootst
   public PipelineSettings {
     if (teacherServers < 1) {
       throw new IllegalArgumentException("pipeline.teacher-servers must be >= 1");
+    }
+    if (!(baseWorked >= 0 && baseWorked <= 1)) {
+      throw new IllegalArgumentException("pipeline.base-worked must be in [0, 1], got " + baseWorked);
     }
     if (!template.contains("{problem}")) {
       throw new IllegalArgumentException("pipeline.template must contain {problem}");

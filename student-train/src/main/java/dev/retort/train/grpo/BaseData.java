@@ -50,6 +50,28 @@ public final class BaseData {
     return out;
   }
 
+  /**
+   * The base's data when it is to be a weak reasoner: the first {@code worked} share of the
+   * prompts (rounded) with their worked reference solutions ({@link dev.retort.train.SftData#fromPrompts}),
+   * the rest {@link #answersOnly}.
+   *
+   * @throws IllegalArgumentException when {@code worked} is outside [0, 1] or no row results
+   */
+  public static List<SftExample> mixed(List<Prompt> prompts, String promptTemplate, double worked) {
+    if (!(worked >= 0 && worked <= 1)) {
+      throw new IllegalArgumentException("the worked share must be in [0, 1], got " + worked);
+    }
+    int n = (int) Math.round(worked * prompts.size());
+    List<SftExample> out = new ArrayList<>();
+    if (n > 0) {
+      out.addAll(dev.retort.train.SftData.fromPrompts(prompts.subList(0, n), promptTemplate));
+    }
+    if (n < prompts.size()) {
+      out.addAll(answersOnly(prompts.subList(n, prompts.size()), promptTemplate));
+    }
+    return out;
+  }
+
   /** {@code The answer is \boxed{N}.}, the answer sentence every Retort completion ends with. */
   public static String answerText(String reference) {
     return "The answer is \\boxed{" + reference.strip() + "}.";

@@ -10,6 +10,7 @@ import dev.retort.core.io.Json;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -37,9 +38,15 @@ import java.util.Set;
  * @param updatesPerBatch optimizer updates per sampled batch (mu)
  * @param variant {@link Variant#GRPO} or {@link Variant#DR_GRPO}
  * @param formatReward reward for a well-formed completion (0: off)
+ * @param samplingRounds DAPO's dynamic sampling: rounds of prompts sampled per step until
+ *     prompts-per-step groups carry signal (1: off, every sampled group is the batch)
+ * @param overlongBuffer DAPO's soft overlong punishment: completions longer than
+ *     max-new-tokens minus this lose reward linearly, down to -1 at max-new-tokens (0: off)
  * @param seed seeds prompt order and sampling
  * @param checkpointEvery steps between resumable checkpoints (0: only at the end)
  * @param keepCheckpoints resumable checkpoints kept
+ * @param snapshots fractions of the run (of budget-flops when set, else of the steps) at which the
+ *     policy is also saved as a Hugging Face folder under {@code <out>/snapshots/} (empty: none)
  * @param logEvery steps between progress lines; also the window of the first/last reward means
  * @param promptTemplate user turn with {@value #PROBLEM}
  * @param threads PyTorch intra-op threads (0: all cores)
@@ -64,9 +71,12 @@ public record GrpoSettings(
     int updatesPerBatch,
     Variant variant,
     double formatReward,
+    int samplingRounds,
+    int overlongBuffer,
     long seed,
     int checkpointEvery,
     int keepCheckpoints,
+    List<Double> snapshots,
     int logEvery,
     String promptTemplate,
     int threads,
@@ -81,7 +91,7 @@ public record GrpoSettings(
   public static final String PROBLEM = "{problem}";
 
   /** Keys that change how a run is observed or stored, not the weights it produces. */
-  static final Set<String> NOT_HASHED = Set.of("checkpoint-every", "keep-checkpoints", "log-every", "threads");
+  static final Set<String> NOT_HASHED = Set.of("checkpoint-every", "keep-checkpoints", "snapshots", "log-every", "threads");
 
   /** How advantages and the per-token loss are normalized. */
   public enum Variant {
@@ -110,8 +120,14 @@ public record GrpoSettings(
     check(updatesPerBatch >= 1, "updates-per-batch", "must be at least 1, got " + updatesPerBatch);
     check(variant != null, "variant", "must be grpo or dr-grpo");
     check(formatReward >= 0, "format-reward", "must be >= 0 (0: off), got " + formatReward);
+    check(samplingRounds >= 1, "sampling-rounds", "must be at least 1 (1: no dynamic sampling), got " + samplingRounds);
+    check(overlongBuffer >= 0 && overlongBuffer < maxNewTokens, "overlong-buffer",
+        "must be in [0, max-new-tokens) (0: off), got " + overlongBuffer);
     check(checkpointEvery >= 0, "checkpoint-every", "must be >= 0, got " + checkpointEvery);
     check(keepCheckpoints >= 1, "keep-checkpoints", "must be at least 1, got " + keepCheckpoints);
+    snapshots = snapshots == null ? List.of() : List.copyOf(snapshots);
+    check(snapshots.stream().allMatch(f -> f > 0 && f < 1), "snapshots",
+        "must be fractions in (0, 1) of the run (the final model is the output folder), got " + snapshots);
     check(logEvery >= 1, "log-every", "must be at least 1, got " + logEvery);
     check(promptTemplate != null && promptTemplate.contains(PROBLEM), "prompt-template",
         "must contain " + PROBLEM + ", got: " + promptTemplate);
@@ -177,6 +193,18 @@ public record GrpoSettings(
     return promptTemplate.replace(PROBLEM, problem);
   }
 
+  /**
+   * DAPO's soft overlong punishment of a completion of {@code length} tokens: 0 up to
+   * max-new-tokens - overlong-buffer, then rising linearly to 1 at max-new-tokens (0 when off).
+   */
+  public double overlongPenalty(int length) {
+    int free = maxNewTokens - overlongBuffer;
+    if (overlongBuffer == 0 || length <= free) {
+      return 0;
+    }
+    return Math.min(1.0, (double) (length - free) / overlongBuffer);
+  }
+
   /** Completions sampled per step. */
   public int sequencesPerStep() {
     return promptsPerStep * groupSize;
@@ -217,21 +245,29 @@ public record GrpoSettings(
   /** A copy with another step count (the budget matcher and tests use it). */
   public GrpoSettings withSteps(int newSteps) {
     return new GrpoSettings(initFrom, newSteps, promptsPerStep, groupSize, maxNewTokens, temperature, topP, lr,
-        minLrRatio, warmupSteps, weightDecay, clipNorm, clipEps, klCoef, updatesPerBatch, variant, formatReward, seed,
-        checkpointEvery, keepCheckpoints, logEvery, promptTemplate, threads, microBatch, budgetFlops);
+        minLrRatio, warmupSteps, weightDecay, clipNorm, clipEps, klCoef, updatesPerBatch, variant, formatReward, samplingRounds, overlongBuffer, seed,
+        checkpointEvery, keepCheckpoints, snapshots, logEvery, promptTemplate, threads, microBatch, budgetFlops);
   }
 
   /** A copy with a FLOP budget (null: none). */
   public GrpoSettings withBudgetFlops(Double flops) {
     return new GrpoSettings(initFrom, steps, promptsPerStep, groupSize, maxNewTokens, temperature, topP, lr,
-        minLrRatio, warmupSteps, weightDecay, clipNorm, clipEps, klCoef, updatesPerBatch, variant, formatReward, seed,
-        checkpointEvery, keepCheckpoints, logEvery, promptTemplate, threads, microBatch, Optional.ofNullable(flops));
+        minLrRatio, warmupSteps, weightDecay, clipNorm, clipEps, klCoef, updatesPerBatch, variant, formatReward, samplingRounds, overlongBuffer, seed,
+        checkpointEvery, keepCheckpoints, snapshots, logEvery, promptTemplate, threads, microBatch, Optional.ofNullable(flops));
+  }
+
+  /** A copy with another seed (the study runs each arm under several). */
+  public GrpoSettings withSeed(long newSeed) {
+    return new GrpoSettings(initFrom, steps, promptsPerStep, groupSize, maxNewTokens, temperature, topP, lr,
+        minLrRatio, warmupSteps, weightDecay, clipNorm, clipEps, klCoef, updatesPerBatch, variant, formatReward,
+        samplingRounds, overlongBuffer, newSeed, checkpointEvery, keepCheckpoints, snapshots, logEvery, promptTemplate, threads,
+        microBatch, budgetFlops);
   }
 
   /** A copy starting from another checkpoint. */
   public GrpoSettings withInitFrom(Path dir) {
     return new GrpoSettings(dir, steps, promptsPerStep, groupSize, maxNewTokens, temperature, topP, lr,
-        minLrRatio, warmupSteps, weightDecay, clipNorm, clipEps, klCoef, updatesPerBatch, variant, formatReward, seed,
-        checkpointEvery, keepCheckpoints, logEvery, promptTemplate, threads, microBatch, budgetFlops);
+        minLrRatio, warmupSteps, weightDecay, clipNorm, clipEps, klCoef, updatesPerBatch, variant, formatReward, samplingRounds, overlongBuffer, seed,
+        checkpointEvery, keepCheckpoints, snapshots, logEvery, promptTemplate, threads, microBatch, budgetFlops);
   }
 }

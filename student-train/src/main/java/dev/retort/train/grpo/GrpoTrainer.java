@@ -145,6 +145,9 @@ public final class GrpoTrainer {
       checkpoints.deleteAll();
       resumeFrom = Optional.empty();
     }
+    if (resumeFrom.isEmpty()) {
+      StageOutput.deleteTree(outDir.resolve(dev.retort.train.Snapshots.DIR)); // snapshots of an earlier config or run
+    }
 
     int threads = SftTrainer.configureThreads(s.threads());
     JniUtils.setGradMode(false); // grad mode is per thread; only the collector turns it on
@@ -159,6 +162,7 @@ public final class GrpoTrainer {
       try (AdamW opt = new AdamW(model.weights(), 0.9, 0.999, 1e-8, s.weightDecay(), AdamW::matricesOnly)) {
         Loop loop = new Loop(s, outDir, usable, promptIds, model, reference == null ? null : reference.model(),
             new Sampler(model, tok), stops, reward, opt, checkpoints, runHash, listeners(s, outDir, extra));
+        loop.snapshots = dir -> Checkpoint.save(model, policy.config(), dir, null, tok, policy.source());
         if (resumeFrom.isPresent()) {
           loop.restore(resumeFrom.get());
         }
@@ -185,6 +189,10 @@ public final class GrpoTrainer {
       l.add(new GrpoCheckpointEvery(s.checkpointEvery()));
     }
     s.budgetFlops().ifPresent(b -> l.add(new FlopBudget(b)));
+    if (!s.snapshots().isEmpty()) {
+      l.add(new dev.retort.train.Snapshots(outDir.resolve(dev.retort.train.Snapshots.DIR), s.snapshots(),
+          s.budgetFlops().orElse(0.0)));
+    }
     l.add(GrpoProgress.stderr(s.logEvery()));
     l.addAll(Arrays.asList(extra));
     return l;
@@ -257,6 +265,8 @@ public final class GrpoTrainer {
     boolean finished;
     String stopReason;
     Path lastCheckpoint;
+    /** Writes the policy as a Hugging Face folder (set by run, which holds the tokenizer and source). */
+    dev.retort.train.Checkpoints.FolderBody snapshots;
     /** Mean reward and accuracy of every step so far (for the first/last windows of the result). */
     final List<Double> rewards = new ArrayList<>();
     final List<Double> accuracies = new ArrayList<>();
@@ -306,14 +316,18 @@ public final class GrpoTrainer {
       return out;
     }
 
-    /** Indices of the prompts of a step: consecutive slices of a per-epoch shuffle seeded by (seed, epoch). */
-    int[] promptsOf(long stepIndex) {
+    /**
+     * Indices of the prompts of round {@code round} of a step: consecutive slices of a per-epoch
+     * shuffle seeded by (seed, epoch). Each step owns sampling-rounds slices, so a step's prompts
+     * depend only on (seed, step, round), whatever earlier steps' dynamic sampling used.
+     */
+    int[] promptsOf(long stepIndex, int round) {
       int n = prompts.size();
       int[] out = new int[s.promptsPerStep()];
       int[] perm = null;
       long epochOfPerm = -1;
       for (int j = 0; j < out.length; j++) {
-        long k = stepIndex * s.promptsPerStep() + j;
+        long k = (stepIndex * s.samplingRounds() + round) * s.promptsPerStep() + j;
         long epoch = k / n;
         if (epoch != epochOfPerm) {
           perm = permutation(n, Hashing.mix64(s.seed() * 0x9E3779B97F4A7C15L + epoch));
@@ -383,62 +397,91 @@ public final class GrpoTrainer {
       return elapsedBefore + (System.nanoTime() - sessionStartNanos) / 1e9;
     }
 
-    /** One GRPO step: sample, score, advantages, updates. */
+    /** One sampled completion: its prompt, the generation, its reward and advantage. */
+    private record Sample(int prompt, Generation gen, double reward, boolean correct, boolean wellFormed, boolean cut) {}
+
+    /**
+     * One GRPO step: sample, score, advantages, updates. With dynamic sampling (sampling-rounds
+     * above 1), groups whose rewards are all equal are set aside and further rounds of prompts are
+     * sampled until prompts-per-step groups carry signal; the batch is those groups.
+     */
     GrpoStepMetrics step() {
       long t0 = System.nanoTime();
       int g = s.groupSize();
-      int[] chosen = promptsOf(step);
-      int rows = chosen.length * g;
-      List<int[]> inputs = new ArrayList<>(rows);
-      long[] seeds = new long[rows];
-      for (int r = 0; r < rows; r++) {
-        inputs.add(promptIds.get(chosen[r / g]));
-        seeds[r] = Hashing.mix64(Hashing.mix64(s.seed() + 0x632BE59BD9B4E019L * (step + 1)) + r);
-      }
+      boolean dynamic = s.samplingRounds() > 1;
       SamplingOptions opts = new SamplingOptions(s.maxNewTokens(), s.temperature(), s.topP(), 0, s.seed(), stops, List.of());
-      List<Generation> gens = sampler.generate(inputs, opts, seeds);
+      List<Sample> all = new ArrayList<>();
+      List<Sample> batch = new ArrayList<>();
+      List<Double> batchAdv = new ArrayList<>();
+      int groupsSampled = 0;
+      int zeroGroups = 0;
+      double stepFlops = 0;
+      for (int round = 0; round < s.samplingRounds() && (!dynamic || batch.size() < s.promptsPerStep() * g); round++) {
+        int[] chosen = promptsOf(step, round);
+        int rows = chosen.length * g;
+        List<int[]> inputs = new ArrayList<>(rows);
+        long[] seeds = new long[rows];
+        for (int r = 0; r < rows; r++) {
+          inputs.add(promptIds.get(chosen[r / g]));
+          seeds[r] = Hashing.mix64(Hashing.mix64(s.seed() + 0x632BE59BD9B4E019L * (step + 1)) + r + (long) round * rows);
+        }
+        List<Generation> gens = sampler.generate(inputs, opts, seeds);
+        double[] rewardValues = new double[rows];
+        List<Sample> sampled = new ArrayList<>(rows);
+        for (int r = 0; r < rows; r++) {
+          Generation gen = gens.get(r);
+          boolean cut = Generation.LENGTH.equals(gen.finishReason());
+          RewardFunction.Score sc = reward.score(prompts.get(chosen[r / g]), gen.text(), cut);
+          rewardValues[r] = sc.reward() - s.overlongPenalty(gen.completionTokens());
+          sampled.add(new Sample(chosen[r / g], gen, rewardValues[r], sc.correct(), sc.wellFormed(), cut));
+          int len = gen.promptTokens() + gen.completionTokens();
+          stepFlops += config.flopsPerToken(len) * len;
+        }
+        all.addAll(sampled);
+        double[] adv = Advantages.compute(rewardValues, g, s.variant());
+        for (int q = 0; q < chosen.length; q++) {
+          boolean zero = true;
+          for (int r = q * g; r < (q + 1) * g; r++) {
+            zero &= adv[r] == 0;
+          }
+          groupsSampled++;
+          zeroGroups += zero ? 1 : 0;
+          if (!dynamic || !zero && batch.size() < s.promptsPerStep() * g) {
+            for (int r = q * g; r < (q + 1) * g; r++) {
+              batch.add(sampled.get(r));
+              batchAdv.add(adv[r]);
+            }
+          }
+        }
+      }
       long t1 = System.nanoTime();
-
-      double[] rewardValues = new double[rows];
+      int rows = batch.size();
       int correct = 0;
       int formed = 0;
       int truncated = 0;
       long generated = 0;
-      double stepFlops = 0;
-      for (int r = 0; r < rows; r++) {
-        Generation gen = gens.get(r);
-        boolean cut = Generation.LENGTH.equals(gen.finishReason());
-        RewardFunction.Score sc = reward.score(prompts.get(chosen[r / g]), gen.text(), cut);
-        rewardValues[r] = sc.reward();
-        correct += sc.correct() ? 1 : 0;
-        formed += sc.wellFormed() ? 1 : 0;
-        truncated += cut ? 1 : 0;
-        generated += gen.completionTokens();
-        int len = gen.promptTokens() + gen.completionTokens();
-        stepFlops += config.flopsPerToken(len) * len;
-      }
-      double[] adv = Advantages.compute(rewardValues, g, s.variant());
-      int zeroGroups = 0;
-      for (int q = 0; q < chosen.length; q++) {
-        boolean zero = true;
-        for (int r = q * g; r < (q + 1) * g; r++) {
-          zero &= adv[r] == 0;
-        }
-        zeroGroups += zero ? 1 : 0;
+      double rewardSum = 0;
+      for (Sample x : all) {
+        correct += x.correct() ? 1 : 0;
+        formed += x.wellFormed() ? 1 : 0;
+        truncated += x.cut() ? 1 : 0;
+        generated += x.gen().completionTokens();
+        rewardSum += x.reward();
       }
 
       // Completions that carry a gradient, longest first so micro-batches hold similar lengths.
       List<PolicySequence> seqs = new ArrayList<>();
       for (int r = 0; r < rows; r++) {
-        if (adv[r] == 0 && s.klCoef() == 0) {
+        double a = batchAdv.get(r);
+        if (a == 0 && s.klCoef() == 0) {
           continue;
         }
-        Generation gen = gens.get(r);
-        int[] p = promptIds.get(chosen[r / g]);
-        int[] all = Arrays.copyOf(p, p.length + gen.tokens().length);
-        System.arraycopy(gen.tokens(), 0, all, p.length, gen.tokens().length);
+        Generation gen = batch.get(r).gen();
+        int[] p = promptIds.get(batch.get(r).prompt());
+        int[] ids = Arrays.copyOf(p, p.length + gen.tokens().length);
+        System.arraycopy(gen.tokens(), 0, ids, p.length, gen.tokens().length);
         double norm = s.variant() == GrpoSettings.Variant.GRPO ? gen.completionTokens() : s.maxNewTokens();
-        seqs.add(new PolicySequence(all, p.length, adv[r], 1.0 / ((double) rows * norm)));
+        seqs.add(new PolicySequence(ids, p.length, a, 1.0 / ((double) rows * norm)));
       }
       seqs.sort(Comparator.comparingInt((PolicySequence q) -> -q.tokens().length));
       List<SeqBatch> batches = new ArrayList<>();
@@ -461,14 +504,15 @@ public final class GrpoTrainer {
       tokensSampled += generated;
       tokensTrained += stepTrained * s.updatesPerBatch();
       flops += stepFlops;
-      double meanReward = Arrays.stream(rewardValues).average().orElse(0);
-      double var = Arrays.stream(rewardValues).map(v -> (v - meanReward) * (v - meanReward)).sum() / rows;
+      int n = all.size();
+      double meanReward = rewardSum / n;
+      double var = all.stream().mapToDouble(x -> (x.reward() - meanReward) * (x.reward() - meanReward)).sum() / n;
       rewards.add(meanReward);
-      accuracies.add((double) correct / rows);
+      accuracies.add((double) correct / n);
       long t2 = System.nanoTime();
-      return new GrpoStepMetrics(step, lr, u.loss, u.gradNorm, meanReward, Math.sqrt(var), (double) correct / rows,
-          (double) formed / rows, (double) generated / rows, (double) truncated / rows, u.kl, u.clipFraction,
-          (double) zeroGroups / chosen.length, seqs.size(), tokensSampled, tokensTrained, flops, (t1 - t0) / 1e9,
+      return new GrpoStepMetrics(step, lr, u.loss, u.gradNorm, meanReward, Math.sqrt(var), (double) correct / n,
+          (double) formed / n, (double) generated / n, (double) truncated / n, u.kl, u.clipFraction,
+          (double) zeroGroups / groupsSampled, seqs.size(), tokensSampled, tokensTrained, flops, (t1 - t0) / 1e9,
           (t2 - t1) / 1e9, elapsed(), s.steps());
     }
 
@@ -566,6 +610,15 @@ public final class GrpoTrainer {
           Map.of(), extra);
       lastCheckpoint = checkpoints.save(st, model, opt);
       return lastCheckpoint;
+    }
+
+    @Override
+    public void snapshot(Path dir) {
+      try {
+        snapshots.write(dir);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the snapshot " + dir + ": " + e.getMessage(), e);
+      }
     }
   }
 

@@ -145,6 +145,35 @@ class GrpoTrainerTest {
   }
 
   @Test
+  void dynamicSamplingFillsTheBatchWithGroupsThatCarrySignal() {
+    // Groups of 2 from a base that answers 7 about 30% of the time: about half the groups agree.
+    GrpoSettings plain = GrpoFixtures.toyGrpo(base, "steps=4", "prompts-per-step=3", "group-size=2", "lr=1e-9");
+    GrpoSettings dynamic = GrpoFixtures.toyGrpo(base, "steps=4", "prompts-per-step=3", "group-size=2", "lr=1e-9",
+        "sampling-rounds=4");
+    GrpoTrainer.run(plain, PROMPTS, work.resolve("plain"));
+    GrpoTrainer.run(dynamic, PROMPTS, work.resolve("dynamic"));
+    List<JsonNode> p = MetricsJsonl.read(work.resolve("plain").resolve(GrpoMetricsJsonl.FILE));
+    List<JsonNode> d = MetricsJsonl.read(work.resolve("dynamic").resolve(GrpoMetricsJsonl.FILE));
+    int plainTrained = p.stream().mapToInt(n -> n.get("seqs_trained").asInt()).sum();
+    int dynamicTrained = d.stream().mapToInt(n -> n.get("seqs_trained").asInt()).sum();
+    assertTrue(p.stream().anyMatch(n -> n.get("zero_adv_groups").asDouble() > 0), "some groups agree without resampling");
+    assertTrue(dynamicTrained > plainTrained, "more signal per step: " + plainTrained + " -> " + dynamicTrained);
+    assertTrue(d.stream().allMatch(n -> n.get("seqs_trained").asInt() <= 6), "never more than prompts-per-step groups");
+    assertTrue(d.get(3).get("tokens_sampled").asLong() > p.get(3).get("tokens_sampled").asLong(),
+        "extra rounds are sampled (and counted)");
+  }
+
+  @Test
+  void overlongPenaltyRisesOverTheBuffer() {
+    GrpoSettings s = GrpoFixtures.toyGrpo(base, "max-new-tokens=40", "overlong-buffer=10");
+    assertEquals(0.0, s.overlongPenalty(30), 1e-12);
+    assertEquals(0.5, s.overlongPenalty(35), 1e-12);
+    assertEquals(1.0, s.overlongPenalty(40), 1e-12);
+    assertEquals(0.0, GrpoFixtures.toyGrpo(base, "max-new-tokens=40").overlongPenalty(40), 1e-12, "off by default");
+    assertThrows(dev.retort.core.config.ConfigError.class, () -> GrpoFixtures.toyGrpo(base, "overlong-buffer=40"));
+  }
+
+  @Test
   void badInputFailsBeforeTraining() {
     Prompt unlabeled = new Prompt("u", "toy", "Pick a digit.", null, null, null, null);
     assertThrows(IllegalArgumentException.class,
