@@ -17,10 +17,10 @@ import org.apache.parquet.schema.MessageType;
  * ({@link #index(String)}), and the tables of docs/data-contracts.md (a test compares them).
  * The definitions themselves are in {@link Contracts}.
  *
- * <p>Plain Java: usable without Spark. The Avro form reproduces what the contracts were written with
- * ({@code SchemaBuilder}'s optional fields: a union with null first, default null; lists and maps
- * required, defaulting to empty, except the SFT messages list, which has no default), so files keep
- * the same footer schema byte for byte.
+ * <p>Plain Java: usable without Spark. In the Avro form a nullable column is a union with null
+ * first and default null; lists and maps are required and default to empty, except a
+ * {@link Type#MESSAGE_LIST}, which has no default. core's {@code ContractsTest} holds the resulting
+ * schemas of the files as fixtures.
  */
 public final class Contract {
   /** The Avro namespace of every contract's record. */
@@ -32,27 +32,29 @@ public final class Contract {
 
   /** A column's type, with the name docs/data-contracts.md gives it. */
   public enum Type {
-    STRING("string"),
-    INT("int"),
-    LONG("long"),
-    DOUBLE("double"),
-    BOOLEAN("boolean"),
+    STRING("string", true),
+    INT("int", true),
+    LONG("long", true),
+    DOUBLE("double", true),
+    BOOLEAN("boolean", true),
     /** A list of strings, never null (empty instead). */
-    STRING_LIST("list<string>"),
+    STRING_LIST("list<string>", false),
     /** A map of string to string, never null (empty instead). */
-    STRING_MAP("map<string,string>"),
+    STRING_MAP("map<string,string>", false),
     /** Chat messages: a list of {@code {role, content}} structs, never null (empty instead). */
-    MESSAGE_LIST("list<struct<role: string, content: string>>");
+    MESSAGE_LIST("list<struct<role: string, content: string>>", false);
 
     private final String doc;
+    private final boolean scalar;
 
-    Type(String doc) {
+    Type(String doc, boolean scalar) {
       this.doc = doc;
+      this.scalar = scalar;
     }
 
     /** A scalar: one value, null or not; the others are collections that are empty rather than null. */
     public boolean scalar() {
-      return ordinal() <= BOOLEAN.ordinal();
+      return scalar;
     }
   }
 

@@ -44,7 +44,7 @@ final class ContractRows {
     }
   }
 
-  // The verdict contract starts with the trace's columns, so these positions hold in both.
+  // Positions in the verdict contract: the trace's columns, then the verdict's own.
   private static final Slot PROMPT_ID = Slot.of(Contracts.VERDICT, "prompt_id");
   private static final Slot SAMPLE_INDEX = Slot.of(Contracts.VERDICT, "sample_index");
   private static final Slot TEACHER_ID = Slot.of(Contracts.VERDICT, "teacher_id");
@@ -79,12 +79,6 @@ final class ContractRows {
   private static final Slot SFT_MESSAGES = Slot.of(Contracts.SFT, "messages");
   private static final Slot ROLE = Slot.element(Contracts.SFT, "messages", "role");
   private static final Slot CONTENT = Slot.element(Contracts.SFT, "messages", "content");
-
-  static {
-    if (!Contracts.VERDICT.columns().subList(0, Contracts.TRACE.size()).equals(Contracts.TRACE.columns())) {
-      throw new IllegalStateException("the verdict contract must start with the trace contract's columns");
-    }
-  }
 
   static final Writer<Verdict> VERDICT = new Writer<>() {
     @Override
@@ -148,7 +142,7 @@ final class ContractRows {
     }
   };
 
-  /** The trace contract's columns, as {@code Codecs.putTrace} fills them. */
+  /** The trace's columns of a verdict row, as {@code Codecs.putTrace} fills them. */
   private static void trace(Out o, Trace t) {
     o.required(PROMPT_ID, t.promptId());
     o.int32(SAMPLE_INDEX, t.sampleIndex());
