@@ -12,13 +12,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * The Parquet schemas of Retort's data contracts (docs/data-contracts.md) and their codecs.
- * Columns are snake_case so that Spark SQL, pandas and Hugging Face datasets read them naturally.
+ * The codecs of Retort's data contracts: each maps its Java record to a row of the contract's
+ * Avro schema, which is derived from the contract's columns in {@link Contracts} (the one
+ * definition; docs/data-contracts.md). Fields are put by column name, so a name that the contract
+ * lacks fails at the first write (Avro rejects it), and the round-trip tests read every field back.
  */
 public final class Codecs {
   private Codecs() {}
@@ -30,23 +31,12 @@ public final class Codecs {
   public static final RowCodec<SftExample> SFT = new SftCodec();
 
   private static final class SftCodec implements RowCodec<SftExample> {
-    private final Schema message = SchemaBuilder.record("message").namespace("dev.retort")
-        .fields().requiredString("role").requiredString("content").endRecord();
-    private final Schema schema = SchemaBuilder.record("sft_example").namespace("dev.retort")
-        .fields()
-        .requiredString("prompt_id")
-        .requiredInt("sample_index")
-        .optionalString("source")
-        .requiredString("prompt")
-        .optionalString("reasoning")
-        .optionalString("answer")
-        .requiredString("completion")
-        .name("messages").type().array().items(message).noDefault()
-        .endRecord();
+    private final Schema schema = Contracts.SFT.avroSchema();
+    private final Schema message = schema.getField("messages").schema().getElementType();
 
     @Override
-    public Schema schema() {
-      return schema;
+    public Contract contract() {
+      return Contracts.SFT;
     }
 
     @Override
@@ -83,28 +73,6 @@ public final class Codecs {
       return new SftExample(str(r, "prompt_id"), (Integer) r.get("sample_index"), str(r, "source"), str(r, "prompt"),
           str(r, "reasoning"), str(r, "answer"), str(r, "completion"), msgs);
     }
-  }
-
-  private static SchemaBuilder.FieldAssembler<Schema> traceFields(SchemaBuilder.FieldAssembler<Schema> f) {
-    return f.requiredString("prompt_id")
-        .requiredInt("sample_index")
-        .optionalString("teacher_id")
-        .optionalString("source")
-        .optionalString("problem")
-        .optionalString("reference_answer")
-        .optionalString("answer_type")
-        .requiredDouble("temperature")
-        .requiredDouble("top_p")
-        .requiredInt("top_k")
-        .requiredInt("max_tokens")
-        .optionalLong("seed")
-        .optionalString("reasoning")
-        .optionalString("answer")
-        .optionalString("finish_reason")
-        .requiredInt("prompt_tokens")
-        .requiredInt("completion_tokens")
-        .requiredLong("latency_ms")
-        .optionalString("error");
   }
 
   static void putTrace(GenericRecord r, Trace t) {
@@ -160,20 +128,11 @@ public final class Codecs {
   }
 
   private static final class PromptCodec implements RowCodec<Prompt> {
-    private final Schema schema = SchemaBuilder.record("prompt").namespace("dev.retort")
-        .fields()
-        .requiredString("id")
-        .requiredString("source")
-        .requiredString("problem")
-        .optionalString("reference_answer")
-        .requiredString("answer_type")
-        .optionalString("solution")
-        .name("metadata").type().map().values().stringType().mapDefault(Map.of())
-        .endRecord();
+    private final Schema schema = Contracts.PROMPT.avroSchema();
 
     @Override
-    public Schema schema() {
-      return schema;
+    public Contract contract() {
+      return Contracts.PROMPT;
     }
 
     @Override
@@ -202,11 +161,11 @@ public final class Codecs {
   }
 
   private static final class TraceCodec implements RowCodec<Trace> {
-    private final Schema schema = traceFields(SchemaBuilder.record("trace").namespace("dev.retort").fields()).endRecord();
+    private final Schema schema = Contracts.TRACE.avroSchema();
 
     @Override
-    public Schema schema() {
-      return schema;
+    public Contract contract() {
+      return Contracts.TRACE;
     }
 
     @Override
@@ -223,16 +182,11 @@ public final class Codecs {
   }
 
   private static final class VerdictCodec implements RowCodec<Verdict> {
-    private final Schema schema = traceFields(SchemaBuilder.record("verdict").namespace("dev.retort").fields())
-        .requiredBoolean("correct")
-        .optionalString("extracted")
-        .name("reasons").type().array().items().stringType().arrayDefault(List.of())
-        .requiredBoolean("accepted")
-        .endRecord();
+    private final Schema schema = Contracts.VERDICT.avroSchema();
 
     @Override
-    public Schema schema() {
-      return schema;
+    public Contract contract() {
+      return Contracts.VERDICT;
     }
 
     @Override
@@ -258,23 +212,11 @@ public final class Codecs {
   }
 
   private static final class EvalSampleCodec implements RowCodec<EvalSample> {
-    private final Schema schema = SchemaBuilder.record("eval_sample").namespace("dev.retort")
-        .fields()
-        .requiredString("model")
-        .requiredString("benchmark")
-        .requiredString("problem_id")
-        .requiredInt("sample_index")
-        .optionalString("response")
-        .optionalString("extracted")
-        .requiredBoolean("correct")
-        .requiredInt("completion_tokens")
-        .optionalString("finish_reason")
-        .optionalString("reference")
-        .endRecord();
+    private final Schema schema = Contracts.EVAL_SAMPLE.avroSchema();
 
     @Override
-    public Schema schema() {
-      return schema;
+    public Contract contract() {
+      return Contracts.EVAL_SAMPLE;
     }
 
     @Override

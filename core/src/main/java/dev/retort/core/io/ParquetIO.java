@@ -192,7 +192,8 @@ public final class ParquetIO {
     }
   }
 
-  private static Configuration conf() {
+  /** The Hadoop settings of every Parquet read and write (and of {@link Contract#parquetSchema()}). */
+  static Configuration conf() {
     Configuration c = new Configuration(false);
     // Read old 2-level lists and Spark's 3-level lists alike; write the standard 3-level layout.
     c.setBoolean(AvroReadSupport.AVRO_COMPATIBILITY, false);

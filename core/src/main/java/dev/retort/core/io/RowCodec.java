@@ -5,10 +5,16 @@ import org.apache.avro.generic.GenericRecord;
 
 /**
  * Maps a Java record to one Parquet row and back. The Avro schema is the Parquet schema of the
- * contract; Spark reads the same files with {@code spark.read().parquet(dir)}.
+ * contract, derived from its columns; Spark reads the same files with {@code spark.read().parquet(dir)}.
  */
 public interface RowCodec<T> {
-  Schema schema();
+  /** The contract whose rows this codec reads and writes. */
+  Contract contract();
+
+  /** The contract's Avro schema. */
+  default Schema schema() {
+    return contract().avroSchema();
+  }
 
   GenericRecord encode(T row);
 

@@ -7,7 +7,6 @@ import dev.retort.core.store.Store;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.bytes.ByteBufferAllocator;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -20,8 +19,8 @@ import org.apache.parquet.schema.MessageType;
 
 /**
  * One Parquet shard written row by row (core's ParquetIO takes a whole Iterable, and a task writes
- * three outputs at once). Same format as ParquetIO: the contract's Avro schema (in the footer, as
- * parquet-avro puts it), Snappy, standard 3-level lists; the rows go through {@link ContractRows}
+ * three outputs at once). Same format as ParquetIO: the contract's Parquet schema, its Avro schema in
+ * the footer (as parquet-avro puts it), Snappy, standard 3-level lists; the rows go through {@link ContractRows}
  * instead of Avro records. The file appears under its final name only on {@link #close()}, by an
  * atomic rename, and only if a row was written; a retried Spark task replaces it whole.
  */
@@ -78,9 +77,7 @@ final class ShardWriter<T> implements AutoCloseable {
   private void open() throws IOException {
     tmp = TaskFile.temporary(file);
     Configuration conf = new Configuration(false);
-    conf.setBoolean("parquet.avro.write-old-list-structure", false);
-    MessageType schema = new AvroSchemaConverter(conf).convert(rows.schema());
-    Builder<T> b = new Builder<>(tmp.isLocal() ? new LocalOutputFile(tmp.localPath()) : Store.of(tmp).outputFile(tmp), new Support<>(schema, rows))
+    Builder<T> b = new Builder<>(tmp.isLocal() ? new LocalOutputFile(tmp.localPath()) : Store.of(tmp).outputFile(tmp), new Support<>(rows))
         .withConf(conf)
         .withCompressionCodec(CompressionCodecName.SNAPPY)
         .withAllocator(allocator)
@@ -129,8 +126,8 @@ final class ShardWriter<T> implements AutoCloseable {
     private RecordConsumer consumer;
     private ContractRows.Out out;
 
-    Support(MessageType schema, ContractRows.Writer<T> rows) {
-      this.schema = schema;
+    Support(ContractRows.Writer<T> rows) {
+      this.schema = rows.contract().parquetSchema();
       this.rows = rows;
     }
 
@@ -144,7 +141,7 @@ final class ShardWriter<T> implements AutoCloseable {
     @SuppressWarnings("deprecation")
     @Override
     public WriteContext init(Configuration configuration) {
-      return new WriteContext(schema, Map.of(AVRO_SCHEMA_KEY, rows.schema().toString()));
+      return new WriteContext(schema, Map.of(AVRO_SCHEMA_KEY, rows.contract().avroSchema().toString()));
     }
 
     @Override

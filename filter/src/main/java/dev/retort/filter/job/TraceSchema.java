@@ -1,69 +1,73 @@
 package dev.retort.filter.job;
 
-import dev.retort.filter.TraceDecoder;
+import dev.retort.core.io.Contract;
+import dev.retort.core.io.Contracts;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The trace contract as Spark reads it. The job reads with this explicit schema (all columns
- * nullable) rather than the files' own. Each file's footer is checked first: a file without one of
- * the {@link #REQUIRED} columns (every row of it would be rejected) or with a column of a
- * conflicting physical type (Spark would fail the whole job on it) is a bad file, an error unless
- * tolerated. Optional columns may be absent; their rows read nulls.
+ * The trace contract ({@link Contracts#TRACE}) as Spark reads it. The job reads with this explicit
+ * schema (all columns nullable) rather than the files' own. Each file's footer is checked first
+ * against the contract's Parquet schema: a file without one of the {@link #REQUIRED} columns (every
+ * row of it would be rejected) or with a column of a conflicting physical type (Spark would fail
+ * the whole job on it) is a bad file, an error unless tolerated. Optional columns may be absent;
+ * their rows read nulls.
  */
 final class TraceSchema {
   private TraceSchema() {}
 
-  private static final Map<String, PrimitiveTypeName> PHYSICAL = new LinkedHashMap<>();
-  private static final Map<String, DataType> LOGICAL = new LinkedHashMap<>();
-
-  static {
-    for (String c : TraceDecoder.COLUMNS) {
-      PrimitiveTypeName p = switch (c) {
-        case "sample_index", "top_k", "max_tokens", "prompt_tokens", "completion_tokens" -> PrimitiveTypeName.INT32;
-        case "seed", "latency_ms" -> PrimitiveTypeName.INT64;
-        case "temperature", "top_p" -> PrimitiveTypeName.DOUBLE;
-        default -> PrimitiveTypeName.BINARY;
-      };
-      PHYSICAL.put(c, p);
-      LOGICAL.put(c, switch (p) {
-        case INT32 -> DataTypes.IntegerType;
-        case INT64 -> DataTypes.LongType;
-        case DOUBLE -> DataTypes.DoubleType;
-        default -> DataTypes.StringType;
-      });
-    }
-  }
-
+  /** The Spark read schema: the contract's columns in order (so positions equal the contract's), all nullable. */
   static final StructType SPARK = build();
 
   private static StructType build() {
     StructType t = new StructType();
-    for (var e : LOGICAL.entrySet()) {
-      t = t.add(e.getKey(), e.getValue(), true);
+    for (Contract.Column c : Contracts.TRACE.columns()) {
+      t = t.add(c.name(), sparkType(c), true);
     }
     return t;
   }
 
-  /**
-   * Columns without which no row of a file can be judged: the ones {@link TraceDecoder} needs
-   * non-null, and the answer, reference and reasoning the verifier and the filters read.
-   */
-  static final List<String> REQUIRED = List.of("prompt_id", "sample_index", "problem", "reference_answer", "reasoning",
-      "answer", "temperature", "top_p", "top_k", "max_tokens", "prompt_tokens", "completion_tokens", "latency_ms");
+  private static DataType sparkType(Contract.Column c) {
+    return switch (c.type()) {
+      case STRING -> DataTypes.StringType;
+      case INT -> DataTypes.IntegerType;
+      case LONG -> DataTypes.LongType;
+      case DOUBLE -> DataTypes.DoubleType;
+      case BOOLEAN -> DataTypes.BooleanType;
+      default -> throw new IllegalArgumentException("trace column " + c.name() + " is a " + c.docType() + ", not a scalar");
+    };
+  }
 
-  /** The contract's Parquet type of a column, for messages ("int32", "binary" = string). */
+  /** Nullable columns that the verifier and the filters read: a file without them has nothing to judge. */
+  private static final List<String> JUDGED = List.of("problem", "reference_answer", "reasoning", "answer");
+
+  /**
+   * Columns without which no row of a file can be judged: the contract's non-null ones (which
+   * {@code TraceDecoder} requires) and the {@link #JUDGED} texts, in contract order.
+   */
+  static final List<String> REQUIRED = Contracts.TRACE.columns().stream()
+      .filter(c -> !c.nullable() || JUDGED.contains(c.name())).map(Contract.Column::name).toList();
+
+  static {
+    JUDGED.forEach(Contracts.TRACE::index); // a misspelt name fails here instead of never being checked
+  }
+
+  /** The contract's Parquet type of a column, for messages ("int32", "double", "string"). */
   static String expected(String column) {
-    PrimitiveTypeName p = PHYSICAL.get(column);
-    return p == PrimitiveTypeName.BINARY ? "string" : p.name().toLowerCase(java.util.Locale.ROOT);
+    PrimitiveType p = contractType(column);
+    return p.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.BINARY ? "string"
+        : p.getPrimitiveTypeName().name().toLowerCase(Locale.ROOT);
+  }
+
+  private static PrimitiveType contractType(String column) {
+    return Contracts.TRACE.parquetSchema().getType(column).asPrimitiveType();
   }
 
   /** {@link #REQUIRED} columns this file lacks. */
@@ -71,17 +75,17 @@ final class TraceSchema {
     return REQUIRED.stream().filter(c -> !fileSchema.containsField(c)).toList();
   }
 
-  /** Contract columns whose type in this file differs from the contract (absent columns are fine). */
+  /** Contract columns whose physical type in this file differs from the contract (absent columns are fine). */
   static List<String> conflicts(MessageType fileSchema) {
     List<String> out = new ArrayList<>();
-    for (var e : PHYSICAL.entrySet()) {
-      if (!fileSchema.containsField(e.getKey())) {
+    for (String c : Contracts.TRACE.names()) {
+      if (!fileSchema.containsField(c)) {
         continue;
       }
-      Type t = fileSchema.getType(e.getKey());
-      if (!t.isPrimitive() || t.asPrimitiveType().getPrimitiveTypeName() != e.getValue()
+      Type t = fileSchema.getType(c);
+      if (!t.isPrimitive() || t.asPrimitiveType().getPrimitiveTypeName() != contractType(c).getPrimitiveTypeName()
           || t.isRepetition(Type.Repetition.REPEATED)) {
-        out.add(e.getKey());
+        out.add(c);
       }
     }
     return out;
