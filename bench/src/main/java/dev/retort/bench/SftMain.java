@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * A bare entry point for a training child process (the resume benchmark kills one):
- * {@code java -cp ... dev.retort.train.SftMain DATA_DIR OUT_DIR [key=value under train]...}.
+ * {@code java -cp ... dev.retort.bench.SftMain DATA_DIR OUT_DIR [key=value under train]...}.
  * Users run {@code bin/retort train} instead.
  */
 public final class SftMain {
