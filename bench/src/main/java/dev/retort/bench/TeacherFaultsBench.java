@@ -49,7 +49,7 @@ import picocli.CommandLine.Option;
  * (duplicated), and equal to what the scripted teacher answers for its derived seed (mismatched).
  */
 @Command(name = "teacher-faults", mixinStandardHelpOptions = true,
-    description = "Benchmark: generate under ~20% injected faults, a server shut down and the job killed mid-run, then rerun;"
+    description = "Benchmark: generate under ~20%% injected faults, a server shut down and the job killed mid-run, then rerun;"
         + " ends with RESULT teacher-faults completed=... lost=... duplicated=...")
 public final class TeacherFaultsBench implements Callable<Integer> {
   @Option(names = "--work", paramLabel = "DIR", description = "Work folder (default: a new temporary folder).")
