@@ -38,7 +38,8 @@ public final class FaultInjection {
    * @param errorRate share of chat requests answered 500, 503 or 429
    * @param dropRate share of chat requests whose connection is closed without an answer
    * @param hangRate share of chat requests never answered; the connection closes after hangTime
-   * @param hangTime how long a hung request holds its connection
+   * @param hangTime how long a hung request holds its connection (the server does not see the
+   *     request, so its idle timeout closes the connection first when that is shorter)
    * @param latency added to every chat answer
    * @param seed seed of the draws (0: a fresh seed)
    */
