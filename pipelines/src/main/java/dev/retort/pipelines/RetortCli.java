@@ -1,6 +1,5 @@
 package dev.retort.pipelines;
 
-import dev.retort.pipelines.bench.BenchCommand;
 import dev.retort.pipelines.cli.EvalCommand;
 import dev.retort.pipelines.cli.FilterCommand;
 import dev.retort.pipelines.cli.GenerateCommand;
@@ -31,9 +30,7 @@ import picocli.CommandLine.Option;
       EvalCommand.class,
       ServeCommand.class,
       VerifyCommand.class,
-      ModelCommand.class,
-      BenchCommand.class,
-      CommandLine.HelpCommand.class
+      ModelCommand.class
     })
 public final class RetortCli implements Runnable {
   public static final int OK = 0;
@@ -75,6 +72,11 @@ public final class RetortCli implements Runnable {
   public static int execute(String... args) {
     RetortCli root = new RetortCli();
     CommandLine cl = new CommandLine(root);
+    // Subcommands of modules built on this one (bench), when on the classpath; help stays last in --help.
+    for (CliExtension e : java.util.ServiceLoader.load(CliExtension.class)) {
+      cl.addSubcommand(e.command());
+    }
+    cl.addSubcommand("help", new CommandLine.HelpCommand());
     cl.setExecutionExceptionHandler(new Errors(root));
     cl.setParameterExceptionHandler((ex, a) -> {
       System.err.println("retort: " + ex.getMessage());

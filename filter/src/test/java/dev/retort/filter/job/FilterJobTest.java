@@ -288,17 +288,6 @@ class FilterJobTest {
   }
 
   @Test
-  void benchmarkRunsBothArmsOnSyntheticTraces() {
-    FilterBenchmark.Result r = FilterBenchmark.run(SharedSpark.get(), config(),
-        new FilterBenchmark.Options(30, 4, 300, 2, 1, dev.retort.core.store.Location.local(dir.resolve("bench")), false, 3), line -> { });
-    assertEquals(120, r.traces());
-    assertTrue(r.accepted() > 0 && r.accepted() < r.traces(), "synthetic traces mix good and bad ones: " + r.accepted());
-    assertTrue(r.copySeconds() > 0 && r.filterSeconds() > 0);
-    assertTrue(r.resultLine("file").matches("RESULT filter copy_ratio=[0-9.]+ .*"), r.resultLine("file"));
-    assertFalse(Files.exists(dir.resolve("bench/traces")), "scratch data removed");
-  }
-
-  @Test
   void emptyInputGivesEmptyReadableOutputsWhenAllowed() throws Exception {
     Path in = Files.createDirectories(dir.resolve("empty/traces"));
     Path out = dir.resolve("empty/filtered");

@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
  * so the embedded default teacher is reached over the same HTTP path as a production pool. Prints
  * {@code listening on http://HOST:PORT} once bound (port 0 picks a free one) and serves until
  * killed. {@code --mock} serves the deterministic scripted backend instead of a model (tests and
- * benchmarks; no GPU, no checkpoint). The fault options exist for tests of clients.
+ * benchmarks; no GPU, no checkpoint). It injects no faults: the benchmarks that need a faulty
+ * teacher start one from the bench module.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Serve a local checkpoint over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/models, /health).",
@@ -66,21 +67,6 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--reasoning-format", defaultValue = "reasoning-content",
       description = "Where answers carry the reasoning: reasoning-content (default), reasoning, think-tags, think-no-open.")
   String reasoningFormat;
-
-  @Option(names = "--error-rate", defaultValue = "0", description = "Fault injection: share of requests answered 500/503/429.")
-  double errorRate;
-
-  @Option(names = "--drop-rate", defaultValue = "0", description = "Fault injection: share of connections closed without an answer.")
-  double dropRate;
-
-  @Option(names = "--hang-rate", defaultValue = "0", description = "Fault injection: share of requests never answered (closed after --hang-ms).")
-  double hangRate;
-
-  @Option(names = "--hang-ms", defaultValue = "60000", description = "How long a hung request holds its connection (default: ${DEFAULT-VALUE}).")
-  long hangMs;
-
-  @Option(names = "--latency-ms", defaultValue = "0", description = "Fault injection: latency added to every answer.")
-  long latencyMs;
 
   @Option(names = "--max-n", defaultValue = "128", description = "Largest n a request may ask for; above it: 400 (default: ${DEFAULT-VALUE}).")
   int maxN;
@@ -127,8 +113,7 @@ public final class ServeCommand implements Callable<Integer> {
     ServerOptions.Builder opts = ServerOptions.builder()
         .host(host).port(port).maxBatch(maxBatch).batchWait(Duration.ofMillis(batchWaitMs))
         .bearerToken(token.orElse(null)).reasoningFormat(format)
-        .errorRate(errorRate).dropRate(dropRate).hangRate(hangRate).hangTime(Duration.ofMillis(hangMs))
-        .latency(Duration.ofMillis(latencyMs)).maxN(maxN).maxTokensCap(maxTokensCap).maxBodyBytes(maxBodyBytes)
+        .maxN(maxN).maxTokensCap(maxTokensCap).maxBodyBytes(maxBodyBytes)
         .maxConnections(maxConnections).idleTimeout(Duration.ofSeconds(idleTimeoutS)).queueCapacity(queueCapacity)
         .sliceTokens(sliceTokens);
     opts.build();

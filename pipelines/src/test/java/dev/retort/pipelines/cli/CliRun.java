@@ -5,9 +5,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
-/** Exit code, stdout and stderr of one in-process CLI call ({@link RetortCli#execute}). */
-record CliRun(int code, String out, String err) {
-  static CliRun of(String... args) {
+/** Exit code, stdout and stderr of one in-process CLI call ({@link RetortCli#execute}); the bench module's tests use it too. */
+public record CliRun(int code, String out, String err) {
+  public static CliRun of(String... args) {
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -13,6 +13,7 @@ import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -43,16 +44,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,12 +65,13 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>The embedded default teacher is served over the same HTTP path as a production pool, so
  *       the client, retries and the generate job are exercised for real on one laptop.
- *   <li>Netty, fully asynchronous: requests wait in the {@link Batcher}, answers are written from
- *       whatever thread finishes them, and added latency is a scheduled write, not a sleeping
- *       thread, so one server holds thousands of requests ("unlimited concurrency").
+ *   <li>Netty, fully asynchronous: requests wait in the {@link Batcher} and answers are written from
+ *       whatever thread finishes them, so one server holds thousands of requests.
  *   <li>A request with {@code n = k} becomes k samples with seeds seed, seed+1, ... in the batch.
- *   <li>Fault injection (error rate, dropped connections, hangs, latency) is for tests and
- *       benchmarks of the client; it is off by default.
+ *   <li>The server injects no faults. A caller may put one more handler per connection in front
+ *       of the request handler ({@link #start(CompletionBackend, ServerOptions, Supplier)}): the
+ *       bench module's fault injection (errors, dropped connections, hangs, added latency) for
+ *       benchmarks and tests of the client lives there.
  *   <li>Binds 127.0.0.1 unless told otherwise; an optional bearer token guards /v1/* and is
  *       compared in constant time and never logged.
  *   <li>Limits, so that no client can starve others: n and max_tokens above their caps, and prompts
@@ -93,7 +94,6 @@ public final class OpenAiServer implements AutoCloseable {
   private final EventLoopGroup workers;
   private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final Channel serverChannel;
-  private final Random faults;
   private final AtomicLong ids = new AtomicLong();
   private final Stats stats = new Stats();
   private final Set<Conn> conns = ConcurrentHashMap.newKeySet();
@@ -105,9 +105,6 @@ public final class OpenAiServer implements AutoCloseable {
     public final AtomicLong requests = new AtomicLong();
     public final AtomicLong completed = new AtomicLong();
     public final AtomicLong samples = new AtomicLong();
-    public final AtomicLong injectedErrors = new AtomicLong();
-    public final AtomicLong dropped = new AtomicLong();
-    public final AtomicLong hung = new AtomicLong();
     public final AtomicLong rejected = new AtomicLong();
     /** 413s: bodies over --max-body-bytes. */
     public final AtomicLong tooLarge = new AtomicLong();
@@ -121,18 +118,14 @@ public final class OpenAiServer implements AutoCloseable {
     public final AtomicLong evicted = new AtomicLong();
     /** New connections closed at once because every connection had a request in progress. */
     public final AtomicLong refusedConnections = new AtomicLong();
-
-    public long injectedFaults() {
-      return injectedErrors.get() + dropped.get() + hung.get();
-    }
   }
 
-  private OpenAiServer(CompletionBackend backend, ServerOptions options) throws InterruptedException {
+  private OpenAiServer(CompletionBackend backend, ServerOptions options, Supplier<? extends ChannelHandler> extra)
+      throws InterruptedException {
     this.options = options;
     this.backend = backend;
     this.batcher = new Batcher(backend, options.maxBatch(), options.batchWait(), options.sliceTokens(),
         options.queueCapacity(), "retort-server-batcher");
-    this.faults = new Random(options.faultSeed() != 0 ? options.faultSeed() : ThreadLocalRandom.current().nextLong());
     this.boss = Transports.group(1, "retort-server-accept");
     this.workers = Transports.group(options.ioThreads(), "retort-server-io");
     try {
@@ -165,6 +158,9 @@ public final class OpenAiServer implements AutoCloseable {
               ch.pipeline().addLast(conn);
               ch.pipeline().addLast(new HttpServerCodec());
               ch.pipeline().addLast(new BodyLimit(options.maxBodyBytes()));
+              if (extra != null) {
+                ch.pipeline().addLast(extra.get());
+              }
               ch.pipeline().addLast(new Handler(conn));
             }
           })
@@ -182,8 +178,21 @@ public final class OpenAiServer implements AutoCloseable {
    * @throws IllegalStateException when the address cannot be bound (message names host and port)
    */
   public static OpenAiServer start(CompletionBackend backend, ServerOptions options) {
+    return start(backend, options, null);
+  }
+
+  /**
+   * As {@link #start(CompletionBackend, ServerOptions)}, with {@code extra} making one more handler
+   * per connection, placed after the HTTP codec and the body limit and before the request handler:
+   * it sees each whole request ({@code FullHttpRequest}) before the server does, may answer it
+   * itself or close the connection, and sees each response the server writes.
+   *
+   * @param extra null for none
+   */
+  public static OpenAiServer start(CompletionBackend backend, ServerOptions options,
+      Supplier<? extends ChannelHandler> extra) {
     try {
-      OpenAiServer s = new OpenAiServer(backend, options);
+      OpenAiServer s = new OpenAiServer(backend, options, extra);
       LOG.info("serving {} on {} ({})", options.servedModelName(), s.url(), options);
       return s;
     } catch (InterruptedException e) {
@@ -328,28 +337,6 @@ public final class OpenAiServer implements AutoCloseable {
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
   }
 
-  private enum Fault { NONE, ERROR, DROP, HANG }
-
-  private Fault drawFault() {
-    if (options.errorRate() == 0 && options.dropRate() == 0 && options.hangRate() == 0) {
-      return Fault.NONE;
-    }
-    double u;
-    synchronized (faults) {
-      u = faults.nextDouble();
-    }
-    if (u < options.dropRate()) {
-      return Fault.DROP;
-    }
-    if (u < options.dropRate() + options.hangRate()) {
-      return Fault.HANG;
-    }
-    if (u < options.dropRate() + options.hangRate() + options.errorRate()) {
-      return Fault.ERROR;
-    }
-    return Fault.NONE;
-  }
-
   /** A client error with OpenAI's error body. */
   private static final class BadRequest extends Exception {
     private static final long serialVersionUID = 1L;
@@ -450,37 +437,6 @@ public final class OpenAiServer implements AutoCloseable {
       send(ctx, error(e.status, e.getMessage(), e.param), keepAlive);
       return;
     }
-    switch (drawFault()) {
-      case DROP -> {
-        stats.dropped.incrementAndGet();
-        ctx.close();
-        return;
-      }
-      case HANG -> {
-        stats.hung.incrementAndGet(); // stays in flight: the idle timeout leaves it to hangTime
-        ctx.executor().schedule(() -> ctx.close(), options.hangTime().toMillis(), TimeUnit.MILLISECONDS);
-        return;
-      }
-      case ERROR -> {
-        stats.injectedErrors.incrementAndGet();
-        int kind;
-        synchronized (faults) {
-          kind = faults.nextInt(4);
-        }
-        HttpResponseStatus st = kind == 0 ? HttpResponseStatus.TOO_MANY_REQUESTS
-            : kind == 1 ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.INTERNAL_SERVER_ERROR;
-        FullHttpResponse r = error(st, "injected fault", null);
-        if (st == HttpResponseStatus.TOO_MANY_REQUESTS || st == HttpResponseStatus.SERVICE_UNAVAILABLE) {
-          r.headers().set(HttpHeaderNames.RETRY_AFTER, "0");
-        }
-        conn.inFlight.decrementAndGet();
-        later(ctx, r, keepAlive);
-        return;
-      }
-      default -> {
-        // serve normally
-      }
-    }
     List<CompletionRequest> samples = new ArrayList<>(p.n);
     for (int i = 0; i < p.n; i++) {
       Long seed = p.seed == null ? null : p.seed + i;
@@ -525,12 +481,12 @@ public final class OpenAiServer implements AutoCloseable {
           send(ctx, r, keepAlive);
           return;
         }
-        later(ctx, error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "generation failed: " + c, null), keepAlive);
+        send(ctx, error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "generation failed: " + c, null), keepAlive);
         return;
       }
       stats.completed.incrementAndGet();
       stats.samples.addAndGet(out.size());
-      later(ctx, json(HttpResponseStatus.OK, response(p, out)), keepAlive);
+      send(ctx, json(HttpResponseStatus.OK, response(p, out)), keepAlive);
     });
   }
 
@@ -682,15 +638,6 @@ public final class OpenAiServer implements AutoCloseable {
     return o;
   }
 
-  private void later(ChannelHandlerContext ctx, FullHttpResponse r, boolean keepAlive) {
-    long ms = options.latency().toMillis();
-    if (ms <= 0) {
-      send(ctx, r, keepAlive);
-    } else {
-      ctx.executor().schedule(() -> send(ctx, r, keepAlive), ms, TimeUnit.MILLISECONDS);
-    }
-  }
-
   private static FullHttpResponse json(HttpResponseStatus status, JsonNode body) {
     byte[] bytes;
     try {
@@ -704,7 +651,8 @@ public final class OpenAiServer implements AutoCloseable {
     return r;
   }
 
-  private static FullHttpResponse error(HttpResponseStatus status, String message, String param) {
+  /** An error response with OpenAI's error body ({@code param} may be null). */
+  public static FullHttpResponse error(HttpResponseStatus status, String message, String param) {
     ObjectNode o = Json.COMPACT.createObjectNode();
     ObjectNode e = o.putObject("error");
     e.put("message", message);

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How {@link OpenAiServer} listens, batches, and (for tests and benchmarks only) misbehaves.
+ * How {@link OpenAiServer} listens, batches and limits its clients.
  *
  * @param host interface to bind; 127.0.0.1 unless the caller asks for more
  * @param port 0 picks a free port ({@link OpenAiServer#port()} tells which)
@@ -13,12 +13,6 @@ import java.util.Objects;
  * @param batchWait how long the batcher waits for more samples after the first
  * @param bearerToken when set, /v1/* require {@code Authorization: Bearer <token>}; never logged
  * @param reasoningFormat where answers carry the reasoning
- * @param errorRate share of chat requests answered with 500, 503 or 429 (fault injection)
- * @param dropRate share of chat requests whose connection is closed without an answer
- * @param hangRate share of chat requests never answered; the connection closes after hangTime
- * @param hangTime how long a hung request holds its connection
- * @param latency added to every answer, without holding a thread (fixed-latency mock teacher)
- * @param faultSeed seed of the fault draws (0: a fresh seed per server)
  * @param ioThreads Netty worker threads
  * @param maxN largest n a request may ask for
  * @param maxTokensCap largest max_tokens (or max_completion_tokens) a request may ask for
@@ -31,8 +25,7 @@ import java.util.Objects;
  * @param sliceTokens new tokens per sample per scheduling round of the batcher
  */
 public record ServerOptions(String host, int port, String servedModelName, int maxBatch, Duration batchWait,
-    String bearerToken, ReasoningFormat reasoningFormat, double errorRate, double dropRate, double hangRate,
-    Duration hangTime, Duration latency, long faultSeed, int ioThreads, int maxN, int maxTokensCap, int maxBodyBytes,
+    String bearerToken, ReasoningFormat reasoningFormat, int ioThreads, int maxN, int maxTokensCap, int maxBodyBytes,
     int maxConnections, Duration idleTimeout, int queueCapacity, int sliceTokens) {
 
   public ServerOptions {
@@ -43,14 +36,6 @@ public record ServerOptions(String host, int port, String servedModelName, int m
     }
     if (maxBatch < 1) {
       throw new IllegalArgumentException("--max-batch must be >= 1, got " + maxBatch);
-    }
-    for (double r : new double[] {errorRate, dropRate, hangRate}) {
-      if (r < 0 || r > 1) {
-        throw new IllegalArgumentException("fault rates must be in [0, 1], got " + r);
-      }
-    }
-    if (errorRate + dropRate + hangRate > 1) {
-      throw new IllegalArgumentException("--error-rate + --drop-rate + --hang-rate must be <= 1");
     }
     positive("io threads", ioThreads);
     positive("--max-n", maxN);
@@ -89,12 +74,6 @@ public record ServerOptions(String host, int port, String servedModelName, int m
     b.batchWait = batchWait;
     b.bearerToken = bearerToken;
     b.reasoningFormat = reasoningFormat;
-    b.errorRate = errorRate;
-    b.dropRate = dropRate;
-    b.hangRate = hangRate;
-    b.hangTime = hangTime;
-    b.latency = latency;
-    b.faultSeed = faultSeed;
     b.ioThreads = ioThreads;
     b.maxN = maxN;
     b.maxTokensCap = maxTokensCap;
@@ -111,8 +90,7 @@ public record ServerOptions(String host, int port, String servedModelName, int m
   public String toString() {
     return "ServerOptions{host=" + host + ", port=" + port + ", model=" + servedModelName + ", maxBatch=" + maxBatch
         + ", batchWait=" + batchWait.toMillis() + "ms, auth=" + (bearerToken == null ? "none" : "bearer")
-        + ", reasoning=" + reasoningFormat + ", errorRate=" + errorRate + ", dropRate=" + dropRate
-        + ", hangRate=" + hangRate + ", latency=" + latency.toMillis() + "ms, maxN=" + maxN + ", maxTokensCap="
+        + ", reasoning=" + reasoningFormat + ", maxN=" + maxN + ", maxTokensCap="
         + maxTokensCap + ", maxBodyBytes=" + maxBodyBytes + ", maxConnections=" + maxConnections + ", idleTimeout="
         + idleTimeout.toSeconds() + "s, queueCapacity=" + queueCapacity + ", sliceTokens=" + sliceTokens + "}";
   }
@@ -125,12 +103,6 @@ public record ServerOptions(String host, int port, String servedModelName, int m
     private Duration batchWait = Duration.ofMillis(5);
     private String bearerToken;
     private ReasoningFormat reasoningFormat = ReasoningFormat.REASONING_CONTENT;
-    private double errorRate;
-    private double dropRate;
-    private double hangRate;
-    private Duration hangTime = Duration.ofSeconds(60);
-    private Duration latency = Duration.ZERO;
-    private long faultSeed;
     private int ioThreads = 2;
     private int maxN = 128;
     private int maxTokensCap = 32768;
@@ -147,12 +119,6 @@ public record ServerOptions(String host, int port, String servedModelName, int m
     public Builder batchWait(Duration v) { batchWait = v; return this; }
     public Builder bearerToken(String v) { bearerToken = v; return this; }
     public Builder reasoningFormat(ReasoningFormat v) { reasoningFormat = v; return this; }
-    public Builder errorRate(double v) { errorRate = v; return this; }
-    public Builder dropRate(double v) { dropRate = v; return this; }
-    public Builder hangRate(double v) { hangRate = v; return this; }
-    public Builder hangTime(Duration v) { hangTime = v; return this; }
-    public Builder latency(Duration v) { latency = v; return this; }
-    public Builder faultSeed(long v) { faultSeed = v; return this; }
     public Builder ioThreads(int v) { ioThreads = v; return this; }
     public Builder maxN(int v) { maxN = v; return this; }
     public Builder maxTokensCap(int v) { maxTokensCap = v; return this; }
@@ -164,8 +130,7 @@ public record ServerOptions(String host, int port, String servedModelName, int m
 
     public ServerOptions build() {
       return new ServerOptions(host, port, servedModelName, maxBatch, batchWait, bearerToken, reasoningFormat,
-          errorRate, dropRate, hangRate, hangTime, latency, faultSeed, ioThreads, maxN, maxTokensCap, maxBodyBytes,
-          maxConnections, idleTimeout, queueCapacity, sliceTokens);
+          ioThreads, maxN, maxTokensCap, maxBodyBytes, maxConnections, idleTimeout, queueCapacity, sliceTokens);
     }
   }
 }

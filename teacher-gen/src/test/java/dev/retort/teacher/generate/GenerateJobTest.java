@@ -49,6 +49,11 @@ class GenerateJobTest {
     return out;
   }
 
+  /** The scripted teacher decoding 3 ms per token, as a model would: answers take about a tenth of a second. */
+  private static ScriptedBackend slowTeacher() {
+    return new ScriptedBackend(ScriptedBackend::defaultScript, Duration.ofMillis(3), Integer.MAX_VALUE);
+  }
+
   @Test
   void generatesTracesThatSparkReads() throws Exception {
     SparkSession spark = SharedSpark.get();
@@ -92,7 +97,7 @@ class GenerateJobTest {
   void rerunAfterACancelledJobSkipsCommittedShards() throws Exception {
     SparkSession spark = SharedSpark.get();
     // Slow teacher and a small in-flight bound: the job takes seconds, so it can be stopped midway.
-    try (OpenAiServer s = OpenAiServer.start(new ScriptedBackend(), ServerOptions.builder().latency(Duration.ofMillis(100)).build())) {
+    try (OpenAiServer s = OpenAiServer.start(slowTeacher(), ServerOptions.defaults())) {
       RetortConfig cfg = config(work, s.url(), "generate.shards=8", "teacher.max-in-flight-per-executor=2");
       GenerateStage st = GenerateStage.prepare(cfg);
       CompletableFuture<GenerateResult> first = CompletableFuture.supplyAsync(() -> GenerateJob.run(cfg, spark));
@@ -121,7 +126,7 @@ class GenerateJobTest {
 
   @Test
   void rerunAfterTheDriverJvmIsKilled() throws Exception {
-    try (OpenAiServer s = OpenAiServer.start(new ScriptedBackend(), ServerOptions.builder().latency(Duration.ofMillis(100)).build())) {
+    try (OpenAiServer s = OpenAiServer.start(slowTeacher(), ServerOptions.defaults())) {
       List<String> sets = List.of("run.work-dir=" + work, "run.run-id=t", "teacher.endpoints=[\"" + s.url() + "\"]",
           "teacher.model=retort", "teacher.max-in-flight-per-executor=2", "generate.limit=24",
           "generate.samples-per-prompt=2", "generate.shards=8", "generate.max-tokens=200");
