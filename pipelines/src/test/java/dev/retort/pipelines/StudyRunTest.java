@@ -3,6 +3,10 @@ package dev.retort.pipelines;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retort.core.config.RetortConfig;
+import dev.retort.pipelines.run.EmbeddedPipeline;
+import dev.retort.pipelines.run.PipelineSettings;
+import dev.retort.pipelines.run.StudySettings;
 import dev.retort.train.Snapshots;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,5 +74,15 @@ class StudyRunTest {
       assertTrue(html.contains(png), png + " on the page");
     }
     assertTrue(Files.isRegularFile(report.resolve("models").resolve("index.html")), "every model's eval report");
+  }
+
+  @Test
+  void theResearchConfigBindsWithAtLeastThreeSeeds() {
+    RetortConfig cfg = RetortConfig.load(Path.of("..", "conf", "distill-vs-rl.conf"), List.of());
+    EmbeddedPipeline.check(cfg);
+    assertTrue(PipelineSettings.from(cfg).study());
+    assertTrue(StudySettings.from(cfg).seeds().size() >= 3);
+    assertEquals(List.of("prompts", "teacher", "generate", "filter", "base", "study"),
+        EmbeddedPipeline.build(PipelineSettings.from(cfg)).stageNames());
   }
 }
