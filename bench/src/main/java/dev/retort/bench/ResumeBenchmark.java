@@ -45,7 +45,7 @@ public final class ResumeBenchmark {
     }
   }
 
-  /** A small student so that the benchmark takes about a minute on 2 cores. */
+  /** A small student, so that the benchmark stays short on a CPU. */
   public static List<String> defaultStudent() {
     return List.of("model.hidden-size=64", "model.num-layers=2", "model.num-heads=4", "model.num-kv-heads=2",
         "model.intermediate-size=192", "model.max-position-embeddings=512", "seq-len=512", "batch-size=4",

@@ -78,8 +78,8 @@ public record FilterSettings(
 
   /**
    * The columns of the SFT view beyond the required prompt and completion. Each format holds the
-   * reasoning once or more; the filter writes every accepted trace into it, so the extra copies are
-   * most of the filter's output bytes and write time, and a user picks the ones their trainer reads.
+   * reasoning once or more; the filter writes every accepted trace into it, so each extra copy adds
+   * to the filter's output bytes and write time, and a user picks the ones their trainer reads.
    */
   public enum SftFormat {
     /** prompt, completion (TRL's prompt-completion format; student-train splits the completion). */

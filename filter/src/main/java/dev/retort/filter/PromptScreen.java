@@ -106,8 +106,8 @@ public final class PromptScreen {
   /**
    * The prompts that share their exact hash or a band key with another: only those can be
    * duplicates or the candidates that make one, so only they go through the greedy pass, in id
-   * order; every other prompt is kept whatever the order. (Indexing every prompt of a run in the
-   * LSH tables was most of the screen, nearly all of it cache misses.) One key position at a time
+   * order; every other prompt is kept whatever the order, without a place in the LSH tables (where
+   * each of its keys would be a cache miss). One key position at a time
    * (the exact hash, then each band) through one table small enough to stay in cache.
    */
   private static List<Hashed> colliding(List<Hashed> prompts) {

@@ -41,8 +41,8 @@ public final class TraceJudge {
   private final Map<String, Verifier> verifiers = new HashMap<>();
   /**
    * Verifications of one prompt's answers, by answer text: samples of a prompt often end in the
-   * same words ("The answer is \\boxed{12}."), and extracting, parsing and comparing them again
-   * was most of the verification time. Valid for {@link #memoGold} and {@link #memoType}.
+   * same words ("The answer is \\boxed{12}."), so each distinct answer is extracted, parsed and
+   * compared once. Valid for {@link #memoGold} and {@link #memoType}.
    */
   private final Map<String, Verification> memo = new HashMap<>();
   private String memoGold;

@@ -171,7 +171,7 @@ public final class ConfigBinder {
     }
     if (t == dev.retort.core.store.Location.class) {
       // Parsed here, on the driver: relative paths become absolute before any task is planned,
-      // and a scheme without a FileSystem fails now, naming the key.
+      // and a scheme without a FileSystem fails here, naming the key.
       return dev.retort.core.store.Location.of(c.getString(key));
     }
     if (t == Duration.class) {

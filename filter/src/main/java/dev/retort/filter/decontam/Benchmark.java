@@ -15,9 +15,8 @@ public record Benchmark(String name, List<String> problems, Match match) {
     NGRAM,
     /**
      * Equal normalized text only. For templated benchmarks such as the arith test split, where every
-     * problem shares the template's n-grams with every training problem: measured on the default
-     * arith spec, n = 10 flagged 392 of 2000 train problems (n = 8: 1174) that by construction
-     * share no problem with the test split.
+     * problem shares the template's n-grams with every training problem, so n-gram matching flags
+     * train problems that by construction share no problem with the test split.
      */
     WHOLE_TEXT
   }

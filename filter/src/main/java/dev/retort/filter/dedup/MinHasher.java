@@ -74,10 +74,9 @@ public final class MinHasher {
         return sig;
       }
       // 32-bit lanes, so the inner loop over positions compiles to vector instructions (64-bit
-      // multiplies have none before AVX-512): it was most of the prompt screen. Values are 31-bit
-      // and the minimum is taken by arithmetic (d & d >> 31 cannot overflow on them), because
-      // C2 in Java 17 does not vectorize Math.min (bench filter measures the prompt screen this
-      // loop is most of). The shingle hashes are mixed 64-bit values, so each position's multilinear
+      // multiplies have none before AVX-512): this is the prompt screen's inner loop. Values are
+      // 31-bit and the minimum is taken by arithmetic (d & d >> 31 cannot overflow on them),
+      // because C2 in Java 17 does not vectorize Math.min. The shingle hashes are mixed 64-bit values, so each position's multilinear
       // hash of their halves orders them as a random permutation would, which is all MinHash needs.
       int[] m = new int[k];
       Arrays.fill(m, Integer.MAX_VALUE);

@@ -6,9 +6,8 @@ import java.util.Arrays;
 /**
  * A text's word shingles as a set of distinct hashes, with exact Jaccard similarity. The set is an
  * open-addressing table: building it and probing one set with the other's members costs a pass
- * over each, where a sorted array cost a sort per text (near-duplicate candidates among one
- * prompt's traces are common when a teacher reuses its phrases, and the sort was most of their
- * verification).
+ * over each, where a sorted array would cost a sort per text (near-duplicate candidates among one
+ * prompt's traces are common when a teacher reuses its phrases, so verifying one must be cheap).
  */
 public final class ShingleSet {
   private static final long[] NONE = new long[0];

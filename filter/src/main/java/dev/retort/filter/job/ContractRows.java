@@ -17,8 +17,7 @@ import org.apache.parquet.io.api.RecordConsumer;
  * written straight to Parquet's record consumer, field by field; each field's position is looked up
  * from the contract's columns ({@link Slot}). Files are the same as parquet-avro writes from the
  * codecs' records (schema, footer metadata, values; tests compare them), without building an Avro
- * record per row and converting every string twice (String to Utf8 to Binary), which was most of
- * the job's write time. The SFT view writes each text it repeats (the prompt in {@code messages},
+ * record per row or converting every string twice (String to Utf8 to Binary). The SFT view writes each text it repeats (the prompt in {@code messages},
  * the completion in {@code messages}) from one encoding.
  */
 final class ContractRows {

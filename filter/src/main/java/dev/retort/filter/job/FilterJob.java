@@ -368,8 +368,8 @@ public final class FilterJob {
    * input, benchmark contamination) need every prompt, and deduplicated prompt sets, the common
    * case, have none. So the first pass judges with none while each task digests its prompts; the
    * screen then runs over the digests, and only the partitions that hold a rejected prompt are
-   * judged again, with the reasons. Over grouped input this reads the traces once, where a scan
-   * of the prompts before the judge pass was a second Spark job on the critical path.
+   * judged again, with the reasons. Over grouped input this reads the traces once: no scan of the
+   * prompts (a second Spark job on the critical path) comes before the judge pass.
    *
    * @return how prompts were grouped: "input" or "shuffle"
    */

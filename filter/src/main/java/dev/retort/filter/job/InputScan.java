@@ -52,7 +52,7 @@ record InputScan(List<Location> readable, Map<Location, List<String>> missing, M
     Map<Location, List<String>> conflicting = new LinkedHashMap<>();
     List<Location> unreadable = new ArrayList<>();
     // Only each file's schema: the row-group metadata is skipped (Spark's tasks read it), and the
-    // footers are read in parallel (one after another this was a tenth of the job on 8 files).
+    // footers are read in parallel (each is a read of its own, a round trip on a remote store).
     ParquetReadOptions options = ParquetReadOptions.builder().withMetadataFilter(ParquetMetadataConverter.SKIP_ROW_GROUPS).build();
     List<MessageType> schemas = files.parallelStream().map(f -> {
       try (ParquetFileReader r = ParquetFileReader.open(ParquetIO.inputFile(f), options)) {

@@ -302,7 +302,7 @@ final class JudgePartition implements FlatMapFunction<Iterator<InternalRow>, Par
 
     /**
      * The Java string of a UTF-8 value, decoded where it lies: UTF8String.toString copies the bytes
-     * out first, and that copy of every text column was a fifth of reading a trace.
+     * out first, an extra copy of every text column of every trace.
      */
     static String string(UTF8String u) {
       Object base = u.getBaseObject();

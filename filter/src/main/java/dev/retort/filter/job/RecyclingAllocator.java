@@ -8,9 +8,8 @@ import org.apache.parquet.bytes.ByteBufferAllocator;
 
 /**
  * Heap buffers for Parquet writers, reused by size. A column writer allocates its page buffers
- * slab by slab and releases them all at every page, so with the default allocator a task zeroed
- * and collected its whole output several times over (a fifth of the writers' time in the filter
- * job). Released buffers are kept, up to {@code maxPooledBytes}, and handed out again for the same
+ * slab by slab and releases them all at every page, so with the default allocator a task would
+ * zero and collect its whole output several times over. Released buffers are kept, up to {@code maxPooledBytes}, and handed out again for the same
  * size.
  *
  * <p>Thread-safe, and meant to be shared by every writer of a JVM ({@link #SHARED}): parquet-java

@@ -28,12 +28,12 @@ final class ShardWriter<T> implements AutoCloseable {
   /**
    * Long or nearly unique text columns: a dictionary never pays off for them (a prompt's id and
    * problem repeat only over its few samples, next to each other, where Snappy finds them), and
-   * trying one first hashes and compares every value (a fifth of the write time). Column paths.
+   * trying one first hashes and compares every value. Column paths.
    */
   private static final String[] NO_DICTIONARY = {"prompt_id", "problem", "prompt", "reasoning", "answer", "completion",
       "error", "messages.list.element.content",
       // One value per prompt or nearly per trace: a dictionary of them is as large as the values,
-      // and each value cost a hash lookup and a fallback check (a fifth of the writers' time).
+      // and each value would cost a hash lookup and a fallback check.
       "reference_answer", "extracted", "prompt_tokens", "completion_tokens", "latency_ms", "seed"};
   /** Free text and answers: min/max statistics of them help no reader, and Parquet would compare every value and keep whole texts in the footer. */
   private static final String[] NO_STATISTICS = {"problem", "prompt", "reasoning", "answer", "completion", "error",

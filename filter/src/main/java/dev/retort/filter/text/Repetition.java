@@ -22,8 +22,8 @@ public final class Repetition {
 
   /**
    * The count, reusable over many texts: the n-gram hashes go straight from the rolling hash into
-   * one open-addressing table, kept and cleared between texts (an array of n-gram hashes and a
-   * fresh table per trace were most of the check's cost). It counts the raw window hashes, which
+   * one open-addressing table, kept and cleared between texts (no array of n-gram hashes and no
+   * fresh table per trace). It counts the raw window hashes, which
    * {@link Tokens#ngramValue} maps one to one onto {@link Tokens#ngramHashes}, so the count is the
    * same. Not thread-safe: one per judge.
    */

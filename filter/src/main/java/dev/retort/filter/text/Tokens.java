@@ -65,7 +65,7 @@ public final class Tokens {
   /** Whether every character is ASCII (then it is Latin script, and NFKC and case folding are trivial). */
   public static boolean isAscii(String text) {
     // As many UTF-8 bytes as characters exactly when all are ASCII; String checks that with vector
-    // instructions, several times faster than a charAt loop even with the copy.
+    // instructions, which beats a charAt loop even with the copy.
     return text.length() < 16 ? asciiLoop(text) : text.getBytes(StandardCharsets.UTF_8).length == text.length();
   }
 
@@ -366,8 +366,8 @@ public final class Tokens {
    * NFKC plus lower case. NFKC runs only over the span from the first to the last character that
    * {@link #needsNfkc} flags, widened to the characters around it that could compose with it (the
    * code point before, with any combining marks, and the marks and one code point after): the
-   * rest is stable under NFKC already, and normalizing a whole 2,000-character trace for one CJK
-   * full stop at its end was a quarter of the judge's time on mixed-language traces.
+   * rest is stable under NFKC already, so one CJK full stop at the end of a long trace does not
+   * make the whole trace go through the normalizer.
    * {@link #words} normalizes the whole text, and tests check the two agree.
    */
   private static String normalize(String text) {
@@ -414,8 +414,8 @@ public final class Tokens {
    * ligatures, superscripts, letterlike and CJK compatibility symbols), combining marks and
    * supplementary characters (math alphanumerics), and any other character NFKC changes alone.
    * Everything else (ASCII, most precomposed Latin, Cyrillic, CJK ideographs, kana) is already
-   * stable. Checked per character in a table built once, because {@link Normalizer#isNormalized}
-   * over whole texts was the most expensive step of the filter on mixed-script text.
+   * stable. Checked per character in a table built once, which is cheaper than
+   * {@link Normalizer#isNormalized} over whole texts.
    */
   static boolean needsNfkc(String text) {
     return nfkcFrom(text, 0) >= 0;

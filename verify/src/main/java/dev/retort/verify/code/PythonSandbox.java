@@ -185,8 +185,8 @@ public final class PythonSandbox {
       cmd.addAll(List.of("--ro-bind", prefixDir.toString(), prefixDir.toString()));
     }
     // --as-pid-1: the harness is the pid namespace's init, which reaps every process in it (with
-    // bubblewrap's own init in between, the CPU time of the sandbox's processes was lost to the
-    // caller's accounting).
+    // bubblewrap's own init in between, the CPU time of the sandbox's processes would be lost to
+    // the caller's accounting).
     cmd.addAll(List.of("--dev", "/dev", "--proc", "/proc", "--unshare-all", "--as-pid-1", "--die-with-parent",
         "--new-session"));
     PythonSandbox box = new PythonSandbox(mode, List.copyOf(cmd), python);
