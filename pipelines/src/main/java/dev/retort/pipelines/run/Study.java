@@ -157,7 +157,9 @@ final class Study {
     StudyStats stats = new StudyStats(st, models, scores, r.results());
     Map<String, Object> out = stats.result(distilled, rl);
     Map<String, String> inputs = new LinkedHashMap<>();
-    inputs.put("benchmark " + bench, String.valueOf(r.results().get(0).identity()));
+    inputs.put("benchmark " + bench, dev.retort.eval.Benchmark.load(es.benchmarks().get(0), es.protocol(), cfg).identity());
+    inputs.put("prompts", EmbeddedPipeline.data(ctx).resolve("distill.parquet").toString());
+    inputs.put("sft", ctx.layout().sft().toString());
     Map<String, String> ids = new LinkedHashMap<>();
     r.results().stream().filter(mr -> mr.model().equals("teacher") || mr.model().equals("base")
         || !mr.model().contains("-at-")).forEach(mr -> ids.put(mr.model(), mr.identity()));
