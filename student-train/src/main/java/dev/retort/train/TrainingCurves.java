@@ -66,12 +66,25 @@ public final class TrainingCurves {
   private static boolean plot(List<JsonNode> rows, Path png, String title, String yLabel, List<Curve> curves) {
     XYSeriesCollection data = new XYSeriesCollection();
     boolean any = false;
+    // Per-step values of small batches are noise around the trend: each line is a trailing mean
+    // over max(1, n / 50) steps (named in the title), so the trend reads at a glance.
+    int window = Math.max(1, rows.size() / 50);
+    boolean positive = true;
     for (Curve c : curves) {
       XYSeries s = new XYSeries(c.label());
+      java.util.ArrayDeque<Double> recent = new java.util.ArrayDeque<>();
+      double sum = 0;
       for (JsonNode r : rows) {
         double v = r.path(c.key()).asDouble(Double.NaN);
         if (Double.isFinite(v)) {
-          s.add(r.path("step").asLong(), v);
+          recent.addLast(v);
+          sum += v;
+          if (recent.size() > window) {
+            sum -= recent.removeFirst();
+          }
+          double y = sum / recent.size();
+          positive &= y > 0;
+          s.add(r.path("step").asLong(), y);
         }
       }
       any |= !s.isEmpty();
@@ -83,9 +96,16 @@ public final class TrainingCurves {
     if (System.getProperty("java.awt.headless") == null) {
       System.setProperty("java.awt.headless", "true"); // no display on servers
     }
-    JFreeChart chart = ChartFactory.createXYLineChart(title, "step", yLabel, data, PlotOrientation.VERTICAL,
+    String shown = window > 1 ? title + " (mean of the last " + window + " steps)" : title;
+    JFreeChart chart = ChartFactory.createXYLineChart(shown, "step", yLabel, data, PlotOrientation.VERTICAL,
         curves.size() > 1, false, false);
     XYPlot plot = chart.getXYPlot();
+    // Loss falls over orders of magnitude early and by small amounts late: a log axis shows both.
+    if (positive && curves.stream().allMatch(c -> c.key().equals("loss"))) {
+      org.jfree.chart.axis.LogAxis y = new org.jfree.chart.axis.LogAxis(yLabel + " (log scale)");
+      y.setNumberFormatOverride(new java.text.DecimalFormat("0.###"));
+      plot.setRangeAxis(y);
+    }
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);

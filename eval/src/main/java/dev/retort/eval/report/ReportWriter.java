@@ -267,14 +267,7 @@ public final class ReportWriter {
 
   static String html(Report report, List<String> images) {
     StringBuilder b = new StringBuilder();
-    b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>")
-        .append(esc(report.title())).append("</title>\n<style>\n")
-        .append("body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222}\n")
-        .append("table{border-collapse:collapse;margin:0.5em 0 1.5em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}\n")
-        .append("th{background:#f0f0f0}td.n{text-align:right;font-variant-numeric:tabular-nums}\n")
-        .append("tr.incomplete td{color:#a00}img{max-width:100%;border:1px solid #eee;margin:0.5em 0}\n")
-        .append(".note{color:#555;font-size:0.9em}code{background:#f4f4f4;padding:1px 3px}\n")
-        .append("</style></head><body>\n");
+    head(b, report.title());
     Provenance p = report.provenance();
     b.append("<h1>").append(esc(report.title())).append("</h1>\n<p class=\"note\">config hash <code>")
         .append(esc(abbrev(p.configHash()))).append("</code> &middot; git <code>").append(esc(abbrev(p.gitCommit())))
@@ -307,7 +300,19 @@ public final class ReportWriter {
     return b.toString();
   }
 
-  private static void htmlTable(StringBuilder b, ReportTable t, String heading) {
+  /** The page's head and style, and the opening body tag. */
+  static void head(StringBuilder b, String title) {
+    b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>")
+        .append(esc(title)).append("</title>\n<style>\n")
+        .append("body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222}\n")
+        .append("table{border-collapse:collapse;margin:0.5em 0 1.5em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}\n")
+        .append("th{background:#f0f0f0}td.n{text-align:right;font-variant-numeric:tabular-nums}\n")
+        .append("tr.incomplete td{color:#a00}img{max-width:100%;border:1px solid #eee;margin:0.5em 0}\n")
+        .append(".note{color:#555;font-size:0.9em}code{background:#f4f4f4;padding:1px 3px}\n")
+        .append("</style></head><body>\n");
+  }
+
+  static void htmlTable(StringBuilder b, ReportTable t, String heading) {
     b.append('<').append(heading).append('>').append(esc(t.title())).append("</").append(heading).append(">\n<table><tr>");
     t.columns().forEach(c -> b.append("<th>").append(esc(c)).append("</th>"));
     b.append("</tr>\n");
@@ -345,7 +350,7 @@ public final class ReportWriter {
     return b.toString();
   }
 
-  private static void writeText(Path file, String text) {
+  static void writeText(Path file, String text) {
     try {
       dev.retort.core.store.Location out = dev.retort.core.store.Location.local(file);
       dev.retort.core.store.Store store = dev.retort.core.store.Store.of(out);

@@ -5,9 +5,6 @@ import dev.retort.core.run.Provenance;
 import dev.retort.eval.Intervals;
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -76,10 +73,10 @@ public record StudyReport(String title, List<String> findings, List<ArmCurve> cu
           dir.resolve(png));
       images.add(png);
     }
-    write(dir.resolve(ReportWriter.MARKDOWN), markdown(images));
-    write(dir.resolve("provenance.json"), Json.toJson(provenance));
+    ReportWriter.writeText(dir.resolve(ReportWriter.MARKDOWN), markdown(images));
+    ReportWriter.writeText(dir.resolve("provenance.json"), Json.toJson(provenance));
     Path html = dir.resolve(ReportWriter.HTML);
-    write(html, html(images));
+    ReportWriter.writeText(html, html(images));
     return html;
   }
 
@@ -169,31 +166,15 @@ public record StudyReport(String title, List<String> findings, List<ArmCurve> cu
 
   String html(List<String> images) {
     StringBuilder b = new StringBuilder();
-    b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>")
-        .append(ReportWriter.esc(title)).append("</title>\n<style>\n")
-        .append("body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222}\n")
-        .append("table{border-collapse:collapse;margin:0.5em 0 1.5em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}\n")
-        .append("th{background:#f0f0f0}td.n{text-align:right;font-variant-numeric:tabular-nums}\n")
-        .append("img{max-width:100%;border:1px solid #eee;margin:0.5em 0}.note{color:#555;font-size:0.9em}\n")
-        .append("</style></head><body>\n<h1>").append(ReportWriter.esc(title)).append("</h1>\n<ul>\n");
+    ReportWriter.head(b, title);
+    b.append("<h1>").append(ReportWriter.esc(title)).append("</h1>\n<ul>\n");
     findings.forEach(f -> b.append("<li>").append(ReportWriter.esc(f)).append("</li>\n"));
     b.append("</ul>\n");
     for (String img : images) {
       b.append("<figure><img src=\"").append(ReportWriter.esc(img)).append("\" alt=\"").append(ReportWriter.esc(img))
           .append("\" width=\"").append(Charts.WIDTH).append("\" height=\"").append(Charts.HEIGHT).append("\"></figure>\n");
     }
-    for (ReportTable t : tables) {
-      b.append("<h2>").append(ReportWriter.esc(t.title())).append("</h2>\n<table><tr>");
-      t.columns().forEach(c -> b.append("<th>").append(ReportWriter.esc(c)).append("</th>"));
-      b.append("</tr>\n");
-      for (List<String> row : t.rows()) {
-        b.append("<tr>");
-        row.forEach(c -> b.append(c.matches("[-+0-9.,%eE ±\\[\\]]+") ? "<td class=\"n\">" : "<td>")
-            .append(ReportWriter.esc(c)).append("</td>"));
-        b.append("</tr>\n");
-      }
-      b.append("</table>\n");
-    }
+    tables.forEach(t -> ReportWriter.htmlTable(b, t, "h2"));
     b.append("<h2>Provenance</h2>\n<table>");
     provenanceRows().forEach((k, v) -> b.append("<tr><th>").append(ReportWriter.esc(k)).append("</th><td>")
         .append(ReportWriter.esc(v)).append("</td></tr>\n"));
@@ -210,19 +191,5 @@ public record StudyReport(String title, List<String> findings, List<ArmCurve> cu
     provenance.inputs().forEach((k, v) -> m.put("input " + k, v));
     provenance.models().forEach((k, v) -> m.put("model " + k, v));
     return m;
-  }
-
-  private static void write(Path file, String text) {
-    try {
-      dev.retort.core.store.Location out = dev.retort.core.store.Location.local(file);
-      dev.retort.core.store.Store store = dev.retort.core.store.Store.of(out);
-      store.commit(out, target -> {
-        try (var w = store.create(target)) {
-          w.write(text.getBytes(StandardCharsets.UTF_8));
-        }
-      });
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-    }
   }
 }
