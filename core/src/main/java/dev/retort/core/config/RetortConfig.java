@@ -109,6 +109,35 @@ public final class RetortConfig {
     return new RetortConfig(over.withFallback(config).resolve(), origin);
   }
 
+  /**
+   * A copy with typed values set (strings, numbers, booleans, paths, lists and maps of those): what
+   * the pipeline hands one stage from another (endpoints, input folders, seeds), with no quoting.
+   */
+  public RetortConfig with(Map<String, ?> values) {
+    Config over = ConfigFactory.empty();
+    for (Map.Entry<String, ?> e : values.entrySet()) {
+      over = over.withValue(e.getKey(), com.typesafe.config.ConfigValueFactory.fromAnyRef(plain(e.getValue()),
+          "pipeline override " + e.getKey()));
+    }
+    return new RetortConfig(over.withFallback(config).resolve(), origin);
+  }
+
+  /** Config's own types: a Path or Location as its string, lists and maps element by element. */
+  private static Object plain(Object v) {
+    if (v instanceof java.nio.file.Path || v instanceof dev.retort.core.store.Location) {
+      return v.toString();
+    }
+    if (v instanceof java.util.List<?> l) {
+      return l.stream().map(RetortConfig::plain).toList();
+    }
+    if (v instanceof Map<?, ?> m) {
+      Map<String, Object> out = new java.util.LinkedHashMap<>();
+      m.forEach((k, x) -> out.put(k.toString(), plain(x)));
+      return out;
+    }
+    return v;
+  }
+
   public <R extends Record> R section(String path, Class<R> type) {
     return new ConfigBinder(origin).bind(config, path, type);
   }

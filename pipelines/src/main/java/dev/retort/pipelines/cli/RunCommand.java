@@ -5,6 +5,7 @@ import dev.retort.pipelines.run.EmbeddedPipeline;
 import dev.retort.pipelines.run.Pipeline;
 import dev.retort.pipelines.run.PipelineContext;
 import dev.retort.pipelines.run.PipelineSettings;
+import dev.retort.pipelines.run.StageResults;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ public final class RunCommand implements Callable<Integer> {
       System.err.println(cfg.render(EmbeddedPipeline.SECTIONS.toArray(String[]::new)));
     }
     System.err.println("retort run: stages " + String.join(" -> ", pipeline.stageNames()) + "; output " + ctx.layout().root());
-    Map<String, Map<String, Object>> results = pipeline.run(ctx, from, until);
+    Map<String, Record> results = pipeline.run(ctx, from, until);
     // The JVM's own start counts: wall_s is what the user waited for, less the launcher's build.
     double wall = (System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime()) / 1000.0;
     for (String line : summary(ctx, pipeline, results, until)) {
@@ -72,10 +73,11 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   /** The closing lines: where the outputs and the report are, and what to run next. */
-  static List<String> summary(PipelineContext ctx, Pipeline pipeline, Map<String, Map<String, Object>> results, String until) {
+  static List<String> summary(PipelineContext ctx, Pipeline pipeline, Map<String, Record> results, String until) {
     List<String> out = new ArrayList<>();
     out.add("retort run: outputs in " + ctx.layout().root() + " (traces/, filtered/, models/, eval/, report/)");
-    Object report = results.getOrDefault("eval", results.getOrDefault("study", Map.of())).get("report");
+    String report = results.get("eval") instanceof StageResults.Evaluated e ? e.report()
+        : results.get("study") instanceof StageResults.Compared c ? c.report() : null;
     if (report != null) {
       out.add("retort run: report " + report);
     }
@@ -90,37 +92,41 @@ public final class RunCommand implements Callable<Integer> {
     return out;
   }
 
-  static String resultLine(Map<String, Map<String, Object>> results, double wallSeconds) {
-    if (results.containsKey("study")) {
-      return studyLine(results.get("study"), wallSeconds);
+  static String resultLine(Map<String, Record> results, double wallSeconds) {
+    if (results.get("study") instanceof StageResults.Compared study) {
+      return studyLine(study, wallSeconds);
     }
-    Map<String, Object> ev = results.getOrDefault("eval", Map.of());
-    Double teacher = num(ev.get("teacher_acc"));
-    Double student = num(ev.get("student_acc"));
-    Double unfiltered = num(ev.get("student-unfiltered_acc"));
+    Map<String, Double> acc = results.get("eval") instanceof StageResults.Evaluated e ? e.accuracy() : Map.of();
+    Double teacher = acc.get("teacher");
+    Double student = acc.get("student");
+    Double unfiltered = acc.get("student-unfiltered");
     StringBuilder b = new StringBuilder("RESULT e2e");
     append(b, "teacher_acc", teacher);
     append(b, "student_acc", student);
     append(b, "student_unfiltered_acc", unfiltered);
     append(b, "student_over_teacher", teacher != null && student != null && teacher > 0 ? student / teacher : null);
     append(b, "filter_gain", student != null && unfiltered != null ? student - unfiltered : null);
-    append(b, "rl_student_acc", num(ev.get("rl-student_acc")));
-    append(b, "base_acc", num(ev.get("base_acc")));
+    append(b, "rl_student_acc", acc.get("rl-student"));
+    append(b, "base_acc", acc.get("base"));
     b.append(" wall_s=").append(String.format(Locale.ROOT, "%.1f", wallSeconds));
     return b.toString();
   }
 
   /** {@code RESULT distill-vs-rl ...} of the study (pipeline.study = true). */
-  static String studyLine(Map<String, Object> study, double wallSeconds) {
+  static String studyLine(StageResults.Compared s, double wallSeconds) {
     StringBuilder b = new StringBuilder("RESULT distill-vs-rl");
-    for (String key : List.of("distilled_acc", "rl_acc", "base_acc", "diff", "diff_ci_low", "diff_ci_high", "flops_ratio")) {
-      append(b, key, num(study.get(key)));
-    }
-    b.append(" seeds=").append(study.get("seeds"));
-    for (String key : List.of("rl_gain", "rl_gain_se", "teacher_acc")) {
-      append(b, key, num(study.get(key)));
-    }
-    b.append(" rl_learned=").append(study.get("rl_learned"));
+    append(b, "distilled_acc", s.distilledAcc());
+    append(b, "rl_acc", s.rlAcc());
+    append(b, "base_acc", s.baseAcc());
+    append(b, "diff", s.diff());
+    append(b, "diff_ci_low", s.diffCiLow());
+    append(b, "diff_ci_high", s.diffCiHigh());
+    append(b, "flops_ratio", s.flopsRatio());
+    b.append(" seeds=").append(s.seeds());
+    append(b, "rl_gain", s.rlGain());
+    append(b, "rl_gain_se", s.rlGainSe());
+    append(b, "teacher_acc", s.teacherAcc());
+    b.append(" rl_learned=").append(s.rlLearned());
     b.append(" wall_s=").append(String.format(Locale.ROOT, "%.1f", wallSeconds));
     return b.toString();
   }
@@ -129,9 +135,5 @@ public final class RunCommand implements Callable<Integer> {
     if (v != null) {
       b.append(' ').append(key).append('=').append(String.format(Locale.ROOT, "%.4f", v));
     }
-  }
-
-  private static Double num(Object o) {
-    return o instanceof Number n ? n.doubleValue() : null;
   }
 }

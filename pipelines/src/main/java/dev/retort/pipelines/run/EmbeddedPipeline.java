@@ -66,27 +66,29 @@ public final class EmbeddedPipeline {
   }
 
   public static Pipeline build(PipelineSettings p) {
-    List<Stage> stages = new ArrayList<>();
-    stages.add(stage("prompts", List.of("run", "arith", "pipeline"), EmbeddedPipeline::prompts));
-    stages.add(stage("teacher", List.of("train-teacher"), EmbeddedPipeline::teacher));
-    stages.add(stage("generate", List.of("teacher", "generate"), EmbeddedPipeline::generate));
-    stages.add(stage("filter", List.of("filter"), EmbeddedPipeline::filter));
+    List<Stage<?>> stages = new ArrayList<>();
+    stages.add(stage("prompts", List.of("run", "arith", "pipeline"), StageResults.Prompts.class, EmbeddedPipeline::prompts));
+    stages.add(stage("teacher", List.of("train-teacher"), StageResults.Trained.class, EmbeddedPipeline::teacher));
+    stages.add(stage("generate", List.of("teacher", "generate"), StageResults.Generated.class, EmbeddedPipeline::generate));
+    stages.add(stage("filter", List.of("filter"), StageResults.Filtered.class, EmbeddedPipeline::filter));
     if (hasBase(p)) {
-      stages.add(stage("base", List.of("train-base"), EmbeddedPipeline::base));
+      stages.add(stage("base", List.of("train-base"), StageResults.Trained.class, EmbeddedPipeline::base));
     }
     if (p.study()) {
       // Both arms under several seeds, their evaluation and the study's report.
-      stages.add(stage("study", List.of("train-student", "rl", "grpo", "study", "eval"), Study::run));
+      stages.add(stage("study", List.of("train-student", "rl", "grpo", "study", "eval"), StageResults.Compared.class,
+          Study::run));
       return new Pipeline(stages);
     }
-    stages.add(stage("student", List.of("train-student"), EmbeddedPipeline::distilled));
+    stages.add(stage("student", List.of("train-student"), StageResults.Trained.class, EmbeddedPipeline::distilled));
     if (p.unfilteredAblation()) {
-      stages.add(stage("student-unfiltered", List.of("train-student"), EmbeddedPipeline::unfiltered));
+      stages.add(stage("student-unfiltered", List.of("train-student"), StageResults.Trained.class,
+          EmbeddedPipeline::unfiltered));
     }
     if (p.rlArm()) {
-      stages.add(stage("rl", List.of("rl", "grpo"), EmbeddedPipeline::rl));
+      stages.add(stage("rl", List.of("rl", "grpo"), StageResults.Reinforced.class, EmbeddedPipeline::rl));
     }
-    stages.add(stage("eval", List.of("eval"), EmbeddedPipeline::eval));
+    stages.add(stage("eval", List.of("eval"), StageResults.Evaluated.class, EmbeddedPipeline::eval));
     return new Pipeline(stages);
   }
 
@@ -102,27 +104,27 @@ public final class EmbeddedPipeline {
     dev.retort.core.run.InputChecks.from(cfg);
     // With the values the stages set themselves (endpoints of the servers the pipeline starts,
     // the prompt file it writes, the template), as generate and filter bind them.
-    RetortConfig gen = cfg.with("teacher.endpoints=[\"http://127.0.0.1:1/v1\"]", "teacher.model=teacher",
-        "generate.prompts=\"arith\"", "generate.template=" + dev.retort.core.io.Json.toJson(p.template()));
+    RetortConfig gen = cfg.with(Map.of("teacher.endpoints", List.of("http://127.0.0.1:1/v1"), "teacher.model", "teacher",
+        "generate.prompts", "arith", "generate.template", p.template()));
     dev.retort.teacher.TeacherSettings.from(gen);
     dev.retort.teacher.generate.GenerateSettings.from(gen);
-    dev.retort.filter.FilterSettings.from(cfg.with("filter.prompt-template=" + dev.retort.core.io.Json.toJson(p.template())));
+    dev.retort.filter.FilterSettings.from(cfg.with(Map.of("filter.prompt-template", p.template())));
     dev.retort.eval.EvalSettings.from(cfg);
     for (String section : List.of("train-teacher", "train-base", "train-student")) {
       sft(cfg, section);
     }
     if (p.rlArm()) {
       // init-from is the base stage's output, known once it has run.
-      GrpoSettings.from(cfg.with("rl.init-from=" + dev.retort.core.io.Json.toJson("base")), "rl");
+      GrpoSettings.from(cfg.with(Map.of("rl.init-from", "base")), "rl");
     }
   }
 
-  interface Body {
-    Map<String, Object> run(PipelineContext ctx) throws Exception;
+  interface Body<R extends Record> {
+    R run(PipelineContext ctx) throws Exception;
   }
 
-  private static Stage stage(String name, List<String> sections, Body body) {
-    return new Stage() {
+  private static <R extends Record> Stage<R> stage(String name, List<String> sections, Class<R> type, Body<R> body) {
+    return new Stage<>() {
       @Override
       public String name() {
         return name;
@@ -134,7 +136,12 @@ public final class EmbeddedPipeline {
       }
 
       @Override
-      public Map<String, Object> run(PipelineContext ctx) throws Exception {
+      public Class<R> resultType() {
+        return type;
+      }
+
+      @Override
+      public R run(PipelineContext ctx) throws Exception {
         return body.run(ctx);
       }
     };
@@ -164,18 +171,18 @@ public final class EmbeddedPipeline {
   }
 
   // ---- prompts: disjoint arith problems for the teacher's bootstrap and for distillation.
-  static Map<String, Object> prompts(PipelineContext ctx) {
+  static StageResults.Prompts prompts(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
     ArithSettings a = ArithSettings.from(ctx.config());
     List<Prompt> train = Arith.generate(a.spec(), ctx.run().seed(), p.bootstrapSize() + p.distillSize(), Arith.Split.TRAIN);
     Location dir = data(ctx);
     ParquetIO.write(dir.resolve("bootstrap.parquet"), Codecs.PROMPT, train.subList(0, p.bootstrapSize()));
     ParquetIO.write(dir.resolve("distill.parquet"), Codecs.PROMPT, train.subList(p.bootstrapSize(), train.size()));
-    return Map.of("bootstrap_prompts", p.bootstrapSize(), "distill_prompts", p.distillSize());
+    return new StageResults.Prompts(p.bootstrapSize(), p.distillSize());
   }
 
   // ---- teacher: trained on reference solutions, cached across runs by its config hash.
-  static Map<String, Object> teacher(PipelineContext ctx) throws IOException {
+  static StageResults.Trained teacher(PipelineContext ctx) throws IOException {
     PipelineSettings p = settings(ctx);
     List<Prompt> bootstrap = ParquetIO.read(data(ctx).resolve("bootstrap.parquet"), Codecs.PROMPT);
     // Keyed by what the teacher depends on (its problems come first in the seeded stream, so the
@@ -188,15 +195,13 @@ public final class EmbeddedPipeline {
     if (p.concurrentTraining() && hasBase(p)) {
       // The base needs only the prompts: it trains on the other core while the teacher trains.
       // (Were the base stage to be skipped as complete, its trainer finds its output complete too.)
-      cfg = cfg.with("train-teacher.threads=1");
+      cfg = cfg.with(Map.of("train-teacher.threads", 1));
       alongside(ctx, "base", ctx.config(), "train-base", baseData(ctx), ctx.staging().output(ctx.layout().model("base")));
     }
     Path dir = ctx.staging().output(teacher);
     TrainResult r = SftTrainer.run(sft(cfg, "train-teacher"), sft, dir);
     ctx.staging().publish(teacher);
-    Map<String, Object> out = trainResult(r);
-    out.put("checkpoint", teacher.isLocal() ? dir.toAbsolutePath().toString() : teacher.toString());
-    return out;
+    return StageResults.Trained.of(r).withCheckpoint(teacher.isLocal() ? dir.toAbsolutePath().toString() : teacher.toString());
   }
 
   /**
@@ -214,11 +219,11 @@ public final class EmbeddedPipeline {
 
   /** The teacher's checkpoint as a local folder (fetched from the store when the run is on one). */
   static Path teacherDir(PipelineContext ctx) {
-    return ctx.staging().input(Location.of((String) ctx.result("teacher", "checkpoint")));
+    return ctx.staging().input(Location.of(ctx.result("teacher", StageResults.Trained.class).orElseThrow().checkpoint()));
   }
 
   // ---- generate: K local servers, the same HTTP path as a production teacher pool.
-  static Map<String, Object> generate(PipelineContext ctx) throws Exception {
+  static StageResults.Generated generate(PipelineContext ctx) throws Exception {
     PipelineSettings p = settings(ctx);
     Path logs = ctx.staging().output(logs(ctx));
     // The run's own servers answer only its generate job, whose requests share one budget: a
@@ -231,20 +236,13 @@ public final class EmbeddedPipeline {
             "--max-tokens-cap", Integer.toString(maxTokens)),
         logs, Duration.ofMinutes(3))) {
       List<String> eps = pool.endpoints().stream().map(u -> u.endsWith("/v1") ? u : u + "/v1").toList();
-      RetortConfig cfg = ctx.config().with(
-          "teacher.endpoints=" + dev.retort.core.io.Json.toJson(eps),
-          "teacher.model=teacher",
-          "generate.prompts=" + dev.retort.core.io.Json.toJson(data(ctx).resolve("distill.parquet").toString()),
-          "generate.template=" + dev.retort.core.io.Json.toJson(p.template()));
+      RetortConfig cfg = ctx.config().with(Map.of("teacher.endpoints", eps, "teacher.model", "teacher",
+          "generate.prompts", data(ctx).resolve("distill.parquet"), "generate.template", p.template()));
       GenerateResult r = GenerateJob.run(cfg, spark(cfg));
       if (r.errors() > 0) {
         throw new IllegalStateException("generate: " + r.errors() + " samples failed after retries (see traces/errors); rerun to retry them");
       }
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("traces", r.succeeded());
-      out.put("completion_tokens", r.completionTokens());
-      out.put("seconds", r.seconds());
-      return out;
+      return new StageResults.Generated(r.succeeded(), r.completionTokens(), r.seconds());
     } finally {
       publishLogs(ctx);
     }
@@ -262,26 +260,25 @@ public final class EmbeddedPipeline {
   }
 
   // ---- filter
-  static Map<String, Object> filter(PipelineContext ctx) {
+  static StageResults.Filtered filter(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
-    RetortConfig cfg = ctx.config().with("filter.prompt-template=" + dev.retort.core.io.Json.toJson(p.template()));
+    RetortConfig cfg = ctx.config().with(Map.of("filter.prompt-template", p.template()));
     FilterResult r = FilterJob.run(spark(cfg), cfg, ctx.layout().traces(), ctx.layout().filtered());
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("traces", r.traces());
-    out.put("accepted", r.accepted());
-    out.put("rejected", r.rejected());
-    out.put("accept_rate", r.traces() == 0 ? 0.0 : (double) r.accepted() / r.traces());
-    out.put("bad_files", r.stats().getOrDefault("bad_files", 0));
-    out.put("bad_rows", r.stats().getOrDefault("bad_rows", 0));
-    return out;
+    return new StageResults.Filtered(r.traces(), r.accepted(), r.rejected(),
+        r.traces() == 0 ? 0.0 : (double) r.accepted() / r.traces(), count(r.stats().get("bad_files")),
+        count(r.stats().get("bad_rows")));
+  }
+
+  private static long count(Object v) {
+    return v instanceof Number n ? n.longValue() : 0;
   }
 
   // ---- base: answers only, no worked reasoning: the shared starting point of both arms.
-  static Map<String, Object> base(PipelineContext ctx) throws Exception {
+  static StageResults.Trained base(PipelineContext ctx) throws Exception {
     Location base = ctx.layout().model("base");
     Path dir = ctx.staging().output(base);
-    Map<String, Object> out = joinOrRun(ctx, "base", dir,
-        () -> trainResult(SftTrainer.run(sft(ctx.config(), "train-base"), baseData(ctx), dir)));
+    StageResults.Trained out = joinOrRun(ctx, "base", dir,
+        () -> SftTrainer.run(sft(ctx.config(), "train-base"), baseData(ctx), dir));
     ctx.staging().publish(base);
     return out;
   }
@@ -300,28 +297,27 @@ public final class EmbeddedPipeline {
   private static RetortConfig studentConfig(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
     if (p.studentInit() == PipelineSettings.StudentInit.BASE) {
-      return ctx.config().with("train-student.init-from="
-          + dev.retort.core.io.Json.toJson(ctx.staging().input(ctx.layout().model("base")).toAbsolutePath().toString()));
+      return ctx.config().with(Map.of("train-student.init-from", ctx.staging().input(ctx.layout().model("base")).toAbsolutePath()));
     }
     return ctx.config();
   }
 
-  static Map<String, Object> student(PipelineContext ctx, String name, Path sft, RetortConfig cfg) {
+  static StageResults.Trained student(PipelineContext ctx, String name, Path sft, RetortConfig cfg) {
     TrainSettings s = sft(cfg, "train-student");
     Location model = ctx.layout().model(name);
-    Map<String, Object> out = trainResult(SftTrainer.run(s, sft, ctx.staging().output(model)));
+    StageResults.Trained out = StageResults.Trained.of(SftTrainer.run(s, sft, ctx.staging().output(model)));
     ctx.staging().publish(model);
     return out;
   }
 
   // ---- the distilled student; with pipeline.concurrent-training, the ablation trains alongside.
-  static Map<String, Object> distilled(PipelineContext ctx) throws Exception {
+  static StageResults.Trained distilled(PipelineContext ctx) throws Exception {
     PipelineSettings p = settings(ctx);
     RetortConfig cfg = studentConfig(ctx);
     // With trainer = trl the ablation does not train alongside: TRL takes the GPUs, one run at a time.
     if (p.unfilteredAblation() && p.concurrentTraining()
         && sft(cfg, "train-student").trainer() == TrainSettings.Trainer.DJL) {
-      cfg = cfg.with("train-student.threads=1");
+      cfg = cfg.with(Map.of("train-student.threads", 1));
       // Its step budget is the distilled student's planned steps, known before either starts.
       RetortConfig ablation = ablationConfig(ctx, p.ablationBudget() == PipelineSettings.AblationBudget.MATCHED
           ? SftTrainer.plannedSteps(sft(cfg, "train-student"), ctx.staging().input(ctx.layout().sft())) : 0);
@@ -332,25 +328,24 @@ public final class EmbeddedPipeline {
   }
 
   // ---- the ablation: every successful trace, unverified and unfiltered.
-  static Map<String, Object> unfiltered(PipelineContext ctx) throws Exception {
+  static StageResults.Trained unfiltered(PipelineContext ctx) throws Exception {
     Location model = ctx.layout().model("student-unfiltered");
     Path dir = ctx.staging().output(model);
-    Map<String, Object> out = joinOrRun(ctx, "student-unfiltered", dir, () -> {
+    StageResults.Trained out = joinOrRun(ctx, "student-unfiltered", dir, () -> {
       PipelineSettings p = settings(ctx);
       long steps = p.ablationBudget() == PipelineSettings.AblationBudget.MATCHED
-          && ctx.result("student", "steps") instanceof Number n ? n.longValue() : 0;
+          ? ctx.result("student", StageResults.Trained.class).map(StageResults.Trained::steps).orElse(0L) : 0;
       Path sft = unfilteredData(ctx);
-      return trainResult(SftTrainer.run(sft(ablationConfig(ctx, steps), "train-student"), sft, dir));
+      return SftTrainer.run(sft(ablationConfig(ctx, steps), "train-student"), sft, dir);
     });
     ctx.staging().publish(model);
-    out.put("examples", SftData.read(ctx.staging().input(data(ctx).resolve("sft-unfiltered"))).size());
-    return out;
+    return out.withExamples(SftData.read(ctx.staging().input(data(ctx).resolve("sft-unfiltered"))).size());
   }
 
   /** The ablation's config: the student's, capped at {@code maxSteps} when > 0. */
   private static RetortConfig ablationConfig(PipelineContext ctx, long maxSteps) {
     RetortConfig cfg = studentConfig(ctx);
-    return maxSteps > 0 ? cfg.with("train-student.max-steps=" + maxSteps) : cfg;
+    return maxSteps > 0 ? cfg.with(Map.of("train-student.max-steps", maxSteps)) : cfg;
   }
 
   /** Writes every successful trace, unverified, as SFT rows; returns the folder. */
@@ -384,7 +379,7 @@ public final class EmbeddedPipeline {
     Path logs = ctx.staging().output(logs(ctx));
     Files.createDirectories(logs);
     Path conf = logs.resolve(stage + ".conf");
-    Files.writeString(conf, cfg.with(section + ".threads=1").render(section));
+    Files.writeString(conf, cfg.with(Map.of(section + ".threads", 1)).render(section));
     List<String> cmd = new ArrayList<>(ServerPool.javaCommand("-Dai.djl.pytorch.num_threads=1",
         "-Dai.djl.pytorch.num_interop_threads=1"));
     cmd.addAll(List.of("train", "--config", conf.toString(), "--section", section, "--data", data.toString(),
@@ -402,10 +397,10 @@ public final class EmbeddedPipeline {
   record Alongside(Process process, Path log, Thread hook) {}
 
   /** The result of {@code stage}'s training started {@link #alongside} an earlier stage, else runs it now. */
-  private static Map<String, Object> joinOrRun(PipelineContext ctx, String stage, Path out,
-      java.util.concurrent.Callable<Map<String, Object>> work) throws Exception {
+  private static StageResults.Trained joinOrRun(PipelineContext ctx, String stage, Path out,
+      java.util.concurrent.Callable<TrainResult> work) throws Exception {
     Alongside a = ctx.alongside().remove(stage);
-    return a == null ? work.call() : trainResult(await(ctx, stage, a, out));
+    return StageResults.Trained.of(a == null ? work.call() : await(ctx, stage, a, out));
   }
 
   /** Waits for a trainer started by {@link #startTrainer}; its result, or an error with the log's tail. */
@@ -427,30 +422,23 @@ public final class EmbeddedPipeline {
   }
 
   // ---- the RL arm: GRPO from the same base with the verifier's reward.
-  static Map<String, Object> rl(PipelineContext ctx) {
+  static StageResults.Reinforced rl(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
-    RetortConfig cfg = ctx.config().with(
-        "rl.init-from=" + dev.retort.core.io.Json.toJson(ctx.staging().input(ctx.layout().model("base")).toAbsolutePath().toString()),
-        "rl.prompt-template=" + dev.retort.core.io.Json.toJson(p.template()));
+    RetortConfig cfg = ctx.config().with(Map.of("rl.init-from", ctx.staging().input(ctx.layout().model("base")).toAbsolutePath(),
+        "rl.prompt-template", p.template()));
     GrpoSettings s = GrpoSettings.from(cfg, "rl");
     List<Prompt> prompts = ParquetIO.read(data(ctx).resolve("distill.parquet"), Codecs.PROMPT);
     Location model = ctx.layout().model("rl-student");
     GrpoResult r = GrpoTrainer.run(s, prompts, ctx.staging().output(model));
     ctx.staging().publish(model);
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("steps", r.steps());
-    out.put("reward_first", r.meanRewardFirst());
-    out.put("reward_last", r.meanRewardLast());
-    out.put("tokens", r.tokensSampled() + r.tokensTrained());
-    out.put("flops", r.flops());
-    out.put("seconds", r.wallSeconds());
-    return out;
+    return new StageResults.Reinforced(r.steps(), r.meanRewardFirst(), r.meanRewardLast(),
+        r.tokensSampled() + r.tokensTrained(), r.flops(), r.wallSeconds());
   }
 
   // ---- eval: every model on the held-out arith split, then the report.
-  static Map<String, Object> eval(PipelineContext ctx) {
+  static StageResults.Evaluated eval(PipelineContext ctx) {
     PipelineSettings p = settings(ctx);
-    List<String> models = new ArrayList<>();
+    List<Map<String, Object>> models = new ArrayList<>();
     models.add(model("teacher", teacherDir(ctx), "teacher"));
     Staging staging = ctx.staging();
     models.add(model("student", staging.input(ctx.layout().model("student")), "distilled"));
@@ -472,62 +460,52 @@ public final class EmbeddedPipeline {
         curves.put(m, f.toString());
       }
     }
-    RetortConfig cfg = ctx.config().with(
-        "eval.models=[" + String.join(",", models) + "]",
-        "eval.training-metrics=" + dev.retort.core.io.Json.toJson(curves));
+    RetortConfig cfg = ctx.config().with(Map.of("eval.models", models, "eval.training-metrics", curves));
     List<ReportTable> extras = new ArrayList<>();
     extras.add(ReportTable.ofMaps("Compute budget per arm", budgetRows(ctx)));
-    Object filterStats = ctx.results().get("filter");
-    if (filterStats instanceof Map<?, ?> fs) {
-      Map<String, Object> pairs = new LinkedHashMap<>();
-      fs.forEach((k, v) -> pairs.put(k.toString(), v));
-      extras.add(ReportTable.ofPairs("Filter", pairs));
-    }
+    ctx.result("filter", StageResults.Filtered.class).ifPresent(f -> extras.add(ReportTable.ofPairs("Filter",
+        dev.retort.core.io.Json.MAPPER.convertValue(f, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {}))));
     EvalJob.Result r = EvalJob.run(cfg, extras);
-    Map<String, Object> out = new LinkedHashMap<>();
+    Map<String, Double> accuracy = new LinkedHashMap<>();
     for (ModelResult m : r.results()) {
       if (m.benchmark().equals("arith") && m.metrics() != null) {
-        out.put(m.model() + "_acc", m.metrics().pass(1).mean());
+        accuracy.put(m.model(), m.metrics().pass(1).mean());
       }
     }
-    out.put("report", ctx.layout().report().isLocal() ? r.reportHtml().toString()
-        : ctx.layout().report().resolve("index.html").toString());
     if (!r.ok()) {
       throw new IllegalStateException("eval incomplete: " + String.join("; ", r.failures()));
     }
-    return out;
+    return new StageResults.Evaluated(accuracy, ctx.layout().report().isLocal() ? r.reportHtml().toString()
+        : ctx.layout().report().resolve("index.html").toString());
   }
 
-  static String model(String name, Path dir, String role) {
-    return "{name=" + name + ", checkpoint=" + dev.retort.core.io.Json.toJson(dir.toAbsolutePath().toString()) + ", role=" + role + "}";
+  /** One entry of eval.models: a checkpoint folder with its name and role. */
+  static Map<String, Object> model(String name, Path dir, String role) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", name);
+    m.put("checkpoint", dir.toAbsolutePath().toString());
+    m.put("role", role);
+    return m;
   }
 
   private static List<Map<String, Object>> budgetRows(PipelineContext ctx) {
     List<Map<String, Object>> rows = new ArrayList<>();
-    for (String stage : List.of("teacher", "base", "student", "student-unfiltered", "rl")) {
-      Map<String, Object> r = ctx.results().get(stage);
-      if (r == null) {
-        continue;
-      }
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("model", stage.equals("rl") ? "rl-student" : stage);
-      row.put("tokens", r.get("tokens"));
-      row.put("flops", r.get("flops") instanceof Number n ? String.format("%.3g", n.doubleValue()) : "");
-      row.put("seconds", r.get("seconds"));
-      row.put("params", r.getOrDefault("params", ""));
-      rows.add(row);
+    for (String stage : List.of("teacher", "base", "student", "student-unfiltered")) {
+      ctx.result(stage, StageResults.Trained.class).ifPresent(t -> rows.add(budgetRow(stage, t.tokens(), t.flops(),
+          t.seconds(), t.params())));
     }
+    ctx.result("rl", StageResults.Reinforced.class).ifPresent(r -> rows.add(budgetRow("rl-student", r.tokens(), r.flops(),
+        r.seconds(), null)));
     return rows;
   }
 
-  static Map<String, Object> trainResult(TrainResult r) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("final_loss", r.finalLoss());
-    out.put("steps", r.steps());
-    out.put("tokens", r.tokens());
-    out.put("params", r.parameterCount());
-    out.put("flops", r.flops());
-    out.put("seconds", r.wallSeconds());
-    return out;
+  private static Map<String, Object> budgetRow(String model, long tokens, double flops, double seconds, Long params) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("model", model);
+    row.put("tokens", tokens);
+    row.put("flops", String.format("%.3g", flops));
+    row.put("seconds", seconds);
+    row.put("params", params == null ? "" : params);
+    return row;
   }
 }

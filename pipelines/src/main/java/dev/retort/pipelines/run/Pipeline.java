@@ -1,6 +1,5 @@
 package dev.retort.pipelines.run;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.io.Json;
 import dev.retort.core.run.SparkPolicy;
@@ -23,9 +22,9 @@ import org.slf4j.LoggerFactory;
 public final class Pipeline {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
-  private final List<Stage> stages;
+  private final List<Stage<?>> stages;
 
-  public Pipeline(List<Stage> stages) {
+  public Pipeline(List<? extends Stage<?>> stages) {
     this.stages = List.copyOf(stages);
   }
 
@@ -34,7 +33,7 @@ public final class Pipeline {
   }
 
   /** Runs the pipeline; {@code from} may be null. Returns every stage's results. */
-  public Map<String, Map<String, Object>> run(PipelineContext ctx, String from) throws Exception {
+  public Map<String, Record> run(PipelineContext ctx, String from) throws Exception {
     return run(ctx, from, null);
   }
 
@@ -42,7 +41,7 @@ public final class Pipeline {
    * Runs the pipeline from {@code from} (null: skip what is complete) up to and including
    * {@code until} (null: to the end). Returns the results of every stage that ran or was skipped.
    */
-  public Map<String, Map<String, Object>> run(PipelineContext ctx, String from, String until) throws Exception {
+  public Map<String, Record> run(PipelineContext ctx, String from, String until) throws Exception {
     checkStage("--from", from);
     checkStage("--until", until);
     // One run per folder: a second run would rewrite files this one is reading.
@@ -55,23 +54,23 @@ public final class Pipeline {
     }
   }
 
-  private Map<String, Map<String, Object>> runLocked(PipelineContext ctx, String from, String until) throws Exception {
+  private Map<String, Record> runLocked(PipelineContext ctx, String from, String until) throws Exception {
     // On the run's store, whichever it is: a rerun on another machine skips what is done.
     Location marks = ctx.layout().root().resolve(".pipeline");
     Store store = Store.of(marks);
     store.mkdirs(marks);
     String chain = "";
     boolean forced = false;
-    for (Stage stage : stages) {
+    for (Stage<?> stage : stages) {
       forced |= stage.name().equals(from);
       String fingerprint = RetortConfig.sha256(chain + "|" + stage.name() + "|"
           + ctx.config().hashWithout(SparkPolicy.EXECUTION_KEYS, stage.configSections().toArray(String[]::new)));
       chain = fingerprint;
       Location mark = marks.resolve(stage.name() + ".json");
-      Map<String, Object> previous = forced ? null : readMark(mark, fingerprint);
+      Record previous = forced ? null : readMark(mark, fingerprint, stage.resultType());
       if (previous != null) {
         LOG.info("stage {}: complete for this config, skipped", stage.name());
-        ctx.results().put(stage.name(), previous);
+        ctx.complete(stage.name(), previous);
         if (stage.name().equals(until)) {
           break;
         }
@@ -80,14 +79,15 @@ public final class Pipeline {
       store.delete(mark);
       LOG.info("stage {}: running", stage.name());
       long t0 = System.nanoTime();
-      Map<String, Object> result = new LinkedHashMap<>(stage.run(ctx));
-      result.put("stage_seconds", Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
-      ctx.results().put(stage.name(), result);
+      Record result = stage.run(ctx);
+      double seconds = Math.round((System.nanoTime() - t0) / 1e7) / 100.0;
+      ctx.complete(stage.name(), result);
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("fingerprint", fingerprint);
+      doc.put("stage_seconds", seconds);
       doc.put("result", result);
       Json.write(mark, doc);
-      LOG.info("stage {}: done in {} s", stage.name(), result.get("stage_seconds"));
+      LOG.info("stage {}: done in {} s", stage.name(), seconds);
       if (stage.name().equals(until)) {
         break;
       }
@@ -101,23 +101,26 @@ public final class Pipeline {
     }
   }
 
-  private static Map<String, Object> readMark(Location mark, String fingerprint) {
+  /**
+   * The result recorded in {@code mark} when its fingerprint matches; null when there is no mark,
+   * another fingerprint, or a result that does not read as {@code type} (the stage then runs again).
+   */
+  private static <R extends Record> R readMark(Location mark, String fingerprint, Class<R> type) {
     try {
       Store store = Store.of(mark);
       if (!store.isFile(mark)) {
         return null;
       }
-      Map<String, Object> doc;
+      com.fasterxml.jackson.databind.JsonNode doc;
       try (java.io.InputStream in = store.open(mark)) {
-        doc = Json.MAPPER.readValue(in, new TypeReference<Map<String, Object>>() {});
+        doc = Json.MAPPER.readTree(in);
       }
-      if (!fingerprint.equals(doc.get("fingerprint"))) {
+      if (!fingerprint.equals(doc.path("fingerprint").asText(null)) || !doc.hasNonNull("result")) {
         return null;
       }
-      @SuppressWarnings("unchecked")
-      Map<String, Object> result = (Map<String, Object>) doc.get("result");
-      return result == null ? new LinkedHashMap<>() : new LinkedHashMap<>(result);
+      return Json.MAPPER.treeToValue(doc.get("result"), type);
     } catch (IOException e) {
+      LOG.warn("{} does not read as a {} ({}); the stage runs again", mark, type.getSimpleName(), e.getMessage());
       return null;
     }
   }
@@ -126,7 +129,7 @@ public final class Pipeline {
   public List<String> from(String from) {
     List<String> out = new ArrayList<>();
     boolean on = from == null;
-    for (Stage s : stages) {
+    for (Stage<?> s : stages) {
       on |= s.name().equals(from);
       if (on) {
         out.add(s.name());

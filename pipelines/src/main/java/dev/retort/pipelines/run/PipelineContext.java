@@ -10,7 +10,7 @@ import java.util.Map;
 public final class PipelineContext {
   private final RetortConfig config;
   private final RunSettings run;
-  private final Map<String, Map<String, Object>> results = new LinkedHashMap<>();
+  private final Map<String, Record> results = new LinkedHashMap<>();
   private final Map<String, EmbeddedPipeline.Alongside> alongside = new LinkedHashMap<>();
   private final Staging staging = new Staging();
 
@@ -31,14 +31,20 @@ public final class PipelineContext {
     return run.layout();
   }
 
-  /** Results of completed (or skipped) stages, by stage name. */
-  public Map<String, Map<String, Object>> results() {
-    return results;
+  /** Results of completed (or skipped) stages, by stage name, in stage order (read-only). */
+  public Map<String, Record> results() {
+    return java.util.Collections.unmodifiableMap(results);
   }
 
-  public Object result(String stage, String key) {
-    Map<String, Object> r = results.get(stage);
-    return r == null ? null : r.get(key);
+  /** The result of a stage that ran (or was skipped as complete) in this run; empty otherwise. */
+  public <R extends Record> java.util.Optional<R> result(String stage, Class<R> type) {
+    Record r = results.get(stage);
+    return type.isInstance(r) ? java.util.Optional.of(type.cast(r)) : java.util.Optional.empty();
+  }
+
+  /** Records a stage's result (the pipeline does, as each stage completes or is skipped). */
+  void complete(String stage, Record result) {
+    results.put(stage, result);
   }
 
   /** Local files standing for the run's locations, for the stages that need local files. */

@@ -3,7 +3,6 @@ package dev.retort.pipelines.run;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.data.Prompt;
 import dev.retort.core.io.Codecs;
-import dev.retort.core.io.Json;
 import dev.retort.core.io.ParquetIO;
 import dev.retort.core.run.Provenance;
 import dev.retort.core.store.Stores;
@@ -59,21 +58,21 @@ final class Study {
     return arm + "-s" + seed;
   }
 
-  static Map<String, Object> run(PipelineContext ctx) throws Exception {
+  static StageResults.Compared run(PipelineContext ctx) throws Exception {
     StudySettings st = StudySettings.from(ctx.config());
     PipelineSettings p = PipelineSettings.from(ctx.config());
     Staging staging = ctx.staging();
     Path base = staging.input(ctx.layout().model("base")).toAbsolutePath();
     Path sft = staging.input(ctx.layout().sft());
     List<Prompt> prompts = ParquetIO.read(EmbeddedPipeline.data(ctx).resolve("distill.parquet"), Codecs.PROMPT);
-    String snaps = Json.toJson(st.snapshots());
-    RetortConfig cfg = ctx.config().with(
-        "train-student.init-from=" + Json.toJson(base.toString()),
-        "train-student.snapshots=" + snaps,
-        "rl.init-from=" + Json.toJson(base.toString()),
-        "rl.prompt-template=" + Json.toJson(p.template()),
-        "rl.threads=1",
-        "rl.snapshots=" + snaps);
+    Map<String, Object> arms = new LinkedHashMap<>();
+    arms.put("train-student.init-from", base);
+    arms.put("train-student.snapshots", st.snapshots());
+    arms.put("rl.init-from", base);
+    arms.put("rl.prompt-template", p.template());
+    arms.put("rl.threads", 1);
+    arms.put("rl.snapshots", st.snapshots());
+    RetortConfig cfg = ctx.config().with(arms);
 
     Map<Long, TrainResult> distilled = new LinkedHashMap<>();
     Map<Long, GrpoResult> rl = new LinkedHashMap<>();
@@ -84,7 +83,7 @@ final class Study {
       if (i < seeds.size()) {
         String n = name(DISTILLED, seeds.get(i));
         out = staging.output(ctx.layout().model(n));
-        child = EmbeddedPipeline.startTrainer(ctx, n, cfg.with("train-student.seed=" + seeds.get(i)), "train-student", sft, out);
+        child = EmbeddedPipeline.startTrainer(ctx, n, cfg.with(Map.of("train-student.seed", seeds.get(i))), "train-student", sft, out);
       }
       if (i > 0) {
         long prev = seeds.get(i - 1);
@@ -111,7 +110,7 @@ final class Study {
   /** A model the study evaluates: its arm (or teacher/base), seed, fraction of its run (1: final), FLOPs. */
   record Evaluated(String name, String arm, long seed, double fraction, double flops, Path dir) {}
 
-  private static Map<String, Object> evaluate(PipelineContext ctx, StudySettings st, Map<Long, TrainResult> distilled,
+  private static StageResults.Compared evaluate(PipelineContext ctx, StudySettings st, Map<Long, TrainResult> distilled,
       Map<Long, GrpoResult> rl) {
     Staging staging = ctx.staging();
     List<Evaluated> models = new ArrayList<>();
@@ -128,15 +127,13 @@ final class Study {
         models.add(new Evaluated(name(arm, seed), arm, seed, 1, flops, dir));
       }
     }
-    List<String> specs = new ArrayList<>();
+    List<Map<String, Object>> specs = new ArrayList<>();
     for (Evaluated m : models) {
       specs.add(EmbeddedPipeline.model(m.name(), m.dir(), m.arm()));
     }
     Path reportDir = Stores.localMirror(ctx.layout().report());
-    RetortConfig cfg = ctx.config().with(
-        "eval.models=[" + String.join(",", specs) + "]",
-        "eval.report-dir=" + Json.toJson(reportDir.resolve("models").toString()),
-        "eval.title=" + Json.toJson("Distilled versus RL: every model the study evaluated"));
+    RetortConfig cfg = ctx.config().with(Map.of("eval.models", specs, "eval.report-dir", reportDir.resolve("models"),
+        "eval.title", "Distilled versus RL: every model the study evaluated"));
     EvalJob.Result r = EvalJob.run(cfg);
     if (!r.ok()) {
       throw new IllegalStateException("study eval incomplete: " + String.join("; ", r.failures()));
@@ -155,7 +152,7 @@ final class Study {
       scores.put(m.name(), byProblem);
     }
     StudyStats stats = new StudyStats(st, models, scores, r.results());
-    Map<String, Object> out = stats.result(distilled, rl);
+    StageResults.Compared out = stats.result(distilled, rl, null);
     Map<String, String> inputs = new LinkedHashMap<>();
     inputs.put("benchmark " + bench, dev.retort.eval.Benchmark.load(es.benchmarks().get(0), es.protocol(), cfg).identity());
     inputs.put("prompts", EmbeddedPipeline.data(ctx).resolve("distill.parquet").toString());
@@ -170,9 +167,9 @@ final class Study {
     if (!ctx.layout().report().isLocal()) {
       Stores.copyFromLocal(reportDir, ctx.layout().report());
     }
-    out.put("report", ctx.layout().report().isLocal() ? html.toString() : ctx.layout().report().resolve("index.html").toString());
     LOG.info("study report: {}", html);
-    return out;
+    return stats.result(distilled, rl,
+        ctx.layout().report().isLocal() ? html.toString() : ctx.layout().report().resolve("index.html").toString());
   }
 
   /** The study's statistics over the evaluated models. */
@@ -258,48 +255,36 @@ final class Study {
       return Intervals.pairedBootstrap(armPerProblem(RL), perProblem("base"), st.bootstrap(), st.confidence(), 2);
     }
 
-    Map<String, Object> result(Map<Long, TrainResult> distilled, Map<Long, GrpoResult> rl) {
+    /** The study's numbers; {@code report} is where its page is (null before it is written). */
+    StageResults.Compared result(Map<Long, TrainResult> distilled, Map<Long, GrpoResult> rl, String report) {
       Intervals.Interval d = armFinal(DISTILLED);
       Intervals.Interval r = armFinal(RL);
       double base = mean(perProblem("base"));
       Intervals.Interval diff = diff();
       double dFlops = distilled.values().stream().mapToDouble(TrainResult::flops).average().orElse(Double.NaN);
       double rFlops = rl.values().stream().mapToDouble(GrpoResult::flops).average().orElse(Double.NaN);
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("distilled_acc", d.mean());
-      out.put("rl_acc", r.mean());
-      out.put("base_acc", base);
-      out.put("teacher_acc", mean(perProblem("teacher")));
-      out.put("diff", diff.mean());
-      out.put("diff_ci_low", diff.low());
-      out.put("diff_ci_high", diff.high());
-      out.put("flops_ratio", rFlops / dFlops);
-      out.put("seeds", st.seeds().size());
-      out.put("rl_gain", r.mean() - base);
-      out.put("rl_gain_se", r.stderr());
-      out.put("rl_learned", r.mean() - base > 2 * r.stderr() && rlOverBase().low() > 0);
-      out.put("distilled_flops", dFlops);
-      out.put("rl_flops", rFlops);
-      return out;
+      boolean learned = r.mean() - base > 2 * r.stderr() && rlOverBase().low() > 0;
+      return new StageResults.Compared(d.mean(), r.mean(), base, mean(perProblem("teacher")), diff.mean(), diff.low(),
+          diff.high(), rFlops / dFlops, st.seeds().size(), r.mean() - base, r.stderr(), learned, dFlops, rFlops, report);
     }
 
     StudyReport report(PipelineContext ctx, Provenance prov, Map<Long, TrainResult> distilled, Map<Long, GrpoResult> rl) {
-      Map<String, Object> res = result(distilled, rl);
+      StageResults.Compared res = result(distilled, rl, null);
       Intervals.Interval d = armFinal(DISTILLED);
       Intervals.Interval r = armFinal(RL);
       Intervals.Interval diff = diff();
       Intervals.Interval gain = rlOverBase();
-      double base = (double) res.get("base_acc");
-      double teacher = (double) res.get("teacher_acc");
+      double base = res.baseAcc();
+      double teacher = res.teacherAcc();
       String conf = pct0(st.confidence());
       List<String> findings = new ArrayList<>();
       findings.add(String.format(Locale.ROOT, "At matched training compute (RL over distilled FLOPs: %.3f), the distilled "
           + "student reaches %s and the RL student %s (pass@1, mean and %s interval across %d seeds).",
-          (double) res.get("flops_ratio"), pctI(d), pctI(r), conf, st.seeds().size()));
+          res.flopsRatio(), pctI(d), pctI(r), conf, st.seeds().size()));
       findings.add(String.format(Locale.ROOT, "Distilled minus RL: %+.1f points; paired bootstrap over %d problems "
           + "(seed-averaged scores, %d resamples): %s interval [%+.1f, %+.1f].", 100 * diff.mean(), problems.size(),
           st.bootstrap(), conf, 100 * diff.low(), 100 * diff.high()));
-      boolean learned = (boolean) res.get("rl_learned");
+      boolean learned = res.rlLearned();
       findings.add(String.format(Locale.ROOT, "The RL arm %s its base (%.1f%%): %+.1f points, %.1f standard errors "
           + "across seeds; paired bootstrap against the base %s interval [%+.1f, %+.1f]%s.",
           learned ? "learned: it ends above" : "did not learn measurably beyond", 100 * base, 100 * (r.mean() - base),

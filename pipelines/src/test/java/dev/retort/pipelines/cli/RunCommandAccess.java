@@ -9,7 +9,7 @@ import java.util.Map;
 public final class RunCommandAccess {
   private RunCommandAccess() {}
 
-  public static List<String> summary(PipelineContext ctx, Pipeline p, Map<String, Map<String, Object>> results, String until) {
+  public static List<String> summary(PipelineContext ctx, Pipeline p, Map<String, Record> results, String until) {
     return RunCommand.summary(ctx, p, results, until);
   }
 }

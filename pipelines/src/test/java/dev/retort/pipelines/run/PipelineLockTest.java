@@ -20,8 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 class PipelineLockTest {
   @TempDir Path dir;
 
-  private static Stage stage(String name, List<String> ran) {
-    return new Stage() {
+  /** A stage's result with nothing in it. */
+  record Done() {}
+
+  private static Stage<Done> stage(String name, List<String> ran) {
+    return new Stage<>() {
       @Override
       public String name() {
         return name;
@@ -33,10 +36,15 @@ class PipelineLockTest {
       }
 
       @Override
-      public Map<String, Object> run(PipelineContext ctx) {
+      public Class<Done> resultType() {
+        return Done.class;
+      }
+
+      @Override
+      public Done run(PipelineContext ctx) {
         ran.add(name);
         assertTrue(Files.exists(dir(ctx).resolve(RunLock.FILE)), "the lock is held while stages run");
-        return Map.of();
+        return new Done();
       }
     };
   }
@@ -67,7 +75,7 @@ class PipelineLockTest {
     PipelineContext ctx = new PipelineContext(cfg);
     Pipeline p = new Pipeline(List.of(stage("a", new ArrayList<>()), stage("eval", new ArrayList<>())));
     List<String> done = dev.retort.pipelines.cli.RunCommandAccess.summary(ctx, p,
-        Map.of("eval", Map.of("report", dir.resolve("r2/report/index.html").toString())), null);
+        Map.of("eval", new StageResults.Evaluated(Map.of(), dir.resolve("r2/report/index.html").toString())), null);
     assertTrue(done.get(0).contains(Location.local(dir.resolve("r2")).toString()), done.toString());
     assertTrue(done.get(1).contains("report " + dir.resolve("r2/report/index.html")), done.toString());
     assertTrue(done.get(2).contains("--from STAGE"), done.toString());
