@@ -1,9 +1,7 @@
 package dev.retort.train;
 
-import dev.retort.core.config.ConfigBinder;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.io.Json;
-import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +13,8 @@ import java.util.Set;
 /**
  * One training run's settings, bound strictly from any config section ({@code train} by default;
  * the pipeline binds {@code train-student}, {@code train-teacher}, ... to the same record).
- * Defaults live in student-train's {@code retort-defaults.conf} under {@code train}.
+ * Defaults live in student-train's {@code retort-defaults.conf} under {@code train} and are
+ * applied under whatever section is bound ({@link Sections#bind}).
  *
  * @param method which trainer {@code retort train} runs: {@link Method#SFT} with everything below,
  *     or {@link Method#GRPO}, whose settings are a {@code GrpoSettings} section of their own (the
@@ -193,9 +192,13 @@ public record TrainSettings(
     return from(config, SECTION);
   }
 
-  /** Binds any section with this shape (e.g. {@code pipeline.student}). */
+  /**
+   * Binds any section with this shape (e.g. {@code train-student}) over the {@code train} section
+   * of the modules' {@code retort-defaults.conf}, as {@code GrpoSettings} binds over its own
+   * defaults ({@link Sections#bind}).
+   */
   public static TrainSettings from(RetortConfig config, String path) {
-    return config.section(path, TrainSettings.class);
+    return Sections.bind(config, path, TrainSettings.class, RetortConfig.DEFAULTS_RESOURCE, SECTION);
   }
 
   /** The defaults plus {@code overrides} ("key=value" under {@code train}); handy in tests and benchmarks. */
@@ -225,7 +228,7 @@ public record TrainSettings(
 
   /** Kebab-case map of every setting (the resolved config stored in provenance and state files). */
   public Map<String, Object> toMap() {
-    return toMap(this);
+    return Sections.toMap(this);
   }
 
   /** Hash of the settings that determine the weights (not logging, threads or checkpoint cadence). */
@@ -236,35 +239,5 @@ public record TrainSettings(
       m.remove("model"); // ignored when fine-tuning
     }
     return RetortConfig.sha256(Json.toJson(m));
-  }
-
-  static Map<String, Object> toMap(Record r) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    for (RecordComponent c : r.getClass().getRecordComponents()) {
-      Object v;
-      try {
-        v = c.getAccessor().invoke(r);
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
-      }
-      out.put(ConfigBinder.kebab(c.getName()), plain(v));
-    }
-    return out;
-  }
-
-  private static Object plain(Object v) {
-    if (v instanceof Optional<?> o) {
-      return o.map(TrainSettings::plain).orElse(null);
-    }
-    if (v instanceof Record rec) {
-      return toMap(rec);
-    }
-    if (v instanceof Path p) {
-      return p.toString();
-    }
-    if (v instanceof List<?> l) {
-      return l.stream().map(TrainSettings::plain).toList();
-    }
-    return v;
   }
 }
