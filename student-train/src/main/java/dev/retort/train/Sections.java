@@ -46,6 +46,28 @@ public final class Sections {
     return new ConfigBinder(config.origin()).bind(merged, path, type);
   }
 
+  /**
+   * {@code overrides} ("key=value") as overrides of the section at {@code path}, for
+   * {@code RetortConfig.defaults} (the settings records' {@code defaults(...)}).
+   */
+  public static String[] under(String path, String... overrides) {
+    String[] prefixed = new String[overrides.length];
+    for (int i = 0; i < overrides.length; i++) {
+      prefixed[i] = path + "." + overrides[i];
+    }
+    return prefixed;
+  }
+
+  /**
+   * A settings record's value check: throws IllegalArgumentException "key problem", to which
+   * ConfigBinder adds the section path and the file.
+   */
+  public static void check(boolean ok, String key, String problem) {
+    if (!ok) {
+      throw new IllegalArgumentException(key + " " + problem);
+    }
+  }
+
   /** The {@code path} object of a classpath resource (all copies of it merged, as the config loader does). */
   static Config defaults(String resource, String path) {
     Config c = ConfigFactory.parseResources(Sections.class.getClassLoader(), resource)

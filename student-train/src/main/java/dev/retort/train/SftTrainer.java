@@ -2,7 +2,6 @@ package dev.retort.train;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
@@ -20,7 +19,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,7 +26,6 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,7 +145,8 @@ public final class SftTrainer {
               settings.weightDecay(), AdamW::matricesOnly)) {
         ModelConfig saved = config;
         TrainLoop<StepMetrics> loop = new TrainLoop<>(outDir, dp.master(), opt, start, runHash, total,
-            listeners(settings, outDir, extra),
+            TrainLoop.listeners(outDir, settings.checkpointEvery(), earlyStop(settings), settings.snapshots(), 0,
+                ProgressBar.auto(settings.logEvery()), extra),
             dir -> Checkpoint.save(model, saved, dir, saveDtype(settings), tok, StudentModel.source(settings)));
         Steps steps = new Steps(settings, dataset, dp, opt, loop);
         loop.steps(steps);
@@ -194,22 +192,10 @@ public final class SftTrainer {
     return cache;
   }
 
-  private static List<TrainingListener<? super StepMetrics>> listeners(TrainSettings s, Path outDir,
-      List<? extends TrainingListener<? super StepMetrics>> extra) {
-    List<TrainingListener<? super StepMetrics>> l = new ArrayList<>();
-    l.add(new MetricsJsonl(outDir.resolve(MetricsJsonl.FILE)));
-    if (s.checkpointEvery() > 0) {
-      l.add(new CheckpointEvery(s.checkpointEvery()));
-    }
-    if (s.earlyStop().patience() > 0) {
-      l.add(new EarlyStopping(s.earlyStop().patience(), s.earlyStop().minDelta(), s.logEvery()));
-    }
-    if (!s.snapshots().isEmpty()) {
-      l.add(new Snapshots(outDir.resolve(Snapshots.DIR), s.snapshots(), 0));
-    }
-    l.add(ProgressBar.auto(s.logEvery()));
-    l.addAll(extra);
-    return l;
+  /** The early-stop listener of the settings, or null when {@code early-stop.patience} is 0. */
+  private static EarlyStopping earlyStop(TrainSettings s) {
+    return s.earlyStop().patience() > 0
+        ? new EarlyStopping(s.earlyStop().patience(), s.earlyStop().minDelta(), s.logEvery()) : null;
   }
 
   /**

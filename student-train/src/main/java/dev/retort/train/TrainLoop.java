@@ -171,6 +171,33 @@ public final class TrainLoop<M extends StepInfo> implements TrainControl {
     StageOutput.deleteTree(staging);
   }
 
+  /**
+   * The listeners every run has, in the order they are called: {@link MetricsJsonl}, then
+   * {@link CheckpointEvery} (when {@code checkpointEvery > 0}), the method's stop rule (early
+   * stopping, a FLOP budget; none when null), {@link Snapshots} (when {@code snapshots} is not
+   * empty), the progress bar, and last the caller's.
+   *
+   * @param budgetFlops the FLOP budget snapshots measure progress against (0: steps alone)
+   */
+  public static <M extends StepInfo> List<TrainingListener<? super M>> listeners(Path outDir, int checkpointEvery,
+      TrainingListener<StepInfo> stopRule, List<Double> snapshots, double budgetFlops, ProgressBar progress,
+      List<? extends TrainingListener<? super M>> extra) {
+    List<TrainingListener<? super M>> l = new ArrayList<>();
+    l.add(new MetricsJsonl(outDir.resolve(MetricsJsonl.FILE)));
+    if (checkpointEvery > 0) {
+      l.add(new CheckpointEvery(checkpointEvery));
+    }
+    if (stopRule != null) {
+      l.add(stopRule);
+    }
+    if (!snapshots.isEmpty()) {
+      l.add(new Snapshots(outDir.resolve(Snapshots.DIR), snapshots, budgetFlops));
+    }
+    l.add(progress);
+    l.addAll(extra);
+    return l;
+  }
+
   /** Plugs in the trainer's step; called once, before {@link #restore} and {@link #train}. */
   public void steps(Steps<M> trainerSteps) {
     this.steps = trainerSteps;

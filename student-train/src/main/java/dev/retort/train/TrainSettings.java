@@ -1,5 +1,7 @@
 package dev.retort.train;
 
+import static dev.retort.train.Sections.check;
+
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.io.Json;
 import java.nio.file.Path;
@@ -180,13 +182,6 @@ public record TrainSettings(
     }
   }
 
-  /** Thrown as IllegalArgumentException: ConfigBinder adds the section path and the file. */
-  private static void check(boolean ok, String key, String problem) {
-    if (!ok) {
-      throw new IllegalArgumentException(key + " " + problem);
-    }
-  }
-
   /** Binds the {@code train} section. */
   public static TrainSettings from(RetortConfig config) {
     return from(config, SECTION);
@@ -203,11 +198,7 @@ public record TrainSettings(
 
   /** The defaults plus {@code overrides} ("key=value" under {@code train}); handy in tests and benchmarks. */
   public static TrainSettings defaults(String... overrides) {
-    String[] prefixed = new String[overrides.length];
-    for (int i = 0; i < overrides.length; i++) {
-      prefixed[i] = SECTION + "." + overrides[i];
-    }
-    return from(RetortConfig.defaults(prefixed));
+    return from(RetortConfig.defaults(Sections.under(SECTION, overrides)));
   }
 
   public TrainSettings withDataOverride(Path dataDir) {

@@ -1,5 +1,7 @@
 package dev.retort.train.grpo;
 
+import static dev.retort.train.Sections.check;
+
 import dev.retort.core.config.ConfigError;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.io.Json;
@@ -134,13 +136,6 @@ public record GrpoSettings(
     check(budgetFlops.map(b -> b > 0).orElse(true), "budget-flops", "must be positive or null, got " + budgetFlops.orElse(null));
   }
 
-  /** Thrown as IllegalArgumentException: ConfigBinder adds the section path and the file. */
-  private static void check(boolean ok, String key, String problem) {
-    if (!ok) {
-      throw new IllegalArgumentException(key + " " + problem);
-    }
-  }
-
   /** Binds the {@value #SECTION} section. */
   public static GrpoSettings from(RetortConfig config) {
     return from(config, SECTION);
@@ -159,11 +154,7 @@ public record GrpoSettings(
 
   /** The defaults plus {@code overrides} ("key=value" under {@value #SECTION}); for tests and tools. */
   public static GrpoSettings defaults(String... overrides) {
-    String[] prefixed = new String[overrides.length];
-    for (int i = 0; i < overrides.length; i++) {
-      prefixed[i] = SECTION + "." + overrides[i];
-    }
-    return from(RetortConfig.defaults(prefixed));
+    return from(RetortConfig.defaults(Sections.under(SECTION, overrides)));
   }
 
   /** The user turn for a problem. */

@@ -25,10 +25,8 @@ import dev.retort.model.SourceCheckpoint;
 import dev.retort.model.Tokenizer;
 import dev.retort.model.Transformer;
 import dev.retort.train.AdamW;
-import dev.retort.train.CheckpointEvery;
 import dev.retort.train.MetricsJsonl;
 import dev.retort.train.ProgressBar;
-import dev.retort.train.Snapshots;
 import dev.retort.train.TrainLoop;
 import dev.retort.train.TrainingListener;
 import dev.retort.train.GradClip;
@@ -103,8 +101,14 @@ public final class GrpoTrainer {
   @SafeVarargs
   public static GrpoResult run(GrpoSettings settings, List<Prompt> prompts, Path outDir,
       TrainingListener<? super GrpoStepMetrics>... extra) {
+    return run(settings, prompts, outDir, Arrays.asList(extra));
+  }
+
+  /** As {@link #run(GrpoSettings, List, Path, TrainingListener...)} with a list of listeners. */
+  public static GrpoResult run(GrpoSettings settings, List<Prompt> prompts, Path outDir,
+      List<? extends TrainingListener<? super GrpoStepMetrics>> extra) {
     return run(settings, prompts, outDir, new VerifierReward(settings.formatReward()),
-        "verifier(format=" + settings.formatReward() + ")", Arrays.asList(extra));
+        "verifier(format=" + settings.formatReward() + ")", extra);
   }
 
   /**
@@ -146,7 +150,9 @@ public final class GrpoTrainer {
       Transformer model = policy.model();
       try (AdamW opt = new AdamW(model.weights(), 0.9, 0.999, 1e-8, s.weightDecay(), AdamW::matricesOnly)) {
         TrainLoop<GrpoStepMetrics> loop = new TrainLoop<>(outDir, model, opt, start, runHash, s.steps(),
-            listeners(s, outDir, extra), dir -> Checkpoint.save(model, policy.config(), dir, null, tok, policy.source()));
+            TrainLoop.listeners(outDir, s.checkpointEvery(), s.budgetFlops().map(FlopBudget::new).orElse(null),
+                s.snapshots(), s.budgetFlops().orElse(0.0), ProgressBar.lines(s.logEvery()), extra),
+            dir -> Checkpoint.save(model, policy.config(), dir, null, tok, policy.source()));
         Steps steps = new Steps(s, usable, promptIds, model, reference == null ? null : reference.model(),
             new Sampler(model, tok), stops, reward, opt, loop);
         loop.steps(steps);
@@ -166,22 +172,6 @@ public final class GrpoTrainer {
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
     }
-  }
-
-  private static List<TrainingListener<? super GrpoStepMetrics>> listeners(GrpoSettings s, Path outDir,
-      List<? extends TrainingListener<? super GrpoStepMetrics>> extra) {
-    List<TrainingListener<? super GrpoStepMetrics>> l = new ArrayList<>();
-    l.add(new MetricsJsonl(outDir.resolve(MetricsJsonl.FILE)));
-    if (s.checkpointEvery() > 0) {
-      l.add(new CheckpointEvery(s.checkpointEvery()));
-    }
-    s.budgetFlops().ifPresent(b -> l.add(new FlopBudget(b)));
-    if (!s.snapshots().isEmpty()) {
-      l.add(new Snapshots(outDir.resolve(Snapshots.DIR), s.snapshots(), s.budgetFlops().orElse(0.0)));
-    }
-    l.add(ProgressBar.lines(s.logEvery()));
-    l.addAll(extra);
-    return l;
   }
 
   /** Generation stops on the checkpoint's eos ids and its chat template's end of turn. */
