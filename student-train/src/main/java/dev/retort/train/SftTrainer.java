@@ -76,12 +76,14 @@ public final class SftTrainer {
    * @throws IllegalArgumentException on bad input, before training starts
    */
   @SafeVarargs
+  @SuppressWarnings("varargs") // the array is only read, as a list
   public static TrainResult run(TrainSettings settings, Path dataDir, Path outDir,
       TrainingListener<? super StepMetrics>... extra) {
     return run(settings, dataDir, outDir, Arrays.asList(extra));
   }
 
   /** As {@link #run(TrainSettings, Path, Path, TrainingListener...)} with a list of listeners. */
+  @SuppressWarnings("try") // a resource held for its scope only (the token store)
   public static TrainResult run(TrainSettings settings, Path dataDir, Path outDir,
       List<? extends TrainingListener<? super StepMetrics>> extra) {
     if (settings.trainer() == TrainSettings.Trainer.TRL) {

@@ -99,6 +99,7 @@ public final class GrpoTrainer {
    * @throws IllegalArgumentException on bad input, before training starts
    */
   @SafeVarargs
+  @SuppressWarnings("varargs") // the array is only read, as a list
   public static GrpoResult run(GrpoSettings settings, List<Prompt> prompts, Path outDir,
       TrainingListener<? super GrpoStepMetrics>... extra) {
     return run(settings, prompts, outDir, Arrays.asList(extra));
