@@ -198,6 +198,23 @@ public final class TrainLoop<M extends StepInfo> implements TrainControl {
     return l;
   }
 
+  /**
+   * Checks the keys every trainer's settings share for its loop and returns {@code snapshots} as an
+   * immutable list (empty for null); a bad value fails naming its key ({@link Sections#check}).
+   *
+   * @param snapshotsOf what a snapshot fraction is a fraction of, for the message
+   */
+  public static List<Double> checkLoopSettings(int checkpointEvery, int keepCheckpoints, List<Double> snapshots,
+      String snapshotsOf, int logEvery) {
+    Sections.check(checkpointEvery >= 0, "checkpoint-every", "must be >= 0, got " + checkpointEvery);
+    Sections.check(keepCheckpoints >= 1, "keep-checkpoints", "must be at least 1, got " + keepCheckpoints);
+    List<Double> fractions = snapshots == null ? List.of() : List.copyOf(snapshots);
+    Sections.check(fractions.stream().allMatch(f -> f > 0 && f < 1), "snapshots",
+        "must be fractions in (0, 1) of " + snapshotsOf + " (the final model is the output folder), got " + fractions);
+    Sections.check(logEvery >= 1, "log-every", "must be at least 1, got " + logEvery);
+    return fractions;
+  }
+
   /** Plugs in the trainer's step; called once, before {@link #restore} and {@link #train}. */
   public void steps(Steps<M> trainerSteps) {
     this.steps = trainerSteps;

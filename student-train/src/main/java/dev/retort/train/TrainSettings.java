@@ -149,12 +149,7 @@ public record TrainSettings(
     check(beta2 >= 0 && beta2 < 1, "beta2", "must be in [0, 1), got " + beta2);
     check(eps > 0, "eps", "must be positive, got " + eps);
     check(clipNorm >= 0, "clip-norm", "must be >= 0 (0: off), got " + clipNorm);
-    check(checkpointEvery >= 0, "checkpoint-every", "must be >= 0, got " + checkpointEvery);
-    check(keepCheckpoints >= 1, "keep-checkpoints", "must be at least 1, got " + keepCheckpoints);
-    snapshots = snapshots == null ? List.of() : List.copyOf(snapshots);
-    check(snapshots.stream().allMatch(f -> f > 0 && f < 1), "snapshots",
-        "must be fractions in (0, 1) of the planned steps (the final model is the output folder), got " + snapshots);
-    check(logEvery >= 1, "log-every", "must be at least 1, got " + logEvery);
+    snapshots = TrainLoop.checkLoopSettings(checkpointEvery, keepCheckpoints, snapshots, "the planned steps", logEvery);
     check(lossChunk >= 0, "loss-chunk", "must be >= 0 (0: no chunking), got " + lossChunk);
     check(threads >= 0, "threads", "must be >= 0 (0: all cores), got " + threads);
     check(earlyStop.patience() >= 0, "early-stop.patience", "must be >= 0, got " + earlyStop.patience());

@@ -6,6 +6,7 @@ import dev.retort.core.config.ConfigError;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.io.Json;
 import dev.retort.train.Sections;
+import dev.retort.train.TrainLoop;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -122,12 +123,7 @@ public record GrpoSettings(
     check(samplingRounds >= 1, "sampling-rounds", "must be at least 1 (1: no dynamic sampling), got " + samplingRounds);
     check(overlongBuffer >= 0 && overlongBuffer < maxNewTokens, "overlong-buffer",
         "must be in [0, max-new-tokens) (0: off), got " + overlongBuffer);
-    check(checkpointEvery >= 0, "checkpoint-every", "must be >= 0, got " + checkpointEvery);
-    check(keepCheckpoints >= 1, "keep-checkpoints", "must be at least 1, got " + keepCheckpoints);
-    snapshots = snapshots == null ? List.of() : List.copyOf(snapshots);
-    check(snapshots.stream().allMatch(f -> f > 0 && f < 1), "snapshots",
-        "must be fractions in (0, 1) of the run (the final model is the output folder), got " + snapshots);
-    check(logEvery >= 1, "log-every", "must be at least 1, got " + logEvery);
+    snapshots = TrainLoop.checkLoopSettings(checkpointEvery, keepCheckpoints, snapshots, "the run", logEvery);
     check(promptTemplate != null && promptTemplate.contains(PROBLEM), "prompt-template",
         "must contain " + PROBLEM + ", got: " + promptTemplate);
     check(threads >= 0, "threads", "must be >= 0 (0: all cores), got " + threads);
