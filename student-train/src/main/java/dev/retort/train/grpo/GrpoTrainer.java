@@ -28,6 +28,7 @@ import dev.retort.train.AdamW;
 import dev.retort.train.GradClip;
 import dev.retort.train.LrSchedule;
 import dev.retort.train.MetricsJsonl;
+import dev.retort.train.Packing;
 import dev.retort.train.ProgressBar;
 import dev.retort.train.SftTrainer;
 import dev.retort.train.StudentModel;
@@ -45,7 +46,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -298,27 +298,12 @@ public final class GrpoTrainer {
         long k = (stepIndex * s.samplingRounds() + round) * s.promptsPerStep() + j;
         long epoch = k / n;
         if (epoch != epochOfPerm) {
-          perm = permutation(n, Hashing.mix64(s.seed() * 0x9E3779B97F4A7C15L + epoch));
+          perm = Packing.permutation(n, Hashing.mix64(s.seed() * 0x9E3779B97F4A7C15L + epoch));
           epochOfPerm = epoch;
         }
         out[j] = perm[(int) (k % n)];
       }
       return out;
-    }
-
-    private static int[] permutation(int n, long seed) {
-      int[] p = new int[n];
-      for (int i = 0; i < n; i++) {
-        p[i] = i;
-      }
-      SplittableRandom r = new SplittableRandom(seed);
-      for (int i = n - 1; i > 0; i--) {
-        int j = r.nextInt(i + 1);
-        int t = p[i];
-        p[i] = p[j];
-        p[j] = t;
-      }
-      return p;
     }
 
     GrpoResult result(long steps, double wallSeconds) {
