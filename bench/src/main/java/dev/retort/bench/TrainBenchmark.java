@@ -85,7 +85,7 @@ public final class TrainBenchmark {
     long[] tokens = {0};
     long[] t0 = {0};
     long[] t1 = {0};
-    TrainingListener timer = new TrainingListener() {
+    TrainingListener<StepMetrics> timer = new TrainingListener<>() {
       @Override
       public void onStep(StepMetrics m, TrainControl control) {
         if (m.step() == o.warmup()) {

@@ -1,7 +1,10 @@
 package dev.retort.train;
 
-/** Asks the loop for a resumable checkpoint every {@code every} steps. */
-public final class CheckpointEvery implements TrainingListener {
+/**
+ * Asks the loop for a resumable checkpoint every {@code every} steps (the loop writes the final
+ * one itself).
+ */
+public final class CheckpointEvery implements TrainingListener<StepInfo> {
   private final int every;
 
   public CheckpointEvery(int every) {
@@ -12,7 +15,7 @@ public final class CheckpointEvery implements TrainingListener {
   }
 
   @Override
-  public void onStep(StepMetrics m, TrainControl control) {
+  public void onStep(StepInfo m, TrainControl control) {
     if (m.step() % every == 0 && m.step() < m.totalSteps()) {
       control.checkpoint();
     }

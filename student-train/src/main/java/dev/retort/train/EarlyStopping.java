@@ -8,7 +8,7 @@ import java.util.Map;
  * window by more than {@code minDelta} for {@code patience} windows. Its history is saved with
  * every checkpoint, so a resumed run stops where the uninterrupted one would.
  */
-public final class EarlyStopping implements TrainingListener {
+public final class EarlyStopping implements TrainingListener<StepInfo> {
   private final int patience;
   private final double minDelta;
   private final int window;
@@ -27,7 +27,7 @@ public final class EarlyStopping implements TrainingListener {
   }
 
   @Override
-  public void onStep(StepMetrics m, TrainControl control) {
+  public void onStep(StepInfo m, TrainControl control) {
     sum += m.loss();
     count++;
     if (count < window) {

@@ -10,16 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * {@code metrics.jsonl}: one line per step with step, epoch, loss, lr, grad_norm, tokens,
- * tokens_per_s, elapsed_s. On resume, lines past the checkpoint's step (written by the killed
+ * {@code metrics.jsonl}: one line per step, the object {@link StepInfo#row()} of the trainer's
+ * metrics (SFT: {@link StepMetrics#row()}; GRPO: its own keys, with "loss" and "lr" meaning the
+ * same, so one curve plotter reads both). On resume, lines past the checkpoint's step (written by the killed
  * process after its last checkpoint) are dropped first, so the file reads as one uninterrupted run.
  */
-public final class MetricsJsonl implements TrainingListener, AutoCloseable {
+public final class MetricsJsonl implements TrainingListener<StepInfo>, AutoCloseable {
   public static final String FILE = "metrics.jsonl";
   private final Path file;
   private BufferedWriter out;
@@ -36,9 +35,9 @@ public final class MetricsJsonl implements TrainingListener, AutoCloseable {
   /**
    * Opens a step-keyed JSONL file for appending after a resume from {@code startStep}: lines past
    * that step (written by a killed process after its last checkpoint) and torn lines are dropped
-   * first. Shared by the SFT and GRPO metrics listeners.
+   * first.
    */
-  public static BufferedWriter openResumed(Path file, long startStep) {
+  static BufferedWriter openResumed(Path file, long startStep) {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       List<String> keep = new ArrayList<>();
@@ -62,18 +61,9 @@ public final class MetricsJsonl implements TrainingListener, AutoCloseable {
   }
 
   @Override
-  public void onStep(StepMetrics m, TrainControl control) {
-    Map<String, Object> row = new LinkedHashMap<>();
-    row.put("step", m.step());
-    row.put("epoch", m.epoch());
-    row.put("loss", m.loss());
-    row.put("lr", m.lr());
-    row.put("grad_norm", m.gradNorm());
-    row.put("tokens", m.tokens());
-    row.put("tokens_per_s", Math.round(m.tokensPerSecond() * 10) / 10.0);
-    row.put("elapsed_s", Math.round(m.elapsedSeconds() * 1000) / 1000.0);
+  public void onStep(StepInfo m, TrainControl control) {
     try {
-      out.write(Json.toJson(row));
+      out.write(Json.toJson(m.row()));
       out.write('\n');
       out.flush(); // a checkpoint's lines must be on disk when the process dies after it
     } catch (IOException e) {
@@ -82,7 +72,7 @@ public final class MetricsJsonl implements TrainingListener, AutoCloseable {
   }
 
   @Override
-  public void onTrainEnd(TrainResult result) {
+  public void onTrainEnd(RunResult result) {
     close();
   }
 

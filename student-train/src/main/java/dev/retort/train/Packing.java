@@ -21,11 +21,16 @@ public final class Packing {
 
   /** A permutation of 0..n-1 that depends on (seed, epoch) only. */
   public static int[] order(int n, long seed, int epoch) {
+    return permutation(n, Hashing.mix64(seed) ^ Hashing.mix64(0x5DEECE66DL + epoch));
+  }
+
+  /** The Fisher-Yates permutation of 0..n-1 drawn from {@code SplittableRandom(seed)}. */
+  public static int[] permutation(int n, long seed) {
     int[] p = new int[n];
     for (int i = 0; i < n; i++) {
       p[i] = i;
     }
-    SplittableRandom r = new SplittableRandom(Hashing.mix64(seed) ^ Hashing.mix64(0x5DEECE66DL + epoch));
+    SplittableRandom r = new SplittableRandom(seed);
     for (int i = n - 1; i > 0; i--) {
       int j = r.nextInt(i + 1);
       int t = p[i];

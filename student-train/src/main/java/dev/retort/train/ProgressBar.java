@@ -4,14 +4,17 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * One progress line with loss, tokens/s and ETA: rewritten in place with {@code \r} on a terminal,
- * printed every {@code every} steps otherwise (logs and CI stay readable).
+ * One progress line per step: the run's name, a bar, the step, the trainer's own fields
+ * ({@link StepInfo#progress()}: SFT's loss, lr and tokens/s; GRPO's reward, accuracy, KL, ...) and
+ * an ETA. Rewritten in place with {@code \r} on a terminal, printed every {@code every} steps (and
+ * the first and last) otherwise, so logs and CI stay readable. GRPO always prints ({@link #lines}):
+ * its steps take seconds, so a line each time reads well on a terminal too.
  *
  * <p>The ETA is the remaining steps at the rate measured since the end of a warm-up (the first
  * {@link #warmupSteps} steps of this run, which pay for JIT compilation, the first allocations and
  * the first batches' caching, and were several times slower than the rest): "?" until then.
  */
-public final class ProgressBar implements TrainingListener {
+public final class ProgressBar implements TrainingListener<StepInfo> {
   private final PrintStream out;
   private final boolean tty;
   private final int every;
@@ -44,6 +47,11 @@ public final class ProgressBar implements TrainingListener {
     return new ProgressBar(System.err, System.console() != null, every);
   }
 
+  /** On stderr, printed every {@code every} steps and never redrawn, terminal or not. */
+  public static ProgressBar lines(int every) {
+    return new ProgressBar(System.err, false, every);
+  }
+
   @Override
   public void onTrainBegin(TrainInfo info) {
     startStep = info.startStep();
@@ -55,12 +63,12 @@ public final class ProgressBar implements TrainingListener {
   }
 
   @Override
-  public void onStep(StepMetrics m, TrainControl control) {
+  public void onStep(StepInfo m, TrainControl control) {
     if (warmStep < 0 && m.step() - startStep >= warmupSteps(m.totalSteps() - startStep)) {
       warmStep = m.step();
       warmNanos = clock.getAsLong();
     }
-    boolean last = m.step() >= m.totalSteps();
+    boolean last = m.step() >= m.totalSteps() || control.stopRequested();
     if (tty) {
       long now = System.nanoTime();
       if (!last && now - lastDrawNanos < 100_000_000L) {
@@ -79,13 +87,13 @@ public final class ProgressBar implements TrainingListener {
   }
 
   @Override
-  public void onTrainEnd(TrainResult result) {
+  public void onTrainEnd(RunResult result) {
     if (tty) {
       out.println();
     }
   }
 
-  String line(StepMetrics m) {
+  String line(StepInfo m) {
     int width = 24;
     int filled = (int) Math.min(width, width * m.step() / Math.max(1, m.totalSteps()));
     String bar = "#".repeat(filled) + ".".repeat(width - filled);
@@ -94,12 +102,8 @@ public final class ProgressBar implements TrainingListener {
       double secondsPerStep = (clock.getAsLong() - warmNanos) / 1e9 / (m.step() - warmStep);
       etaSec = Math.round((m.totalSteps() - m.step()) * secondsPerStep);
     }
-    return String.format(Locale.ROOT, "%s [%s] step %d/%d epoch %d loss %.4f lr %.2e %s tok/s ETA %s",
-        name, bar, m.step(), m.totalSteps(), m.epoch() + 1, m.loss(), m.lr(), compact(m.tokensPerSecond()), eta(etaSec));
-  }
-
-  private static String compact(double v) {
-    return v >= 10_000 ? String.format(Locale.ROOT, "%.1fk", v / 1000) : String.format(Locale.ROOT, "%.0f", v);
+    return String.format(Locale.ROOT, "%s [%s] step %d/%d %s ETA %s", name, bar, m.step(), m.totalSteps(), m.progress(),
+        eta(etaSec));
   }
 
   private static String eta(long s) {

@@ -2,7 +2,6 @@ package dev.retort.train;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
@@ -20,7 +19,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,7 +26,6 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,8 +49,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Everything on the device: parameters and moments never cross into Java during training;
  *       per step only the packed ids go in and a few scalars (loss, grad norm) come out; every
  *       intermediate lives in a per-micro-batch NDManager that is closed right after.
- *   <li>Cross-cutting work is listeners ({@link ProgressBar}, {@link MetricsJsonl},
- *       {@link CheckpointEvery}, {@link EarlyStopping}, and the caller's).
+ *   <li>The loop, checkpoints and resume are {@link TrainLoop}'s (the GRPO trainer's too); this
+ *       class is the SFT step ({@link Steps}). Cross-cutting work is listeners ({@link ProgressBar},
+ *       {@link MetricsJsonl}, {@link CheckpointEvery}, {@link EarlyStopping}, {@link Snapshots}, and
+ *       the caller's).
  * </ol>
  */
 public final class SftTrainer {
@@ -61,7 +60,6 @@ public final class SftTrainer {
   public static final String STAGE = "student-train";
   /** Token caches are {@code .tokens-<fingerprint>.arrow} in the output folder (see {@link #tokenCache}). */
   static final String TOKEN_CACHE_PREFIX = ".tokens-";
-  static final String HF_STAGING = ".hf";
 
   private SftTrainer() {}
 
@@ -77,11 +75,20 @@ public final class SftTrainer {
    * @param extra listeners called after the built-in ones
    * @throws IllegalArgumentException on bad input, before training starts
    */
-  @SuppressWarnings("try") // a resource held for its scope only (a scope, a gradient recording)
-  public static TrainResult run(TrainSettings settings, Path dataDir, Path outDir, TrainingListener... extra) {
+  @SafeVarargs
+  @SuppressWarnings("varargs") // the array is only read, as a list
+  public static TrainResult run(TrainSettings settings, Path dataDir, Path outDir,
+      TrainingListener<? super StepMetrics>... extra) {
+    return run(settings, dataDir, outDir, Arrays.asList(extra));
+  }
+
+  /** As {@link #run(TrainSettings, Path, Path, TrainingListener...)} with a list of listeners. */
+  @SuppressWarnings("try") // a resource held for its scope only (the token store)
+  public static TrainResult run(TrainSettings settings, Path dataDir, Path outDir,
+      List<? extends TrainingListener<? super StepMetrics>> extra) {
     if (settings.trainer() == TrainSettings.Trainer.TRL) {
-      if (extra.length > 0) {
-        LOG.warn("trainer = trl: {} listener(s) of the in-process trainer are not called", extra.length);
+      if (!extra.isEmpty()) {
+        LOG.warn("trainer = trl: {} listener(s) of the in-process trainer are not called", extra.size());
       }
       return TrlTrainer.run(settings, dataDir, outDir);
     }
@@ -96,31 +103,12 @@ public final class SftTrainer {
     String dataId = SftData.identity(data);
     String initId = settings.initFrom().map(StudentModel::identity).orElse("random-init");
     String runHash = RetortConfig.sha256(settings.weightsHash() + "|" + dataId + "|" + initId);
-    if (StageOutput.isComplete(outDir, runHash)) {
-      TrainResult cached = readResult(outDir);
-      if (cached != null) {
-        LOG.info("{}: complete for this config and data (_SUCCESS {}), skipped", outDir, runHash.substring(0, 12));
-        return cached;
-      }
+    TrainResult cached = TrainLoop.cached(outDir, runHash, SftTrainer::readResult);
+    if (cached != null) {
+      return cached;
     }
     LOG.info("training {} from {} with\n{}", outDir, data, Json.toJson(settings.toMap()));
-    try {
-      Files.createDirectories(outDir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + outDir + ": " + e.getMessage(), e);
-    }
-    StageOutput.invalidate(outDir);
-    Checkpoints checkpoints = new Checkpoints(outDir.resolve(Checkpoints.DIR), settings.keepCheckpoints());
-    checkpoints.cleanTemporaries();
-    Optional<Path> resumeFrom = checkpoints.latest();
-    if (resumeFrom.isPresent() && !runHash.equals(Checkpoints.readState(resumeFrom.get()).runHash())) {
-      LOG.warn("{} holds checkpoints of another config or data; starting over", checkpoints.dir());
-      checkpoints.deleteAll();
-      resumeFrom = Optional.empty();
-    }
-    if (resumeFrom.isEmpty()) {
-      StageOutput.deleteTree(outDir.resolve(Snapshots.DIR)); // snapshots of an earlier config or run
-    }
+    TrainLoop.Start start = TrainLoop.prepare(outDir, settings.keepCheckpoints(), runHash);
 
     int threads = configureThreads(settings.threads());
     List<Device> devices = DeviceSpec.parse(settings.devices()).resolve();
@@ -157,27 +145,26 @@ public final class SftTrainer {
           DataParallel dp = new DataParallel(model, devices, root);
           AdamW opt = new AdamW(model.weights(), settings.beta1(), settings.beta2(), settings.eps(),
               settings.weightDecay(), AdamW::matricesOnly)) {
-        Loop loop = new Loop(settings, outDir, dataset, dp, opt, checkpoints, runHash, total, listeners(settings, outDir, extra));
         ModelConfig saved = config;
-        loop.snapshots = dir -> Checkpoint.save(model, saved, dir, saveDtype(settings), tok, StudentModel.source(settings));
-        if (resumeFrom.isPresent()) {
-          loop.restore(resumeFrom.get());
+        TrainLoop<StepMetrics> loop = new TrainLoop<>(outDir, dp.master(), opt, start, runHash, total,
+            TrainLoop.listeners(outDir, settings.checkpointEvery(), earlyStop(settings), settings.snapshots(), 0,
+                ProgressBar.auto(settings.logEvery()), extra),
+            dir -> Checkpoint.save(model, saved, dir, saveDtype(settings), tok, StudentModel.source(settings)));
+        Steps steps = new Steps(settings, dataset, dp, opt, loop);
+        loop.steps(steps);
+        if (start.resumeFrom().isPresent()) {
+          loop.restore(start.resumeFrom().get());
         }
         LOG.info("model: {} parameters ({}), {} on {} with {} threads; data prepared in {} s", model.numParameters(),
             // Where the weights came from: a resumed run's are the checkpoint's, whatever the init.
-            resumeFrom.map(c -> "weights of " + c.getFileName())
+            start.resumeFrom().map(c -> "weights of " + c.getFileName())
                 .orElse(settings.initFrom().map(p -> "from " + p).orElse("random init")), config.modelType(), devices, threads,
             String.format("%.1f", (System.nanoTime() - prepStart) / 1e9));
-        TrainResult result;
-        try {
-          result = loop.train();
-        } finally {
-          closeQuietly(loop.listeners);
-        }
-        save(settings, model, config, tok, outDir, result, runHash, data, dataId, initId, loop, store);
-        for (TrainingListener l : loop.listeners) {
-          l.onTrainEnd(result);
-        }
+        loop.train();
+        TrainResult result = new TrainResult(steps.meanRecent(), loop.step(), steps.tokens, loop.elapsed(),
+            dp.master().numParameters(), steps.flops());
+        save(settings, model, config, tok, outDir, result, runHash, data, dataId, initId, loop, steps, store);
+        loop.end(result);
         Files.deleteIfExists(cache);
         Files.deleteIfExists(outDir.resolve(StudentModel.SCRATCH_TOKENIZER));
         return result;
@@ -207,30 +194,10 @@ public final class SftTrainer {
     return cache;
   }
 
-  /** Listeners that hold files (metrics) release them even when training fails. */
-  private static void closeQuietly(List<TrainingListener> listeners) {
-    for (TrainingListener l : listeners) {
-      if (l instanceof MetricsJsonl m) {
-        m.close();
-      }
-    }
-  }
-
-  private static List<TrainingListener> listeners(TrainSettings s, Path outDir, TrainingListener[] extra) {
-    List<TrainingListener> l = new ArrayList<>();
-    l.add(new MetricsJsonl(outDir.resolve(MetricsJsonl.FILE)));
-    if (s.checkpointEvery() > 0) {
-      l.add(new CheckpointEvery(s.checkpointEvery()));
-    }
-    if (s.earlyStop().patience() > 0) {
-      l.add(new EarlyStopping(s.earlyStop().patience(), s.earlyStop().minDelta(), s.logEvery()));
-    }
-    if (!s.snapshots().isEmpty()) {
-      l.add(new Snapshots(outDir.resolve(Snapshots.DIR), s.snapshots(), 0));
-    }
-    l.add(ProgressBar.auto(s.logEvery()));
-    l.addAll(Arrays.asList(extra));
-    return l;
+  /** The early-stop listener of the settings, or null when {@code early-stop.patience} is 0. */
+  private static EarlyStopping earlyStop(TrainSettings s) {
+    return s.earlyStop().patience() > 0
+        ? new EarlyStopping(s.earlyStop().patience(), s.earlyStop().minDelta(), s.logEvery()) : null;
   }
 
   /**
@@ -267,145 +234,106 @@ public final class SftTrainer {
     return TorchThreads.configure(threads);
   }
 
-  /** The training loop and its state; one instance per run. */
-  static final class Loop implements TrainControl {
+  /** SFT's step for {@link TrainLoop}: a batch of packed rows, forward, backward, one AdamW update. */
+  static final class Steps implements TrainLoop.Steps<StepMetrics> {
     final TrainSettings s;
-    final Path outDir;
     final SftDataset data;
     final DataParallel dp;
     final AdamW opt;
-    final Checkpoints checkpoints;
-    final String runHash;
-    final long total;
-    final List<TrainingListener> listeners;
+    final TrainLoop<StepMetrics> loop;
     final LrSchedule schedule;
     final Deque<Double> recent = new ArrayDeque<>();
-    long step;
     long skipped;
     long tokens;
-    double elapsedBefore;
-    double sessionStartNanos;
-    boolean finished;
-    String stopReason;
-    Path lastCheckpoint;
-    /** Writes the weights as a Hugging Face folder (set by run, which holds the tokenizer and config). */
-    Checkpoints.FolderBody snapshots;
+    long sessionTokens;
+    int epochEnded = -1;
 
-    Loop(TrainSettings s, Path outDir, SftDataset data, DataParallel dp, AdamW opt, Checkpoints checkpoints,
-        String runHash, long total, List<TrainingListener> listeners) {
+    Steps(TrainSettings s, SftDataset data, DataParallel dp, AdamW opt, TrainLoop<StepMetrics> loop) {
       this.s = s;
-      this.outDir = outDir;
       this.data = data;
       this.dp = dp;
       this.opt = opt;
-      this.checkpoints = checkpoints;
-      this.runHash = runHash;
-      this.total = total;
-      this.listeners = listeners;
-      this.schedule = LrSchedule.warmupCosine(s.lr(), s.minLrRatio(), s.warmupSteps(), total);
+      this.loop = loop;
+      this.schedule = LrSchedule.warmupCosine(s.lr(), s.minLrRatio(), s.warmupSteps(), loop.total());
     }
 
-    void restore(Path checkpoint) {
-      TrainState st = Checkpoints.restore(checkpoint, dp.master(), opt);
+    @Override
+    public void restore(TrainState st) {
       dp.broadcast();
-      step = st.step();
       tokens = st.tokens();
-      elapsedBefore = st.elapsedSeconds();
-      finished = st.finished();
-      stopReason = st.stopReason();
       recent.addAll(st.recentLosses());
       skipped = ((Number) st.extra().getOrDefault("skipped_steps", 0)).longValue();
-      for (TrainingListener l : listeners) {
-        if (l.stateKey() != null && st.listeners().containsKey(l.stateKey())) {
-          l.restoreState(st.listeners().get(l.stateKey()));
-        }
-      }
-      LOG.info("resumed from {} (step {}{})", checkpoint.getFileName(), step, finished ? ", training had finished" : "");
     }
 
-    @SuppressWarnings("try") // a resource held for its scope only (a scope, a gradient recording)
-    TrainResult train() {
-      TrainInfo info = new TrainInfo(outDir.getFileName().toString(), outDir, step, total, data.epochs(),
-          dp.master().numParameters(), s.tokensPerStep(), dp.devices().stream().map(Object::toString).toList());
-      for (TrainingListener l : listeners) {
-        l.onTrainBegin(info);
+    @Override
+    public TrainLoop.Counters counters() {
+      return new TrainLoop.Counters(tokens, new ArrayList<>(recent), Map.of("skipped_steps", skipped));
+    }
+
+    @Override
+    public int epochEnded() {
+      return epochEnded;
+    }
+
+    @Override
+    @SuppressWarnings("try") // a resource held for its scope only (a gradient recording)
+    public StepMetrics run(long done) {
+      int[] pos = data.position(done);
+      int epoch = pos[0];
+      List<SftDataset.MicroBatch> micro = data.step(epoch, pos[1]);
+      long lossTokens = 0;
+      for (SftDataset.MicroBatch mb : micro) {
+        lossTokens += PackedBatch.lossTokens(data.samples(), mb.rows());
       }
-      sessionStartNanos = System.nanoTime();
-      long sessionTokens = 0;
-      while (!finished && step < total) {
-        int[] pos = data.position(step);
-        int epoch = pos[0];
-        List<SftDataset.MicroBatch> micro = data.step(epoch, pos[1]);
-        long lossTokens = 0;
+      double loss = 0;
+      long stepTokens = 0;
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         for (SftDataset.MicroBatch mb : micro) {
-          lossTokens += PackedBatch.lossTokens(data.samples(), mb.rows());
-        }
-        double loss = 0;
-        long stepTokens = 0;
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-          for (SftDataset.MicroBatch mb : micro) {
-            List<List<int[]>> parts = dp.split(mb.rows());
-            for (int r = 0; r < parts.size(); r++) {
-              if (parts.get(r).isEmpty()) {
-                continue;
-              }
-              PackedBatch b = PackedBatch.of(data.samples(), parts.get(r), mb.length());
-              stepTokens += b.realTokens();
-              try (NDManager m = dp.replica(r).manager().newSubManager()) {
-                loss += SftLoss.lossAndBackward(dp.replica(r), b, m, Math.max(1, lossTokens), s.lossChunk(),
-                    s.recompute());
-              }
+          List<List<int[]>> parts = dp.split(mb.rows());
+          for (int r = 0; r < parts.size(); r++) {
+            if (parts.get(r).isEmpty()) {
+              continue;
+            }
+            PackedBatch b = PackedBatch.of(data.samples(), parts.get(r), mb.length());
+            stepTokens += b.realTokens();
+            try (NDManager m = dp.replica(r).manager().newSubManager()) {
+              loss += SftLoss.lossAndBackward(dp.replica(r), b, m, Math.max(1, lossTokens), s.lossChunk(),
+                  s.recompute());
             }
           }
         }
-        dp.reduceGradients();
-        double norm;
-        try (NDManager m = dp.master().manager().newSubManager()) {
-          norm = GradClip.globalNorm(opt.gradients(m).values());
-        }
-        double lr = schedule.lr(step);
-        if (Double.isFinite(norm)) {
-          opt.step(lr, GradClip.scale(norm, s.clipNorm()));
-          dp.broadcast();
-        } else {
-          // One bad batch must not poison the weights and moments (a NaN would spread to all of
-          // them): skip the update, as loss scalers do, and keep going on the next batch.
-          opt.zeroGradients();
-          skipped++;
-          LOG.warn("step {}: gradient norm is {}, update skipped ({} so far)", step + 1, norm, skipped);
-        }
-        step++;
-        tokens += stepTokens;
-        sessionTokens += stepTokens;
-        recent.addLast(loss);
-        while (recent.size() > s.logEvery()) {
-          recent.removeFirst();
-        }
-        if (!Double.isFinite(loss)) {
-          throw new IllegalStateException("loss is " + loss + " at step " + step + " (lr " + lr
-              + "); lower lr or check the data; the last checkpoint is " + lastCheckpoint);
-        }
-        double session = (System.nanoTime() - sessionStartNanos) / 1e9;
-        StepMetrics m = new StepMetrics(step, epoch, loss, lr, norm, tokens, stepTokens,
-            session > 0 ? sessionTokens / session : 0, elapsedBefore + session, total, flops());
-        for (TrainingListener l : listeners) {
-          l.onStep(m, this);
-        }
-        if (pos[1] == data.stepsInEpoch(epoch) - 1) {
-          for (TrainingListener l : listeners) {
-            l.onEpochEnd(epoch, this);
-          }
-        }
-        if (stopReason != null) {
-          LOG.info("stopping at step {}: {}", step, stopReason);
-          break;
-        }
       }
-      finished = true;
-      checkpoint(); // the final state: a rerun after a crash while saving only saves again
-      double elapsed = elapsedBefore + (System.nanoTime() - sessionStartNanos) / 1e9;
-      long params = dp.master().numParameters();
-      return new TrainResult(meanRecent(), step, tokens, elapsed, params, flops());
+      dp.reduceGradients();
+      double norm;
+      try (NDManager m = dp.master().manager().newSubManager()) {
+        norm = GradClip.globalNorm(opt.gradients(m).values());
+      }
+      double lr = schedule.lr(done);
+      long step = done + 1;
+      if (Double.isFinite(norm)) {
+        opt.step(lr, GradClip.scale(norm, s.clipNorm()));
+        dp.broadcast();
+      } else {
+        // One bad batch must not poison the weights and moments (a NaN would spread to all of
+        // them): skip the update, as loss scalers do, and keep going on the next batch.
+        opt.zeroGradients();
+        skipped++;
+        LOG.warn("step {}: gradient norm is {}, update skipped ({} so far)", step, norm, skipped);
+      }
+      tokens += stepTokens;
+      sessionTokens += stepTokens;
+      recent.addLast(loss);
+      while (recent.size() > s.logEvery()) {
+        recent.removeFirst();
+      }
+      if (!Double.isFinite(loss)) {
+        throw new IllegalStateException("loss is " + loss + " at step " + step + " (lr " + lr
+            + "); lower lr or check the data; the last checkpoint is " + loop.lastCheckpoint());
+      }
+      epochEnded = pos[1] == data.stepsInEpoch(epoch) - 1 ? epoch : -1;
+      double session = loop.sessionSeconds();
+      return new StepMetrics(step, epoch, loss, lr, norm, tokens, stepTokens,
+          session > 0 ? sessionTokens / session : 0, loop.elapsed(), loop.total(), flops());
     }
 
     /**
@@ -418,43 +346,6 @@ public final class SftTrainer {
 
     double meanRecent() {
       return recent.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-    }
-
-    @Override
-    public void requestStop(String reason) {
-      if (stopReason == null) {
-        stopReason = reason;
-      }
-    }
-
-    @Override
-    public boolean stopRequested() {
-      return stopReason != null;
-    }
-
-    @Override
-    public Path checkpoint() {
-      Map<String, Map<String, Object>> ls = new LinkedHashMap<>();
-      for (TrainingListener l : listeners) {
-        if (l.stateKey() != null) {
-          ls.put(l.stateKey(), l.saveState());
-        }
-      }
-      double elapsed = elapsedBefore + (System.nanoTime() - sessionStartNanos) / 1e9;
-      boolean done = finished || stopReason != null;
-      TrainState st = new TrainState(step, opt.steps(), tokens, elapsed, runHash, new ArrayList<>(recent), done,
-          stopReason, ls, Map.of("skipped_steps", skipped));
-      lastCheckpoint = checkpoints.save(st, dp.master(), opt);
-      return lastCheckpoint;
-    }
-
-    @Override
-    public void snapshot(Path dir) {
-      try {
-        snapshots.write(dir);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write the snapshot " + dir + ": " + e.getMessage(), e);
-      }
     }
   }
 
@@ -485,21 +376,9 @@ public final class SftTrainer {
   }
 
   private static void save(TrainSettings s, Transformer model, ModelConfig config, Tokenizer tok, Path outDir,
-      TrainResult result, String runHash, Path data, String dataId, String initId, Loop loop, TokenStore store)
-      throws IOException {
-    Path staging = outDir.resolve(HF_STAGING);
-    Checkpoint.save(model, config, staging, saveDtype(s), tok, StudentModel.source(s));
-    try (Stream<Path> old = Files.list(outDir)) {
-      for (Path p : old.filter(p -> p.getFileName().toString().matches("model(-\\d+-of-\\d+)?\\.safetensors(\\.index\\.json)?")).toList()) {
-        Files.delete(p);
-      }
-    }
-    try (Stream<Path> files = Files.list(staging)) {
-      for (Path f : files.toList()) {
-        Files.move(f, outDir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      }
-    }
-    StageOutput.deleteTree(staging);
+      TrainResult result, String runHash, Path data, String dataId, String initId, TrainLoop<StepMetrics> loop,
+      Steps steps, TokenStore store) throws IOException {
+    TrainLoop.publish(outDir, dir -> Checkpoint.save(model, config, dir, saveDtype(s), tok, StudentModel.source(s)));
     TrainingCurves.write(outDir.resolve(MetricsJsonl.FILE), outDir, outDir.getFileName().toString());
 
     Map<String, Object> stats = new LinkedHashMap<>();
@@ -510,15 +389,15 @@ public final class SftTrainer {
     stats.put("parameter_count", result.parameterCount());
     stats.put("flops", result.flops());
     stats.put("tokens_per_s", result.tokensPerSecond());
-    stats.put("planned_steps", loop.total);
-    stats.put("stop_reason", loop.stopReason);
-    stats.put("skipped_steps", loop.skipped);
+    stats.put("planned_steps", loop.total());
+    stats.put("stop_reason", loop.stopReason());
+    stats.put("skipped_steps", steps.skipped);
     stats.put("samples", store.size());
     stats.put("sample_tokens", store.totalTokens());
     stats.put("completion_tokens", store.lossTokens());
-    stats.put("padding_fraction", loop.data.paddingFraction(0));
-    stats.put("mean_row_length", loop.data.meanRowLength(0));
-    stats.put("devices", loop.dp.devices().stream().map(Object::toString).toList());
+    stats.put("padding_fraction", steps.data.paddingFraction(0));
+    stats.put("mean_row_length", steps.data.meanRowLength(0));
+    stats.put("devices", steps.dp.devices().stream().map(Object::toString).toList());
     completeModel(outDir, s, runHash, data, dataId, initId, stats);
     LOG.info("{}: {} steps, {} tokens in {} s ({} tokens/s), final loss {}", outDir, result.steps(), result.tokens(),
         String.format("%.1f", result.wallSeconds()), Math.round(result.tokensPerSecond()),

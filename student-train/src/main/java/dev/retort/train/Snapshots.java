@@ -2,9 +2,6 @@ package dev.retort.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.retort.core.io.Json;
-import dev.retort.train.grpo.GrpoInfo;
-import dev.retort.train.grpo.GrpoListener;
-import dev.retort.train.grpo.GrpoStepMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,14 +17,14 @@ import java.util.stream.Stream;
  * Hugging Face snapshots of the weights at fractions of a run's progress, so that a run can be
  * evaluated along training (accuracy against FLOPs). Progress is the share of the planned steps
  * done; with a FLOP budget (a GRPO run that ends when it has spent the budget) it is the share of
- * the budget spent, whichever is larger. Listens to both trainers.
+ * the budget spent, whichever is larger. Reads what every step carries, so it serves both trainers.
  *
  * <p>Snapshot {@code f} goes to {@code <dir>/}{@link #name(double)} with {@value #FILE}
  * (fraction, step, FLOPs) written last, so a folder without it is unfinished. A resumed run skips
  * snapshots already written; the final weights are the run's own output folder, so fractions are
  * below 1.
  */
-public final class Snapshots implements TrainingListener, GrpoListener {
+public final class Snapshots implements TrainingListener<StepInfo> {
   /** The folder under a run's output that the trainers' snapshots go to. */
   public static final String DIR = "snapshots";
   /** The record of a finished snapshot, inside its folder. */
@@ -71,21 +68,9 @@ public final class Snapshots implements TrainingListener, GrpoListener {
   }
 
   @Override
-  public void onStep(StepMetrics m, TrainControl control) {
-    progress(m.step(), m.flops(), control);
-  }
-
-  @Override
-  public void onTrainBegin(GrpoInfo info) {
-    totalSteps = info.totalSteps();
-  }
-
-  @Override
-  public void onStep(GrpoStepMetrics m, TrainControl control) {
-    progress(m.step(), m.flops(), control);
-  }
-
-  private void progress(long step, double flops, TrainControl control) {
+  public void onStep(StepInfo m, TrainControl control) {
+    long step = m.step();
+    double flops = m.flops();
     double p = totalSteps > 0 ? (double) step / totalSteps : 0;
     if (budgetFlops > 0) {
       p = Math.max(p, flops / budgetFlops);

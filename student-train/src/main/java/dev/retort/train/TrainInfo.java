@@ -1,7 +1,6 @@
 package dev.retort.train;
 
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * What a run is about to do, for listeners.
@@ -9,11 +8,7 @@ import java.util.List;
  * @param name a label for logs (the output folder's name)
  * @param outDir where the model, metrics and checkpoints go
  * @param startStep steps already done (non-zero after a resume)
- * @param totalSteps steps the run will do unless stopped early
- * @param epochs planned epochs
+ * @param totalSteps steps the run will do unless stopped early (a stop request, a FLOP budget)
  * @param parameterCount model parameters
- * @param tokensPerStep upper bound of tokens of one step (batch x seq-len x grad-accum)
- * @param devices the devices training runs on
  */
-public record TrainInfo(String name, Path outDir, long startStep, long totalSteps, int epochs, long parameterCount,
-    long tokensPerStep, List<String> devices) {}
+public record TrainInfo(String name, Path outDir, long startStep, long totalSteps, long parameterCount) {}

@@ -148,7 +148,7 @@ public final class TrainMemoryBenchmark {
     double[] loaded = {0, 0}; // peak while loading, resident memory when training starts
     double[] stepPeak = {0};
     long[] start = {System.nanoTime()};
-    TrainingListener probe = new TrainingListener() {
+    TrainingListener<StepMetrics> probe = new TrainingListener<>() {
       @Override
       public void onTrainBegin(TrainInfo info) {
         loaded[0] = peakRssGb();

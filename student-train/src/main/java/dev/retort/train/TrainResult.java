@@ -1,7 +1,7 @@
 package dev.retort.train;
 
 /**
- * The outcome of a training run.
+ * The outcome of an SFT run.
  *
  * @param finalLoss mean loss of the last {@code log-every} steps
  * @param steps optimizer steps done (resumes included)
@@ -11,7 +11,7 @@ package dev.retort.train;
  * @param flops model training FLOPs: tokens x 3 x forward FLOPs per token (6N plus attention over the mean row length)
  */
 public record TrainResult(double finalLoss, long steps, long tokens, double wallSeconds, long parameterCount,
-    double flops) {
+    double flops) implements RunResult {
   public double tokensPerSecond() {
     return wallSeconds > 0 ? tokens / wallSeconds : 0;
   }

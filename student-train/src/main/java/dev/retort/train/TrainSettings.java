@@ -1,9 +1,9 @@
 package dev.retort.train;
 
-import dev.retort.core.config.ConfigBinder;
+import static dev.retort.train.Sections.check;
+
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.io.Json;
-import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * One training run's settings, bound strictly from any config section ({@code train} by default;
  * the pipeline binds {@code train-student}, {@code train-teacher}, ... to the same record).
- * Defaults live in student-train's {@code retort-defaults.conf} under {@code train}.
+ * Defaults live in student-train's {@code retort-defaults.conf} under {@code train} and are
+ * applied under whatever section is bound ({@link Sections#bind}).
  *
  * @param method which trainer {@code retort train} runs: {@link Method#SFT} with everything below,
  *     or {@link Method#GRPO}, whose settings are a {@code GrpoSettings} section of their own (the
@@ -148,12 +149,7 @@ public record TrainSettings(
     check(beta2 >= 0 && beta2 < 1, "beta2", "must be in [0, 1), got " + beta2);
     check(eps > 0, "eps", "must be positive, got " + eps);
     check(clipNorm >= 0, "clip-norm", "must be >= 0 (0: off), got " + clipNorm);
-    check(checkpointEvery >= 0, "checkpoint-every", "must be >= 0, got " + checkpointEvery);
-    check(keepCheckpoints >= 1, "keep-checkpoints", "must be at least 1, got " + keepCheckpoints);
-    snapshots = snapshots == null ? List.of() : List.copyOf(snapshots);
-    check(snapshots.stream().allMatch(f -> f > 0 && f < 1), "snapshots",
-        "must be fractions in (0, 1) of the planned steps (the final model is the output folder), got " + snapshots);
-    check(logEvery >= 1, "log-every", "must be at least 1, got " + logEvery);
+    snapshots = TrainLoop.checkLoopSettings(checkpointEvery, keepCheckpoints, snapshots, "the planned steps", logEvery);
     check(lossChunk >= 0, "loss-chunk", "must be >= 0 (0: no chunking), got " + lossChunk);
     check(threads >= 0, "threads", "must be >= 0 (0: all cores), got " + threads);
     check(earlyStop.patience() >= 0, "early-stop.patience", "must be >= 0, got " + earlyStop.patience());
@@ -181,30 +177,23 @@ public record TrainSettings(
     }
   }
 
-  /** Thrown as IllegalArgumentException: ConfigBinder adds the section path and the file. */
-  private static void check(boolean ok, String key, String problem) {
-    if (!ok) {
-      throw new IllegalArgumentException(key + " " + problem);
-    }
-  }
-
   /** Binds the {@code train} section. */
   public static TrainSettings from(RetortConfig config) {
     return from(config, SECTION);
   }
 
-  /** Binds any section with this shape (e.g. {@code pipeline.student}). */
+  /**
+   * Binds any section with this shape (e.g. {@code train-student}) over the {@code train} section
+   * of the modules' {@code retort-defaults.conf}, as {@code GrpoSettings} binds over its own
+   * defaults ({@link Sections#bind}).
+   */
   public static TrainSettings from(RetortConfig config, String path) {
-    return config.section(path, TrainSettings.class);
+    return Sections.bind(config, path, TrainSettings.class, RetortConfig.DEFAULTS_RESOURCE, SECTION);
   }
 
   /** The defaults plus {@code overrides} ("key=value" under {@code train}); handy in tests and benchmarks. */
   public static TrainSettings defaults(String... overrides) {
-    String[] prefixed = new String[overrides.length];
-    for (int i = 0; i < overrides.length; i++) {
-      prefixed[i] = SECTION + "." + overrides[i];
-    }
-    return from(RetortConfig.defaults(prefixed));
+    return from(RetortConfig.defaults(Sections.under(SECTION, overrides)));
   }
 
   public TrainSettings withDataOverride(Path dataDir) {
@@ -225,7 +214,7 @@ public record TrainSettings(
 
   /** Kebab-case map of every setting (the resolved config stored in provenance and state files). */
   public Map<String, Object> toMap() {
-    return toMap(this);
+    return Sections.toMap(this);
   }
 
   /** Hash of the settings that determine the weights (not logging, threads or checkpoint cadence). */
@@ -236,35 +225,5 @@ public record TrainSettings(
       m.remove("model"); // ignored when fine-tuning
     }
     return RetortConfig.sha256(Json.toJson(m));
-  }
-
-  static Map<String, Object> toMap(Record r) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    for (RecordComponent c : r.getClass().getRecordComponents()) {
-      Object v;
-      try {
-        v = c.getAccessor().invoke(r);
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
-      }
-      out.put(ConfigBinder.kebab(c.getName()), plain(v));
-    }
-    return out;
-  }
-
-  private static Object plain(Object v) {
-    if (v instanceof Optional<?> o) {
-      return o.map(TrainSettings::plain).orElse(null);
-    }
-    if (v instanceof Record rec) {
-      return toMap(rec);
-    }
-    if (v instanceof Path p) {
-      return p.toString();
-    }
-    if (v instanceof List<?> l) {
-      return l.stream().map(TrainSettings::plain).toList();
-    }
-    return v;
   }
 }

@@ -117,7 +117,7 @@ class SftTrainerTest {
     assertTrue(full.steps() > 8, "need more steps than the crash point, got " + full.steps());
 
     Path b = tmp.resolve("b");
-    TrainingListener crash = new TrainingListener() {
+    TrainingListener<StepMetrics> crash = new TrainingListener<>() {
       @Override
       public void onStep(StepMetrics m, TrainControl control) {
         if (m.step() == 7) {
@@ -139,7 +139,7 @@ class SftTrainerTest {
     assertEquals(SftData.identity(data), SftData.identity(relaid));
     assertNotEquals(SftData.identity(data), SftData.identity(relaid.resolve("part-00001.parquet")));
     long[] firstStep = {0};
-    TrainingListener first = new TrainingListener() {
+    TrainingListener<StepMetrics> first = new TrainingListener<>() {
       @Override
       public void onStep(StepMetrics m, TrainControl control) {
         if (firstStep[0] == 0) {

@@ -29,6 +29,23 @@ class TrainSettingsTest {
     assertEquals(train.weightsHash(), TrainSettings.defaults("log-every=3", "checkpoint-every=7", "threads=1").weightsHash());
   }
 
+  /** A section binds over the defaults as a GRPO section does: it names only what it changes. */
+  @Test
+  void aSectionOfItsOwnStartsFromTheDefaults() {
+    RetortConfig c = RetortConfig.fromString("train { epochs = 9 }\nsweep.small { lr = 5e-4 }\nsweep.typo { lrr = 1 }",
+        "sweep.conf");
+    TrainSettings small = TrainSettings.from(c, "sweep.small");
+    TrainSettings shipped = TrainSettings.defaults();
+    assertEquals(5e-4, small.lr());
+    // The shipped defaults, not the file's train section: ${train} is how a section inherits that.
+    assertEquals(shipped.epochs(), small.epochs());
+    assertEquals(9, TrainSettings.from(c).epochs());
+    assertEquals(shipped.toMap().keySet(), small.toMap().keySet());
+    ConfigError typo = assertThrows(ConfigError.class, () -> TrainSettings.from(c, "sweep.typo"));
+    assertEquals("sweep.typo.lrr", typo.key());
+    assertTrue(typo.getMessage().contains("sweep.conf"), typo.getMessage());
+  }
+
   @Test
   void errorsNameTheKey() {
     ConfigError unknown = assertThrows(ConfigError.class, () -> TrainSettings.defaults("learning-rate=1"));

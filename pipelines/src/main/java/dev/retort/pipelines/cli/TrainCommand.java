@@ -10,16 +10,14 @@ import dev.retort.core.run.RunLayout;
 import dev.retort.core.store.Location;
 import dev.retort.core.store.Stores;
 import dev.retort.train.SftTrainer;
-import dev.retort.train.StepMetrics;
+import dev.retort.train.StepInfo;
 import dev.retort.train.TrainControl;
 import dev.retort.train.TrainResult;
 import dev.retort.train.TrainSettings;
 import dev.retort.train.TrainingListener;
 import dev.retort.train.TrlHandoff;
-import dev.retort.train.grpo.GrpoListener;
 import dev.retort.train.grpo.GrpoResult;
 import dev.retort.train.grpo.GrpoSettings;
-import dev.retort.train.grpo.GrpoStepMetrics;
 import dev.retort.train.grpo.GrpoTrainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -120,20 +118,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     Location outLoc = out != null ? Location.local(out) : layout.model("student");
     Path outDir = Stores.localMirror(outLoc);
-    List<TrainingListener> extra = new ArrayList<>();
-    if (haltAfterStep > 0) {
-      // Halt (not exit): like a kill, no shutdown hooks, no final save; tests of resume use it.
-      extra.add(new TrainingListener() {
-        @Override
-        public void onStep(StepMetrics m, TrainControl control) {
-          if (m.step() >= haltAfterStep) {
-            System.err.println("retort train: halting after step " + m.step() + " (--halt-after-step)");
-            Runtime.getRuntime().halt(137);
-          }
-        }
-      });
-    }
-    TrainResult r = SftTrainer.run(settings, dataDir, outDir, extra.toArray(TrainingListener[]::new));
+    TrainResult r = SftTrainer.run(settings, dataDir, outDir, halt());
     if (!outLoc.isLocal()) {
       Stores.copyFromLocal(outDir, outLoc);
     }
@@ -172,19 +157,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     Location outLoc = out != null ? Location.local(out) : layout.model("rl-student");
     Path outDir = Stores.localMirror(outLoc);
-    List<GrpoListener> extra = new ArrayList<>();
-    if (haltAfterStep > 0) {
-      extra.add(new GrpoListener() {
-        @Override
-        public void onStep(GrpoStepMetrics m, TrainControl control) {
-          if (m.step() >= haltAfterStep) {
-            System.err.println("retort train: halting after step " + m.step() + " (--halt-after-step)");
-            Runtime.getRuntime().halt(137);
-          }
-        }
-      });
-    }
-    GrpoResult r = GrpoTrainer.run(settings, prompts.prompts(), outDir, extra.toArray(GrpoListener[]::new));
+    GrpoResult r = GrpoTrainer.run(settings, prompts.prompts(), outDir, halt());
     if (!outLoc.isLocal()) {
       Stores.copyFromLocal(outDir, outLoc);
     }
@@ -202,5 +175,24 @@ public final class TrainCommand implements Callable<Integer> {
     summary.put("flops", r.flops());
     System.out.println(Json.toJson(summary));
     return 0;
+  }
+
+  /**
+   * The listeners of {@code --halt-after-step}: one that halts the JVM (not exit: like a kill, no
+   * shutdown hooks, no final save) after that step; tests of resume use it. None when unset.
+   */
+  private List<TrainingListener<StepInfo>> halt() {
+    if (haltAfterStep <= 0) {
+      return List.of();
+    }
+    return List.of(new TrainingListener<>() {
+      @Override
+      public void onStep(StepInfo m, TrainControl control) {
+        if (m.step() >= haltAfterStep) {
+          System.err.println("retort train: halting after step " + m.step() + " (--halt-after-step)");
+          Runtime.getRuntime().halt(137);
+        }
+      }
+    });
   }
 }

@@ -1,6 +1,8 @@
 package dev.retort.train.grpo;
 
+import dev.retort.train.StepInfo;
 import dev.retort.train.TrainControl;
+import dev.retort.train.TrainingListener;
 import java.util.Locale;
 
 /**
@@ -8,7 +10,7 @@ import java.util.Locale;
  * be given the compute the distillation arm used. The step that crosses the budget completes
  * (a step is indivisible), so a run overshoots by less than one step's FLOPs.
  */
-public final class FlopBudget implements GrpoListener {
+public final class FlopBudget implements TrainingListener<StepInfo> {
   private final double budget;
 
   public FlopBudget(double budget) {
@@ -19,7 +21,7 @@ public final class FlopBudget implements GrpoListener {
   }
 
   @Override
-  public void onStep(GrpoStepMetrics m, TrainControl control) {
+  public void onStep(StepInfo m, TrainControl control) {
     if (m.flops() >= budget && m.step() < m.totalSteps()) {
       control.requestStop(String.format(Locale.ROOT, "FLOP budget reached (%.3e of %.3e)", m.flops(), budget));
     }

@@ -1,5 +1,7 @@
 package dev.retort.train.grpo;
 
+import dev.retort.train.RunResult;
+
 /**
  * The outcome of a GRPO run. "First" and "last" are means over the first and last W steps, with
  * W = max(1, min(log-every, steps / 2)), so the two windows never overlap when steps >= 2.
@@ -16,4 +18,4 @@ package dev.retort.train.grpo;
  * @param accuracyLast verifier accuracy of the samples of the last W steps
  */
 public record GrpoResult(long steps, double meanRewardFirst, double meanRewardLast, long tokensSampled,
-    long tokensTrained, double flops, double wallSeconds, double accuracyFirst, double accuracyLast) {}
+    long tokensTrained, double flops, double wallSeconds, double accuracyFirst, double accuracyLast) implements RunResult {}

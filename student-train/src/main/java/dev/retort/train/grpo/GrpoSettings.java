@@ -1,16 +1,16 @@
 package dev.retort.train.grpo;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueType;
-import dev.retort.core.config.ConfigBinder;
+import static dev.retort.train.Sections.check;
+
 import dev.retort.core.config.ConfigError;
 import dev.retort.core.config.RetortConfig;
 import dev.retort.core.io.Json;
-import java.lang.reflect.RecordComponent;
+import dev.retort.train.Sections;
+import dev.retort.train.TrainLoop;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -123,25 +123,13 @@ public record GrpoSettings(
     check(samplingRounds >= 1, "sampling-rounds", "must be at least 1 (1: no dynamic sampling), got " + samplingRounds);
     check(overlongBuffer >= 0 && overlongBuffer < maxNewTokens, "overlong-buffer",
         "must be in [0, max-new-tokens) (0: off), got " + overlongBuffer);
-    check(checkpointEvery >= 0, "checkpoint-every", "must be >= 0, got " + checkpointEvery);
-    check(keepCheckpoints >= 1, "keep-checkpoints", "must be at least 1, got " + keepCheckpoints);
-    snapshots = snapshots == null ? List.of() : List.copyOf(snapshots);
-    check(snapshots.stream().allMatch(f -> f > 0 && f < 1), "snapshots",
-        "must be fractions in (0, 1) of the run (the final model is the output folder), got " + snapshots);
-    check(logEvery >= 1, "log-every", "must be at least 1, got " + logEvery);
+    snapshots = TrainLoop.checkLoopSettings(checkpointEvery, keepCheckpoints, snapshots, "the run", logEvery);
     check(promptTemplate != null && promptTemplate.contains(PROBLEM), "prompt-template",
         "must contain " + PROBLEM + ", got: " + promptTemplate);
     check(threads >= 0, "threads", "must be >= 0 (0: all cores), got " + threads);
     check(microBatch >= 1, "micro-batch", "must be at least 1, got " + microBatch);
     budgetFlops = budgetFlops == null ? Optional.empty() : budgetFlops;
     check(budgetFlops.map(b -> b > 0).orElse(true), "budget-flops", "must be positive or null, got " + budgetFlops.orElse(null));
-  }
-
-  /** Thrown as IllegalArgumentException: ConfigBinder adds the section path and the file. */
-  private static void check(boolean ok, String key, String problem) {
-    if (!ok) {
-      throw new IllegalArgumentException(key + " " + problem);
-    }
   }
 
   /** Binds the {@value #SECTION} section. */
@@ -151,41 +139,18 @@ public record GrpoSettings(
 
   /**
    * Binds the section at {@code path} (which may be absent: then only the defaults apply, and
-   * init-from is reported missing) with the defaults resource underneath it.
+   * init-from is reported missing) with the defaults resource underneath it, as TrainSettings
+   * binds its sections ({@link Sections#bind}).
    *
    * @throws ConfigError naming {@code path.key} for unknown keys, wrong types, bad values
    */
   public static GrpoSettings from(RetortConfig config, String path) {
-    Config raw = config.raw();
-    Config section;
-    if (raw.hasPathOrNull(path) && !raw.getIsNull(path)) {
-      if (raw.getValue(path).valueType() != ConfigValueType.OBJECT) {
-        throw new ConfigError(path, config.origin(), "expected an object");
-      }
-      section = raw.getConfig(path);
-    } else {
-      section = ConfigFactory.empty();
-    }
-    Config merged = section.withFallback(defaultsSection()).atPath(path);
-    return new ConfigBinder(config.origin()).bind(merged, path, GrpoSettings.class);
+    return Sections.bind(config, path, GrpoSettings.class, DEFAULTS_RESOURCE, SECTION);
   }
 
   /** The defaults plus {@code overrides} ("key=value" under {@value #SECTION}); for tests and tools. */
   public static GrpoSettings defaults(String... overrides) {
-    String[] prefixed = new String[overrides.length];
-    for (int i = 0; i < overrides.length; i++) {
-      prefixed[i] = SECTION + "." + overrides[i];
-    }
-    return from(RetortConfig.defaults(prefixed));
-  }
-
-  /** The {@value #SECTION} object of the defaults resource. */
-  static Config defaultsSection() {
-    Config c = ConfigFactory.parseResources(GrpoSettings.class.getClassLoader(), DEFAULTS_RESOURCE);
-    if (!c.hasPath(SECTION)) {
-      throw new IllegalStateException("classpath resource " + DEFAULTS_RESOURCE + " is missing or has no " + SECTION + " section");
-    }
-    return c.getConfig(SECTION);
+    return from(RetortConfig.defaults(Sections.under(SECTION, overrides)));
   }
 
   /** The user turn for a problem. */
@@ -212,25 +177,8 @@ public record GrpoSettings(
 
   /** Kebab-case map of every setting (stored in provenance). */
   public Map<String, Object> toMap() {
-    Map<String, Object> out = new LinkedHashMap<>();
-    for (RecordComponent c : getClass().getRecordComponents()) {
-      Object v;
-      try {
-        v = c.getAccessor().invoke(this);
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
-      }
-      if (v instanceof Optional<?> o) {
-        v = o.orElse(null);
-      }
-      if (v instanceof Path p) {
-        v = p.toString();
-      }
-      if (v instanceof Variant var) {
-        v = var.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
-      }
-      out.put(ConfigBinder.kebab(c.getName()), v);
-    }
+    Map<String, Object> out = Sections.toMap(this);
+    out.put("variant", variant.name().toLowerCase(Locale.ROOT).replace('_', '-')); // as the config spells it
     return out;
   }
 

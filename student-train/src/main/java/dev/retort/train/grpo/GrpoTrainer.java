@@ -25,28 +25,27 @@ import dev.retort.model.SourceCheckpoint;
 import dev.retort.model.Tokenizer;
 import dev.retort.model.Transformer;
 import dev.retort.train.AdamW;
-import dev.retort.train.Checkpoints;
 import dev.retort.train.GradClip;
 import dev.retort.train.LrSchedule;
+import dev.retort.train.MetricsJsonl;
+import dev.retort.train.Packing;
+import dev.retort.train.ProgressBar;
 import dev.retort.train.SftTrainer;
 import dev.retort.train.StudentModel;
-import dev.retort.train.TrainControl;
+import dev.retort.train.TrainLoop;
 import dev.retort.train.TrainState;
 import dev.retort.train.TrainingCurves;
+import dev.retort.train.TrainingListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +74,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Compute is counted with ModelConfig's accounting: 2N (plus attention) per prompt and
  *       generated token of sampling and per token of the reference forward, 6N per token trained
  *       per update. {@code budget-flops} stops the run at a FLOP budget (e.g. the SFT arm's).
- *   <li>Progress, metrics, checkpoint cadence and the budget are listeners ({@link GrpoListener}).
+ *   <li>The loop, checkpoints and resume are {@link TrainLoop}'s, as for SFT; this class is the
+ *       GRPO step ({@link Steps}). Progress, metrics, checkpoint cadence, snapshots and the budget
+ *       are the shared {@link TrainingListener}s.
  * </ol>
  */
 public final class GrpoTrainer {
@@ -83,7 +84,6 @@ public final class GrpoTrainer {
   /** The stage name in provenance (the SFT trainer's, with method grpo in the config). */
   public static final String STAGE = "student-train";
   public static final String METHOD = "grpo";
-  static final String HF_STAGING = ".hf";
 
   private GrpoTrainer() {}
 
@@ -98,19 +98,28 @@ public final class GrpoTrainer {
    * @param extra listeners called after the built-in ones
    * @throws IllegalArgumentException on bad input, before training starts
    */
-  public static GrpoResult run(GrpoSettings settings, List<Prompt> prompts, Path outDir, GrpoListener... extra) {
+  @SafeVarargs
+  @SuppressWarnings("varargs") // the array is only read, as a list
+  public static GrpoResult run(GrpoSettings settings, List<Prompt> prompts, Path outDir,
+      TrainingListener<? super GrpoStepMetrics>... extra) {
+    return run(settings, prompts, outDir, Arrays.asList(extra));
+  }
+
+  /** As {@link #run(GrpoSettings, List, Path, TrainingListener...)} with a list of listeners. */
+  public static GrpoResult run(GrpoSettings settings, List<Prompt> prompts, Path outDir,
+      List<? extends TrainingListener<? super GrpoStepMetrics>> extra) {
     return run(settings, prompts, outDir, new VerifierReward(settings.formatReward()),
         "verifier(format=" + settings.formatReward() + ")", extra);
   }
 
   /**
-   * As {@link #run(GrpoSettings, List, Path, GrpoListener...)} with another reward.
+   * As {@link #run(GrpoSettings, List, Path, TrainingListener...)} with another reward.
    *
    * @param rewardId a stable name of the reward, part of the run's identity (a changed reward
    *     must not resume or reuse a run of the old one)
    */
   public static GrpoResult run(GrpoSettings s, List<Prompt> prompts, Path outDir, RewardFunction reward,
-      String rewardId, GrpoListener... extra) {
+      String rewardId, List<? extends TrainingListener<? super GrpoStepMetrics>> extra) {
     List<Prompt> usable = prompts.stream()
         .filter(p -> p.referenceAnswer() != null && !p.referenceAnswer().isBlank()).toList();
     if (usable.isEmpty()) {
@@ -121,33 +130,14 @@ public final class GrpoTrainer {
     }
     StudentModel.checkCheckpointDir(s.initFrom());
     String promptsId = promptsIdentity(usable);
-    String initId = dev.retort.train.StudentModel.identity(s.initFrom());
+    String initId = StudentModel.identity(s.initFrom());
     String runHash = RetortConfig.sha256(METHOD + "|" + s.weightsHash() + "|" + promptsId + "|" + initId + "|" + rewardId);
-    if (StageOutput.isComplete(outDir, runHash)) {
-      GrpoResult cached = readResult(outDir);
-      if (cached != null) {
-        LOG.info("{}: complete for this config and data (_SUCCESS {}), skipped", outDir, runHash.substring(0, 12));
-        return cached;
-      }
+    GrpoResult cached = TrainLoop.cached(outDir, runHash, GrpoTrainer::readResult);
+    if (cached != null) {
+      return cached;
     }
     LOG.info("GRPO {} from {} on {} prompts with\n{}", outDir, s.initFrom(), usable.size(), Json.toJson(s.toMap()));
-    try {
-      Files.createDirectories(outDir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + outDir + ": " + e.getMessage(), e);
-    }
-    StageOutput.invalidate(outDir);
-    Checkpoints checkpoints = new Checkpoints(outDir.resolve(Checkpoints.DIR), s.keepCheckpoints());
-    checkpoints.cleanTemporaries();
-    Optional<Path> resumeFrom = checkpoints.latest();
-    if (resumeFrom.isPresent() && !runHash.equals(Checkpoints.readState(resumeFrom.get()).runHash())) {
-      LOG.warn("{} holds checkpoints of another config or data; starting over", checkpoints.dir());
-      checkpoints.deleteAll();
-      resumeFrom = Optional.empty();
-    }
-    if (resumeFrom.isEmpty()) {
-      StageOutput.deleteTree(outDir.resolve(dev.retort.train.Snapshots.DIR)); // snapshots of an earlier config or run
-    }
+    TrainLoop.Start start = TrainLoop.prepare(outDir, s.keepCheckpoints(), runHash);
 
     int threads = SftTrainer.configureThreads(s.threads());
     JniUtils.setGradMode(false); // grad mode is per thread; only the collector turns it on
@@ -160,42 +150,29 @@ public final class GrpoTrainer {
       List<int[]> promptIds = encodePrompts(s, usable, tok, policy.config());
       Transformer model = policy.model();
       try (AdamW opt = new AdamW(model.weights(), 0.9, 0.999, 1e-8, s.weightDecay(), AdamW::matricesOnly)) {
-        Loop loop = new Loop(s, outDir, usable, promptIds, model, reference == null ? null : reference.model(),
-            new Sampler(model, tok), stops, reward, opt, checkpoints, runHash, listeners(s, outDir, extra));
-        loop.snapshots = dir -> Checkpoint.save(model, policy.config(), dir, null, tok, policy.source());
-        if (resumeFrom.isPresent()) {
-          loop.restore(resumeFrom.get());
+        TrainLoop<GrpoStepMetrics> loop = new TrainLoop<>(outDir, model, opt, start, runHash, s.steps(),
+            TrainLoop.listeners(outDir, s.checkpointEvery(), s.budgetFlops().map(FlopBudget::new).orElse(null),
+                s.snapshots(), s.budgetFlops().orElse(0.0), ProgressBar.lines(s.logEvery()), extra),
+            dir -> Checkpoint.save(model, policy.config(), dir, null, tok, policy.source()));
+        Steps steps = new Steps(s, usable, promptIds, model, reference == null ? null : reference.model(),
+            new Sampler(model, tok), stops, reward, opt, loop);
+        loop.steps(steps);
+        if (start.resumeFrom().isPresent()) {
+          loop.restore(start.resumeFrom().get());
         }
         LOG.info("policy: {} parameters ({}), reference: {}, {} threads; prepared in {} s", model.numParameters(),
             policy.config().modelType(), reference == null ? "none (kl-coef 0)" : "frozen copy of init-from", threads,
             String.format("%.1f", (System.nanoTime() - prepStart) / 1e9));
-        GrpoResult result = loop.train();
+        loop.train();
+        GrpoResult result = steps.result(loop.step(), loop.elapsed());
         save(s, model, policy.config(), policy.source(), tok, outDir, result, runHash, promptsId, initId, rewardId,
-            loop, usable.size());
-        for (GrpoListener l : loop.listeners) {
-          l.onTrainEnd(result);
-        }
+            loop, opt, usable.size());
+        loop.end(result);
         return result;
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
     }
-  }
-
-  private static List<GrpoListener> listeners(GrpoSettings s, Path outDir, GrpoListener[] extra) {
-    List<GrpoListener> l = new ArrayList<>();
-    l.add(new GrpoMetricsJsonl(outDir.resolve(GrpoMetricsJsonl.FILE)));
-    if (s.checkpointEvery() > 0) {
-      l.add(new GrpoCheckpointEvery(s.checkpointEvery()));
-    }
-    s.budgetFlops().ifPresent(b -> l.add(new FlopBudget(b)));
-    if (!s.snapshots().isEmpty()) {
-      l.add(new dev.retort.train.Snapshots(outDir.resolve(dev.retort.train.Snapshots.DIR), s.snapshots(),
-          s.budgetFlops().orElse(0.0)));
-    }
-    l.add(GrpoProgress.stderr(s.logEvery()));
-    l.addAll(Arrays.asList(extra));
-    return l;
   }
 
   /** Generation stops on the checkpoint's eos ids and its chat template's end of turn. */
@@ -239,10 +216,9 @@ public final class GrpoTrainer {
   }
 
 
-  /** The training loop and its state; one instance per run. */
-  static final class Loop implements TrainControl {
+  /** GRPO's step for {@link TrainLoop}: sample groups, score, advantages, updates. */
+  static final class Steps implements TrainLoop.Steps<GrpoStepMetrics> {
     final GrpoSettings s;
-    final Path outDir;
     final List<Prompt> prompts;
     final List<int[]> promptIds;
     final Transformer model;
@@ -251,31 +227,19 @@ public final class GrpoTrainer {
     final List<Integer> stops;
     final RewardFunction reward;
     final AdamW opt;
-    final Checkpoints checkpoints;
-    final String runHash;
-    final List<GrpoListener> listeners;
+    final TrainLoop<GrpoStepMetrics> loop;
     final LrSchedule schedule;
     final ModelConfig config;
-    long step;
     long tokensSampled;
     long tokensTrained;
     double flops;
-    double elapsedBefore;
-    long sessionStartNanos;
-    boolean finished;
-    String stopReason;
-    Path lastCheckpoint;
-    /** Writes the policy as a Hugging Face folder (set by run, which holds the tokenizer and source). */
-    dev.retort.train.Checkpoints.FolderBody snapshots;
     /** Mean reward and accuracy of every step so far (for the first/last windows of the result). */
     final List<Double> rewards = new ArrayList<>();
     final List<Double> accuracies = new ArrayList<>();
 
-    Loop(GrpoSettings s, Path outDir, List<Prompt> prompts, List<int[]> promptIds, Transformer model,
-        Transformer reference, Sampler sampler, List<Integer> stops, RewardFunction reward, AdamW opt,
-        Checkpoints checkpoints, String runHash, List<GrpoListener> listeners) {
+    Steps(GrpoSettings s, List<Prompt> prompts, List<int[]> promptIds, Transformer model, Transformer reference,
+        Sampler sampler, List<Integer> stops, RewardFunction reward, AdamW opt, TrainLoop<GrpoStepMetrics> loop) {
       this.s = s;
-      this.outDir = outDir;
       this.prompts = prompts;
       this.promptIds = promptIds;
       this.model = model;
@@ -284,26 +248,30 @@ public final class GrpoTrainer {
       this.stops = stops;
       this.reward = reward;
       this.opt = opt;
-      this.checkpoints = checkpoints;
-      this.runHash = runHash;
-      this.listeners = listeners;
+      this.loop = loop;
       this.schedule = LrSchedule.warmupCosine(s.lr(), s.minLrRatio(), s.warmupSteps(), s.steps());
       this.config = model.config();
     }
 
-    void restore(Path checkpoint) {
-      TrainState st = Checkpoints.restore(checkpoint, model, opt);
-      step = st.step();
+    @Override
+    public void restore(TrainState st) {
       tokensTrained = st.tokens();
-      elapsedBefore = st.elapsedSeconds();
-      finished = st.finished();
-      stopReason = st.stopReason();
       Map<String, Object> x = st.extra();
       tokensSampled = ((Number) x.getOrDefault("tokens_sampled", 0)).longValue();
       flops = ((Number) x.getOrDefault("flops", 0.0)).doubleValue();
       rewards.addAll(doubles(x.get("rewards")));
       accuracies.addAll(doubles(x.get("accuracies")));
-      LOG.info("resumed from {} (step {}{})", checkpoint.getFileName(), step, finished ? ", training had finished" : "");
+    }
+
+    @Override
+    public TrainLoop.Counters counters() {
+      Map<String, Object> extra = new LinkedHashMap<>();
+      extra.put("method", METHOD);
+      extra.put("tokens_sampled", tokensSampled);
+      extra.put("flops", flops);
+      extra.put("rewards", new ArrayList<>(rewards));
+      extra.put("accuracies", new ArrayList<>(accuracies));
+      return new TrainLoop.Counters(tokensTrained, List.of(), extra);
     }
 
     private static List<Double> doubles(Object o) {
@@ -330,7 +298,7 @@ public final class GrpoTrainer {
         long k = (stepIndex * s.samplingRounds() + round) * s.promptsPerStep() + j;
         long epoch = k / n;
         if (epoch != epochOfPerm) {
-          perm = permutation(n, Hashing.mix64(s.seed() * 0x9E3779B97F4A7C15L + epoch));
+          perm = Packing.permutation(n, Hashing.mix64(s.seed() * 0x9E3779B97F4A7C15L + epoch));
           epochOfPerm = epoch;
         }
         out[j] = perm[(int) (k % n)];
@@ -338,48 +306,11 @@ public final class GrpoTrainer {
       return out;
     }
 
-    private static int[] permutation(int n, long seed) {
-      int[] p = new int[n];
-      for (int i = 0; i < n; i++) {
-        p[i] = i;
-      }
-      SplittableRandom r = new SplittableRandom(seed);
-      for (int i = n - 1; i > 0; i--) {
-        int j = r.nextInt(i + 1);
-        int t = p[i];
-        p[i] = p[j];
-        p[j] = t;
-      }
-      return p;
-    }
-
-    GrpoResult train() {
-      GrpoInfo info = new GrpoInfo(outDir.getFileName().toString(), outDir, step, s.steps(), model.numParameters(),
-          s.sequencesPerStep());
-      for (GrpoListener l : listeners) {
-        l.onTrainBegin(info);
-      }
-      sessionStartNanos = System.nanoTime();
-      while (!finished && step < s.steps()) {
-        GrpoStepMetrics m = step();
-        for (GrpoListener l : listeners) {
-          l.onStep(m, this);
-        }
-        if (stopReason != null) {
-          LOG.info("stopping at step {}: {}", step, stopReason);
-          break;
-        }
-      }
-      finished = true;
-      checkpoint(); // the final state: a rerun after a crash while saving only saves again
-      return result();
-    }
-
-    GrpoResult result() {
+    GrpoResult result(long steps, double wallSeconds) {
       int n = rewards.size();
       int w = Math.max(1, Math.min(s.logEvery(), n / 2));
-      return new GrpoResult(step, mean(rewards, 0, w), mean(rewards, n - w, n), tokensSampled, tokensTrained, flops,
-          elapsed(), mean(accuracies, 0, w), mean(accuracies, n - w, n));
+      return new GrpoResult(steps, mean(rewards, 0, w), mean(rewards, n - w, n), tokensSampled, tokensTrained, flops,
+          wallSeconds, mean(accuracies, 0, w), mean(accuracies, n - w, n));
     }
 
     private static double mean(List<Double> v, int from, int to) {
@@ -393,10 +324,6 @@ public final class GrpoTrainer {
       return sum / (to - Math.max(0, from));
     }
 
-    double elapsed() {
-      return elapsedBefore + (System.nanoTime() - sessionStartNanos) / 1e9;
-    }
-
     /** One sampled completion: its prompt, the generation, its reward and advantage. */
     private record Sample(int prompt, Generation gen, double reward, boolean correct, boolean wellFormed, boolean cut) {}
 
@@ -405,7 +332,8 @@ public final class GrpoTrainer {
      * above 1), groups whose rewards are all equal are set aside and further rounds of prompts are
      * sampled until prompts-per-step groups carry signal; the batch is those groups.
      */
-    GrpoStepMetrics step() {
+    @Override
+    public GrpoStepMetrics run(long step) {
       long t0 = System.nanoTime();
       int g = s.groupSize();
       boolean dynamic = s.samplingRounds() > 1;
@@ -495,12 +423,11 @@ public final class GrpoTrainer {
       }
 
       double lr = schedule.lr(step);
-      Update u = update(batches, lr);
+      Update u = update(batches, lr, step);
       long stepTrained = 0;
       for (SeqBatch b : batches) {
         stepTrained += b.realTokens();
       }
-      step++;
       tokensSampled += generated;
       tokensTrained += stepTrained * s.updatesPerBatch();
       flops += stepFlops;
@@ -510,16 +437,16 @@ public final class GrpoTrainer {
       rewards.add(meanReward);
       accuracies.add((double) correct / n);
       long t2 = System.nanoTime();
-      return new GrpoStepMetrics(step, lr, u.loss, u.gradNorm, meanReward, Math.sqrt(var), (double) correct / n,
+      return new GrpoStepMetrics(step + 1, lr, u.loss, u.gradNorm, meanReward, Math.sqrt(var), (double) correct / n,
           (double) formed / n, (double) generated / n, (double) truncated / n, u.kl, u.clipFraction,
           (double) zeroGroups / groupsSampled, seqs.size(), tokensSampled, tokensTrained, flops, (t1 - t0) / 1e9,
-          (t2 - t1) / 1e9, elapsed(), s.steps());
+          (t2 - t1) / 1e9, loop.elapsed(), s.steps());
     }
 
     record Update(double loss, double gradNorm, double kl, double clipFraction) {}
 
     /** The step's optimizer updates on the sampled batch; no update when no completion carries a gradient. */
-    Update update(List<SeqBatch> batches, double lr) {
+    Update update(List<SeqBatch> batches, double lr, long step) {
       if (batches.isEmpty()) {
         return new Update(0, 0, Double.NaN, 0);
       }
@@ -562,7 +489,7 @@ public final class GrpoTrainer {
         }
         if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
           throw new IllegalStateException("GRPO loss " + loss + ", gradient norm " + norm + " at step " + (step + 1)
-              + " (lr " + lr + "); lower lr; the last checkpoint is " + lastCheckpoint);
+              + " (lr " + lr + "); lower lr; the last checkpoint is " + loop.lastCheckpoint());
         }
         opt.step(lr, GradClip.scale(norm, s.clipNorm()));
         if (u == 0) {
@@ -584,64 +511,15 @@ public final class GrpoTrainer {
       }
       return out;
     }
-
-    @Override
-    public void requestStop(String reason) {
-      if (stopReason == null) {
-        stopReason = reason;
-      }
-    }
-
-    @Override
-    public boolean stopRequested() {
-      return stopReason != null;
-    }
-
-    @Override
-    public Path checkpoint() {
-      Map<String, Object> extra = new LinkedHashMap<>();
-      extra.put("method", METHOD);
-      extra.put("tokens_sampled", tokensSampled);
-      extra.put("flops", flops);
-      extra.put("rewards", new ArrayList<>(rewards));
-      extra.put("accuracies", new ArrayList<>(accuracies));
-      boolean done = finished || stopReason != null;
-      TrainState st = new TrainState(step, opt.steps(), tokensTrained, elapsed(), runHash, List.of(), done, stopReason,
-          Map.of(), extra);
-      lastCheckpoint = checkpoints.save(st, model, opt);
-      return lastCheckpoint;
-    }
-
-    @Override
-    public void snapshot(Path dir) {
-      try {
-        snapshots.write(dir);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write the snapshot " + dir + ": " + e.getMessage(), e);
-      }
-    }
   }
 
   private static void save(GrpoSettings s, Transformer model, ModelConfig config, SourceCheckpoint source,
-      Tokenizer tok, Path outDir,
-      GrpoResult result, String runHash, String promptsId, String initId, String rewardId, Loop loop, int promptCount)
-      throws IOException {
-    Path staging = outDir.resolve(HF_STAGING);
-    Checkpoint.save(model, config, staging, null, tok, source); // null: init-from's dtype
-    try (Stream<Path> old = Files.list(outDir)) {
-      for (Path p : old.filter(p -> p.getFileName().toString().matches("model(-\\d+-of-\\d+)?\\.safetensors(\\.index\\.json)?")).toList()) {
-        Files.delete(p);
-      }
-    }
-    try (Stream<Path> files = Files.list(staging)) {
-      for (Path f : files.toList()) {
-        Files.move(f, outDir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      }
-    }
-    StageOutput.deleteTree(staging);
+      Tokenizer tok, Path outDir, GrpoResult result, String runHash, String promptsId, String initId, String rewardId,
+      TrainLoop<GrpoStepMetrics> loop, AdamW opt, int promptCount) throws IOException {
+    TrainLoop.publish(outDir, dir -> Checkpoint.save(model, config, dir, null, tok, source)); // null: init-from's dtype
     String title = outDir.getFileName().toString();
-    TrainingCurves.write(outDir.resolve(GrpoMetricsJsonl.FILE), outDir, title);
-    GrpoCurves.write(outDir.resolve(GrpoMetricsJsonl.FILE), outDir, title);
+    TrainingCurves.write(outDir.resolve(MetricsJsonl.FILE), outDir, title);
+    GrpoCurves.write(outDir.resolve(MetricsJsonl.FILE), outDir, title);
 
     Map<String, Object> stats = new LinkedHashMap<>();
     stats.put("method", METHOD);
@@ -656,8 +534,8 @@ public final class GrpoTrainer {
     stats.put("wall_seconds", result.wallSeconds());
     stats.put("parameter_count", model.numParameters());
     stats.put("planned_steps", s.steps());
-    stats.put("optimizer_steps", loop.opt.steps());
-    stats.put("stop_reason", loop.stopReason);
+    stats.put("optimizer_steps", opt.steps());
+    stats.put("stop_reason", loop.stopReason());
     stats.put("budget_flops", s.budgetFlops().orElse(null));
     stats.put("prompts", promptCount);
     stats.put("reward", rewardId);

@@ -17,6 +17,7 @@ import dev.retort.model.ModelConfig;
 import dev.retort.train.Checkpoints;
 import dev.retort.train.MetricsJsonl;
 import dev.retort.train.TrainControl;
+import dev.retort.train.TrainingListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,10 +55,10 @@ class GrpoTrainerTest {
     assertEquals(r.meanRewardFirst(), r.accuracyFirst(), 1e-12, "no format reward: reward is accuracy");
 
     for (String f : List.of(Checkpoint.CONFIG, Checkpoint.WEIGHTS, "tokenizer.json", Checkpoint.GENERATION_CONFIG,
-        GrpoMetricsJsonl.FILE, GrpoCurves.REWARD_PNG, "loss.png", Provenance.FILE, StageOutput.SUCCESS)) {
+        MetricsJsonl.FILE, GrpoCurves.REWARD_PNG, "loss.png", Provenance.FILE, StageOutput.SUCCESS)) {
       assertTrue(Files.isRegularFile(out.resolve(f)), "missing " + f);
     }
-    List<JsonNode> rows = MetricsJsonl.read(out.resolve(GrpoMetricsJsonl.FILE));
+    List<JsonNode> rows = MetricsJsonl.read(out.resolve(MetricsJsonl.FILE));
     assertEquals(15, rows.size());
     JsonNode last = rows.get(14);
     for (String k : List.of("reward_mean", "accuracy", "response_length", "clip_frac", "loss", "lr", "tokens_sampled",
@@ -95,7 +96,7 @@ class GrpoTrainerTest {
     GrpoTrainer.run(s, PROMPTS, straight);
 
     Path killed = work.resolve("killed");
-    GrpoListener crash = new GrpoListener() {
+    TrainingListener<GrpoStepMetrics> crash = new TrainingListener<>() {
       @Override
       public void onStep(GrpoStepMetrics m, TrainControl control) {
         if (m.step() == 3) {
@@ -112,7 +113,7 @@ class GrpoTrainerTest {
     Map<String, float[]> a = Checkpoints.readTensors(straight.resolve(Checkpoint.WEIGHTS));
     Map<String, float[]> b = Checkpoints.readTensors(killed.resolve(Checkpoint.WEIGHTS));
     assertEquals(0.0, Checkpoints.maxAbsDiff(a, b), 1e-7, "resume must replay the same samples and updates");
-    List<JsonNode> rows = MetricsJsonl.read(killed.resolve(GrpoMetricsJsonl.FILE));
+    List<JsonNode> rows = MetricsJsonl.read(killed.resolve(MetricsJsonl.FILE));
     assertEquals(List.of(1L, 2L, 3L, 4L), rows.stream().map(n -> n.get("step").asLong()).toList());
     assertEquals(GrpoTrainer.readResult(straight).tokensSampled(), resumed.tokensSampled());
   }
@@ -124,7 +125,7 @@ class GrpoTrainerTest {
     Path out = work.resolve("dr");
     GrpoResult r = GrpoTrainer.run(s, PROMPTS, out);
     assertEquals(3, r.steps());
-    List<JsonNode> rows = MetricsJsonl.read(out.resolve(GrpoMetricsJsonl.FILE));
+    List<JsonNode> rows = MetricsJsonl.read(out.resolve(MetricsJsonl.FILE));
     assertEquals(0.0, rows.get(0).get("kl").asDouble(), 1e-6, "the first step's policy is the reference");
     assertTrue(rows.get(2).get("kl").asDouble() > 0, "the policy moved away from the reference");
     assertTrue(rows.stream().anyMatch(n -> n.get("clip_frac").asDouble() > 0),
@@ -152,8 +153,8 @@ class GrpoTrainerTest {
         "sampling-rounds=4");
     GrpoTrainer.run(plain, PROMPTS, work.resolve("plain"));
     GrpoTrainer.run(dynamic, PROMPTS, work.resolve("dynamic"));
-    List<JsonNode> p = MetricsJsonl.read(work.resolve("plain").resolve(GrpoMetricsJsonl.FILE));
-    List<JsonNode> d = MetricsJsonl.read(work.resolve("dynamic").resolve(GrpoMetricsJsonl.FILE));
+    List<JsonNode> p = MetricsJsonl.read(work.resolve("plain").resolve(MetricsJsonl.FILE));
+    List<JsonNode> d = MetricsJsonl.read(work.resolve("dynamic").resolve(MetricsJsonl.FILE));
     int plainTrained = p.stream().mapToInt(n -> n.get("seqs_trained").asInt()).sum();
     int dynamicTrained = d.stream().mapToInt(n -> n.get("seqs_trained").asInt()).sum();
     assertTrue(p.stream().anyMatch(n -> n.get("zero_adv_groups").asDouble() > 0), "some groups agree without resampling");
