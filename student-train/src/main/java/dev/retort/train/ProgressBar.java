@@ -12,7 +12,7 @@ import java.util.Locale;
  *
  * <p>The ETA is the remaining steps at the rate measured since the end of a warm-up (the first
  * {@link #warmupSteps} steps of this run, which pay for JIT compilation, the first allocations and
- * the first batches' caching, and were several times slower than the rest): "?" until then.
+ * the first batches' caching, so they are slower than the rest): "?" until then.
  */
 public final class ProgressBar implements TrainingListener<StepInfo> {
   private final PrintStream out;

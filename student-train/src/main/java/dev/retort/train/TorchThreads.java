@@ -13,9 +13,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>intra-op threads: the core count unless told otherwise (at::set_num_threads);
  *   <li>OpenMP's wait policy: libtorch's GNU OpenMP spins idle threads by default, which on an
- *       oversubscribed machine (other JVMs, Spark, tests) made a 2-thread training step 5x slower
- *       than with {@code OMP_WAIT_POLICY=PASSIVE} (measured: 837 vs 4122 tokens/s, 0.8M model, 2 cores
- *       at load 8). libgomp reads the variable when it is loaded, so it is set in the process
+ *       oversubscribed machine (other JVMs, Spark, tests) starves the thread another one waits for
+ *       at a barrier ({@code OMP_WAIT_POLICY=PASSIVE} avoids it; figures in docs/performance.md).
+ *       libgomp reads the variable when it is loaded, so it is set in the process
  *       environment (libc setenv through JNA) before the engine starts, unless already set.
  * </ul>
  */

@@ -362,9 +362,8 @@ public final class EmbeddedPipeline {
 
   /**
    * Starts a later stage's training now, as a child {@code retort train} JVM with one PyTorch
-   * thread. At these sizes a trainer keeps one core busy (small matmuls do not spread over
-   * PyTorch's threads: measured ~100% CPU of 200% on 2 cores), so two of them take the time of
-   * one. A separate JVM, not a thread: DJL allows one collecting GradientCollector per process.
+   * thread. At these sizes a trainer keeps about one core busy (small matmuls do not spread over
+   * PyTorch's threads), so two of them take the time of one. A separate JVM, not a thread: DJL allows one collecting GradientCollector per process.
    * If the pipeline dies, the child is stopped by a shutdown hook, or after a SIGKILL by its own
    * watch on this process ({@code --parent-pid}); its checkpoints let the rerun resume.
    */
