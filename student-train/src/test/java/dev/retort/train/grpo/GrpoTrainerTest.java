@@ -16,6 +16,7 @@ import dev.retort.model.Checkpoint;
 import dev.retort.model.ModelConfig;
 import dev.retort.train.Checkpoints;
 import dev.retort.train.MetricsJsonl;
+import dev.retort.train.Snapshots;
 import dev.retort.train.TrainControl;
 import dev.retort.train.TrainingListener;
 import java.nio.file.Files;
@@ -172,6 +173,27 @@ class GrpoTrainerTest {
     assertEquals(1.0, s.overlongPenalty(40), 1e-12);
     assertEquals(0.0, GrpoFixtures.toyGrpo(base, "max-new-tokens=40").overlongPenalty(40), 1e-12, "off by default");
     assertThrows(dev.retort.core.config.ConfigError.class, () -> GrpoFixtures.toyGrpo(base, "overlong-buffer=40"));
+  }
+
+  @Test
+  void grpoSnapshotsFollowTheFlopBudgetAndAFreshRunClearsOldOnes() throws Exception {
+    Path out = work.resolve("grpo");
+    // Budget of about two steps (measured from a one-step run): snapshots at a quarter and half of it.
+    GrpoResult one = GrpoTrainer.run(GrpoFixtures.toyGrpo(base, "steps=1", "prompts-per-step=2"), PROMPTS, work.resolve("one"));
+    double budget = 2 * one.flops();
+    GrpoResult r = GrpoTrainer.run(GrpoFixtures.toyGrpo(base, "steps=50", "prompts-per-step=2", "budget-flops=" + budget,
+        "snapshots=[0.25, 0.5]"), PROMPTS, out);
+    assertTrue(r.steps() < 50, "the budget ends the run: " + r.steps());
+    assertTrue(r.flops() >= budget, "the run spends its budget");
+    List<Snapshots.Point> pts = Snapshots.read(out.resolve(Snapshots.DIR));
+    assertEquals(List.of(0.25, 0.5), pts.stream().map(Snapshots.Point::fraction).toList());
+    for (Snapshots.Point p : pts) {
+      assertTrue(p.flops() >= p.fraction() * budget, "taken once the fraction of the budget is spent: " + p);
+      assertTrue(Files.isRegularFile(p.dir().resolve("config.json")));
+    }
+    // Another config into the same folder starts over: the old snapshots must not pass for its own.
+    GrpoTrainer.run(GrpoFixtures.toyGrpo(base, "steps=2", "prompts-per-step=2", "seed=99"), PROMPTS, out);
+    assertTrue(Snapshots.read(out.resolve(Snapshots.DIR)).isEmpty());
   }
 
   @Test

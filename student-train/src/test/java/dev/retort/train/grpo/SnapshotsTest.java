@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.retort.core.data.Prompt;
 import dev.retort.model.Checkpoint;
 import dev.retort.model.LoadedModel;
 import dev.retort.train.Checkpoints;
@@ -14,26 +13,17 @@ import dev.retort.train.SftTrainer;
 import dev.retort.train.Snapshots;
 import dev.retort.train.TrainResult;
 import ai.djl.ndarray.NDManager;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Snapshots along training ({@code snapshots} in both trainers' settings), for evaluation against FLOPs. */
+/** SFT snapshots along training ({@code snapshots}); GRPO's are in GrpoTrainerTest. */
 class SnapshotsTest {
   @TempDir
   static Path work;
-  static Path base;
-  static final List<Prompt> PROMPTS = GrpoFixtures.luckyDigit(10);
-
-  @BeforeAll
-  static void trainBase() {
-    base = GrpoFixtures.sftBase(work, GrpoFixtures.luckyBaseRows(3), 60, 7);
-  }
 
   @Test
   void sftSavesLoadableSnapshotsAtFractionsOfItsSteps() throws Exception {
@@ -56,30 +46,10 @@ class SnapshotsTest {
     }
   }
 
-  @Test
-  void grpoSnapshotsFollowTheFlopBudgetAndAFreshRunClearsOldOnes() throws Exception {
-    Path out = work.resolve("grpo");
-    // Budget of about two steps (measured from a one-step run): snapshots at a quarter and half of it.
-    GrpoResult one = GrpoTrainer.run(GrpoFixtures.toyGrpo(base, "steps=1", "prompts-per-step=2"), PROMPTS, work.resolve("one"));
-    double budget = 2 * one.flops();
-    GrpoResult r = GrpoTrainer.run(GrpoFixtures.toyGrpo(base, "steps=50", "prompts-per-step=2", "budget-flops=" + budget,
-        "snapshots=[0.25, 0.5]"), PROMPTS, out);
-    assertTrue(r.steps() < 50, "the budget ends the run: " + r.steps());
-    assertTrue(r.flops() >= budget, "the run spends its budget");
-    List<Snapshots.Point> pts = Snapshots.read(out.resolve(Snapshots.DIR));
-    assertEquals(List.of(0.25, 0.5), pts.stream().map(Snapshots.Point::fraction).toList());
-    for (Snapshots.Point p : pts) {
-      assertTrue(p.flops() >= p.fraction() * budget, "taken once the fraction of the budget is spent: " + p);
-      assertTrue(Files.isRegularFile(p.dir().resolve("config.json")));
-    }
-    // Another config into the same folder starts over: the old snapshots must not pass for its own.
-    GrpoTrainer.run(GrpoFixtures.toyGrpo(base, "steps=2", "prompts-per-step=2", "seed=99"), PROMPTS, out);
-    assertTrue(Snapshots.read(out.resolve(Snapshots.DIR)).isEmpty());
-  }
 
   @Test
   void fractionsOutsideTheRunAreRejected() {
     assertThrows(IllegalArgumentException.class, () -> new Snapshots(work, List.of(1.0), 0));
-    assertThrows(dev.retort.core.config.ConfigError.class, () -> GrpoFixtures.toyGrpo(base, "snapshots=[0]"));
+    assertThrows(dev.retort.core.config.ConfigError.class, () -> GrpoFixtures.tinySft("snapshots=[0]"));
   }
 }
