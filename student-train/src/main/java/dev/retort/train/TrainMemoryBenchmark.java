@@ -99,9 +99,8 @@ public final class TrainMemoryBenchmark {
       Arm unchunked = null;
       if (o.unchunkedSeqLen() > 0) {
         // First. The peak mark is reset before the main arm, but to the current RSS, and what the
-        // native allocator keeps of this arm stays resident (measured: 0.5B student, 15.2 GB
-        // resident when the main arm began): compare loaded_rss_gb, or run the arms as separate
-        // invocations for their absolute peaks.
+        // native allocator keeps of this arm stays resident: compare loaded_rss_gb, or run the
+        // arms as separate invocations for their absolute peaks.
         unchunked = arm(o, init, data, dir.resolve("unchunked"), o.unchunkedSeqLen(), 0, false, params, log);
       }
       Arm main = arm(o, init, data, dir.resolve("chunked"), o.seqLen(), o.lossChunk(), o.recompute(), params, log);
