@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
  * cross-entropy. Last line: {@code RESULT train-memory peak_rss_gb=... tokens_per_s=... chunked=true ...}.
  */
 @Command(name = "train-memory", mixinStandardHelpOptions = true,
-    description = "Benchmark: peak RSS and tokens/s of SFT on a Qwen2.5-0.5B-shaped student, chunked loss (needs ~11 GB).")
+    description = "Benchmark: peak RSS and tokens/s of SFT on a Qwen2.5-0.5B-shaped student, chunked loss (needs ~12 GB).")
 public final class TrainMemoryBench implements Callable<Integer> {
   @Option(names = "--steps", defaultValue = "2", description = "Optimizer steps per arm; tokens/s times all but the first when > 1 (default ${DEFAULT-VALUE}).")
   int steps;

@@ -1,7 +1,6 @@
 package dev.retort.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -16,7 +15,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -34,12 +32,15 @@ import java.util.Map;
  * little-endian data.
  *
  * <p>Our own rather than DJL's because DJL reads a whole file into one byte[] (2 GB limit) and
- * aborts on bf16. Here each tensor is memory-mapped on its own and widened to fp32 in Java,
- * in chunks of at most 1 GiB, so files and even single tensors over 2 GB work.
+ * aborts on bf16. Here each tensor is read on its own and widened to fp32 in Java, in blocks of
+ * rows of at most {@link #chunkBytes} (16 MiB), so files and even single tensors over 2 GB work.
  */
 public final class Safetensors {
-  /** Largest buffer handled at once; a tensor above it is read or written in row blocks. */
-  static long chunkBytes = 1L << 30; // not final: tests lower it to exercise the chunked path
+  /**
+   * Largest fp32 buffer handled at once; a tensor above it is read or written in row blocks, so
+   * reading or writing a checkpoint needs at most this much memory besides the tensors.
+   */
+  static long chunkBytes = 1L << 24; // not final: tests lower it to exercise the chunked path
 
   private Safetensors() {}
 
@@ -74,6 +75,8 @@ public final class Safetensors {
     private final long dataStart;
     private final Map<String, TensorInfo> tensors = new LinkedHashMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
+    private ByteBuffer floatBuf;
+    private ByteBuffer rawBuf;
 
     private Reader(Path path) throws IOException {
       this.path = path;
@@ -164,61 +167,73 @@ public final class Safetensors {
       return info;
     }
 
-    /** Reads a tensor as fp32 into {@code manager} (widening F16/BF16). */
+    /**
+     * Reads a tensor as fp32 into {@code manager} (widening F16/BF16). A tensor over
+     * {@link #chunkBytes} is read a block of rows at a time into an array allocated once.
+     */
     public NDArray read(String name, NDManager manager) throws IOException {
       TensorInfo info = info(name);
       long[] shape = info.shape();
       long n = info.numel();
-      if (n * 4 <= chunkBytes || shape.length == 0) {
-        return toArray(manager, readFloats(info, 0, n), new Shape(shape));
+      if (n * 4 <= chunkBytes || shape.length == 0 || shape[0] <= 1) {
+        return toArray(manager, fill(info, 0, n), new Shape(shape));
       }
-      // Too big for one buffer: read blocks of rows and concatenate natively.
       long rowElems = n / shape[0];
       long rowsPerChunk = Math.max(1, chunkBytes / (rowElems * 4));
-      NDList parts = new NDList();
-      try (NDManager tmp = manager.newSubManager()) {
+      NDArray whole = manager.create(new Shape(shape), DataType.FLOAT32); // uninitialized
+      try {
         for (long r = 0; r < shape[0]; r += rowsPerChunk) {
           long rows = Math.min(rowsPerChunk, shape[0] - r);
           long[] partShape = shape.clone();
           partShape[0] = rows;
-          parts.add(toArray(tmp, readFloats(info, r * rowElems, rows * rowElems),
-              new Shape(partShape)));
+          try (NDArray part = toArray(manager, fill(info, r * rowElems, rows * rowElems), new Shape(partShape))) {
+            whole.set(new NDIndex().addSliceDim(r, r + rows), part);
+          }
         }
-        NDArray whole = concatRows(parts);
-        whole.attach(manager);
-        return whole;
+      } catch (IOException | RuntimeException e) {
+        whole.close();
+        throw e;
       }
+      return whole;
     }
 
     /** Reads a tensor as fp32 values (for tests and small tensors). */
     public float[] readFloats(String name) throws IOException {
       TensorInfo info = info(name);
-      ByteBuffer b = readFloats(info, 0, info.numel());
+      ByteBuffer b = fill(info, 0, info.numel());
       float[] out = new float[Math.toIntExact(info.numel())];
       b.asFloatBuffer().get(out);
       return out;
     }
 
-    /** Elements [from, from+count) of a tensor as a direct little-endian fp32 buffer. */
-    private ByteBuffer readFloats(TensorInfo info, long from, long count) throws IOException {
+    /**
+     * Elements [from, from+count) of a tensor as little-endian fp32 in this reader's scratch
+     * buffer (valid until the next call). The file is read with positional reads, not mapped,
+     * and the direct buffers are reused: mapped pages and per-tensor direct buffers would stay
+     * resident until a garbage collection happens to free them, about the model's size in fp32
+     * plus its file.
+     */
+    private ByteBuffer fill(TensorInfo info, long from, long count) throws IOException {
       int es = elementSize(info.dtype());
-      ByteBuffer out = ByteBuffer.allocateDirect(Math.toIntExact(count * 4))
-          .order(ByteOrder.LITTLE_ENDIAN);
-      MappedByteBuffer src = channel.map(FileChannel.MapMode.READ_ONLY,
-          dataStart + info.begin() + from * es, count * es);
-      src.order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer out = scratch(Math.toIntExact(count * 4));
+      long position = dataStart + info.begin() + from * es;
       switch (info.dtype()) {
         case "F32":
-          out.put(src);
+          readFully(out, position);
           break;
         case "BF16":
-          for (long i = 0; i < count; i++) {
-            out.putInt((src.getShort() & 0xFFFF) << 16);
-          }
-          break;
         case "F16":
+          ByteBuffer src = raw(Math.toIntExact(count * es));
+          readFully(src, position);
+          src.flip();
+          boolean bf16 = info.dtype().equals("BF16");
           for (long i = 0; i < count; i++) {
-            out.putFloat(halfToFloat(src.getShort()));
+            short h = src.getShort();
+            if (bf16) {
+              out.putInt((h & 0xFFFF) << 16);
+            } else {
+              out.putFloat(halfToFloat(h));
+            }
           }
           break;
         default:
@@ -227,14 +242,28 @@ public final class Safetensors {
       return out.flip();
     }
 
+    /** The fp32 scratch buffer, cleared, limited to {@code bytes}; grown when too small. */
+    private ByteBuffer scratch(int bytes) {
+      if (floatBuf == null || floatBuf.capacity() < bytes) {
+        floatBuf = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+      }
+      floatBuf.clear().limit(bytes);
+      return floatBuf;
+    }
+
+    /** The scratch buffer for 16-bit file data, like {@link #scratch}. */
+    private ByteBuffer raw(int bytes) {
+      if (rawBuf == null || rawBuf.capacity() < bytes) {
+        rawBuf = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+      }
+      rawBuf.clear().limit(bytes);
+      return rawBuf;
+    }
+
     @Override
     public void close() throws IOException {
       channel.close();
     }
-  }
-
-  private static NDArray concatRows(NDList parts) {
-    return parts.size() == 1 ? parts.get(0) : ai.djl.ndarray.NDArrays.concat(parts, 0);
   }
 
   /** Wraps a direct fp32 buffer as an array whose memory belongs to the engine, not to Java. */

@@ -577,11 +577,21 @@ public final class Transformer extends AbstractBlock {
     // turns a float operand into a scalar tensor whose handle it frees right after the op, while
     // autograd still reads it in backward (garbage gradients once the GC reclaims it; see
     // GradientUnderGcTest).
-    NDArray scores = q.reshape(b, kvHeads, rep * t, hd).matMul(k.transpose(0, 1, 3, 2))
-        .mul(scaleArray);
-    NDArray probs = scores.reshape(b, kvHeads, rep, t, s).add(bias).softmax(4);
-    return probs.reshape(b, kvHeads, rep * t, s).matMul(v)
-        .reshape(b, config.numAttentionHeads(), t, hd);
+    //
+    // Each [B, kv, rep*T, S] intermediate is closed as soon as the next one exists: autograd keeps
+    // what the backward pass needs (the probabilities) itself, and the DJL handles would otherwise
+    // keep four score-sized tensors alive until the layer's scope closes (with recomputation, until
+    // the layer's backward pass is done).
+    NDArray raw = q.reshape(b, kvHeads, rep * t, hd).matMul(k.transpose(0, 1, 3, 2));
+    NDArray scores = raw.mul(scaleArray);
+    raw.close();
+    NDArray masked = scores.reshape(b, kvHeads, rep, t, s).add(bias);
+    scores.close();
+    NDArray probs = masked.softmax(4);
+    masked.close();
+    NDArray out = probs.reshape(b, kvHeads, rep * t, s).matMul(v);
+    probs.close();
+    return out.reshape(b, config.numAttentionHeads(), t, hd);
   }
 
   /** HF rotate_half convention: x*cos + cat(-x2, x1)*sin, x [B,T,heads,hd]. */

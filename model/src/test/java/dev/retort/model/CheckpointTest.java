@@ -168,6 +168,51 @@ class CheckpointTest {
     }
   }
 
+  /**
+   * Reading a bf16 tensor a block of rows at a time gives the written values, maps no file pages
+   * and leaves at most the reader's two block-sized scratch buffers of direct memory (a mapped
+   * or per-block direct buffer stays resident until a garbage collection frees it).
+   */
+  @Test
+  void blockReadsOfBf16NeedOnlyBlockSizedBuffers() throws Exception {
+    long saved = Safetensors.chunkBytes;
+    Safetensors.chunkBytes = 64 * 1024;
+    try (NDManager m = manager.newSubManager()) {
+      int rows = 512;
+      int cols = 1024; // 2 MiB in fp32: 32 blocks of 16 rows
+      float[] values = new float[rows * cols];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = (i % 64) * 0.25f - 8; // exact in bf16
+      }
+      Map<String, NDArray> tensors = new LinkedHashMap<>();
+      tensors.put("big", m.create(values, new ai.djl.ndarray.types.Shape(rows, cols)));
+      Path file = tmp.resolve("big-bf16.safetensors");
+      Safetensors.write(file, tensors, DataType.BFLOAT16);
+      long mappedBefore = bufferPoolBytes("mapped");
+      long directBefore = bufferPoolBytes("direct");
+      try (Safetensors.Reader rd = Safetensors.Reader.open(file)) {
+        NDArray back = rd.read("big", m);
+        assertEquals(new ai.djl.ndarray.types.Shape(rows, cols), back.getShape());
+        assertArrayEquals(values, back.toFloatArray());
+      }
+      assertEquals(mappedBefore, bufferPoolBytes("mapped"), "mapped buffers after reading");
+      long direct = bufferPoolBytes("direct") - directBefore;
+      assertTrue(direct <= Safetensors.chunkBytes * 3 / 2, "direct buffers grew by " + direct + " bytes");
+    } finally {
+      Safetensors.chunkBytes = saved;
+    }
+  }
+
+  private static long bufferPoolBytes(String name) {
+    for (java.lang.management.BufferPoolMXBean p
+        : java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)) {
+      if (p.getName().equals(name)) {
+        return p.getMemoryUsed();
+      }
+    }
+    throw new IllegalStateException("no buffer pool " + name);
+  }
+
   static long headerLength(Path file) throws Exception {
     byte[] b = Files.readAllBytes(file);
     return java.nio.ByteBuffer.wrap(b, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();

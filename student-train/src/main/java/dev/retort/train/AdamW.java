@@ -2,6 +2,7 @@ package dev.retort.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.LinkedHashMap;
@@ -17,9 +18,17 @@ import java.util.function.BiPredicate;
  *
  * <p>Per step, for each parameter with gradient g and clip factor s:
  * {@code m = b1 m + (1-b1) s g; v = b2 v + (1-b2) (s g)^2; p *= 1 - lr wd;
- * p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)}; then the gradient is zeroed.
+ * p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)}; then the gradient is zeroed. Element-wise
+ * and in place, one block of rows at a time for large tensors (see {@link #BLOCK_ELEMENTS}).
  */
 public final class AdamW implements AutoCloseable {
+  /**
+   * Values per block of the update: a parameter larger than this (the embedding and LM head of
+   * a large vocabulary) is updated a block of rows at a time, so the update's temporaries stay
+   * at two blocks (64 MB each) instead of several copies of the whole tensor.
+   */
+  static final long BLOCK_ELEMENTS = 1L << 24;
+
   private final Map<String, NDArray> params;
   private final Map<String, NDArray> exp;
   private final Map<String, NDArray> expSq;
@@ -29,6 +38,7 @@ public final class AdamW implements AutoCloseable {
   private final double beta2;
   private final double eps;
   private final double weightDecay;
+  private final long blockElements;
   private long steps;
 
   /**
@@ -37,6 +47,16 @@ public final class AdamW implements AutoCloseable {
    */
   public AdamW(Map<String, NDArray> params, double beta1, double beta2, double eps, double weightDecay,
       BiPredicate<String, NDArray> decays) {
+    this(params, beta1, beta2, eps, weightDecay, decays, BLOCK_ELEMENTS);
+  }
+
+  /** @param blockElements the update's block size in values (tests use small ones to get several blocks) */
+  AdamW(Map<String, NDArray> params, double beta1, double beta2, double eps, double weightDecay,
+      BiPredicate<String, NDArray> decays, long blockElements) {
+    if (blockElements < 1) {
+      throw new IllegalArgumentException("blockElements must be positive, got " + blockElements);
+    }
+    this.blockElements = blockElements;
     if (params.isEmpty()) {
       throw new IllegalArgumentException("no parameters to optimize");
     }
@@ -79,32 +99,72 @@ public final class AdamW implements AutoCloseable {
     steps++;
     double bc1 = 1 - Math.pow(beta1, steps);
     double bc2 = 1 - Math.pow(beta2, steps);
-    float stepSize = (float) (lr / bc1);
-    float sqrtBc2 = (float) Math.sqrt(bc2);
+    Update u = new Update((float) beta1, (float) ((1 - beta1) * gradScale), (float) beta2,
+        (float) ((1 - beta2) * gradScale * gradScale), (float) (1 - lr * weightDecay), (float) Math.sqrt(bc2),
+        (float) eps, (float) (lr / bc1));
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false); // in-place updates of leaves that require grad
     try {
       for (Map.Entry<String, NDArray> e : params.entrySet()) {
         String name = e.getKey();
         NDArray p = e.getValue();
-        NDArray m = exp.get(name);
-        NDArray v = expSq.get(name);
+        boolean decays = weightDecay > 0 && decay.get(name);
+        NDArray g = p.getGradient();
         try (NDManager tmp = manager.newSubManager()) {
-          NDArray g = p.getGradient();
           g.attach(tmp);
-          tmp.tempAttachAll(m, v, p);
-          m.muli((float) beta1).addi(g.mul((float) ((1 - beta1) * gradScale)));
-          v.muli((float) beta2).addi(g.square().muli((float) ((1 - beta2) * gradScale * gradScale)));
-          if (weightDecay > 0 && decay.get(name)) {
-            p.muli((float) (1 - lr * weightDecay));
+          long rows = p.getShape().dimension() == 0 ? 1 : p.getShape().get(0);
+          long rowsPerBlock = Math.max(1, blockElements / Math.max(1, p.size() / rows));
+          if (rowsPerBlock >= rows) {
+            tmp.tempAttachAll(exp.get(name), expSq.get(name), p);
+            u.apply(p, g, exp.get(name), expSq.get(name), decays);
+          } else {
+            for (long r = 0; r < rows; r += rowsPerBlock) {
+              // Views of the same rows of parameter, gradient and moments: in-place ops on them
+              // write the full tensors; the handles die with the block's scope.
+              try (NDManager block = tmp.newSubManager()) {
+                NDIndex rowsIndex = new NDIndex().addSliceDim(r, Math.min(rows, r + rowsPerBlock));
+                NDArray[] views = {p.get(rowsIndex), g.get(rowsIndex), exp.get(name).get(rowsIndex),
+                    expSq.get(name).get(rowsIndex)};
+                for (NDArray view : views) {
+                  view.attach(block);
+                }
+                u.apply(views[0], views[1], views[2], views[3], decays);
+              }
+            }
           }
-          NDArray denom = v.sqrt().divi(sqrtBc2).addi((float) eps);
-          p.subi(m.div(denom).muli(stepSize));
         }
         JniUtils.zeroGrad((PtNDArray) p);
       }
     } finally {
       JniUtils.setGradMode(grad);
+    }
+  }
+
+  /**
+   * The constants of one step and the update of one tensor (or one block of rows), in place, each
+   * temporary freed as soon as it is used: at most two block-sized temporaries exist at once.
+   * The operations and their order are those of the formula in the class comment.
+   */
+  private record Update(float beta1, float gradCoef, float beta2, float sqCoef, float decayFactor, float sqrtBc2,
+      float eps, float stepSize) {
+    void apply(NDArray p, NDArray g, NDArray m, NDArray v, boolean decays) {
+      try (NDArray t = g.mul(gradCoef)) {
+        m.muli(beta1).addi(t);
+      }
+      try (NDArray t = g.square()) {
+        v.muli(beta2).addi(t.muli(sqCoef));
+      }
+      if (decays) {
+        p.muli(decayFactor);
+      }
+      NDArray update;
+      try (NDArray denom = v.sqrt()) {
+        denom.divi(sqrtBc2).addi(eps);
+        update = m.div(denom);
+      }
+      try (NDArray t = update) {
+        p.subi(t.muli(stepSize));
+      }
     }
   }
 
@@ -139,7 +199,7 @@ public final class AdamW implements AutoCloseable {
           throw new IllegalArgumentException("optimizer state lacks " + e.getKey() + " or has the wrong size");
         }
         NDArray src = tmp.create(v, e.getValue().getShape()).toDevice(e.getValue().getDevice(), false);
-        e.getValue().set(new ai.djl.ndarray.index.NDIndex("..."), src);
+        e.getValue().set(new NDIndex("..."), src);
       }
     } finally {
       JniUtils.setGradMode(grad);

@@ -23,7 +23,11 @@ public final class GradClip {
       tmp.tempAttachAll(grads.toArray(new NDArray[0]));
       NDArray total = null;
       for (NDArray g : grads) {
-        NDArray sq = g.square().sum();
+        // Each square freed at once: kept until tmp closes they would be a copy of every gradient.
+        NDArray sq;
+        try (NDArray squares = g.square()) {
+          sq = squares.sum();
+        }
         total = total == null ? sq : total.add(sq);
       }
       return Math.sqrt(total.getFloat());

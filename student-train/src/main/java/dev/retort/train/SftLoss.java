@@ -96,7 +96,10 @@ public final class SftLoss {
         NDArray h = hidden.get(index).duplicate();
         h.attach(c);
         h.setRequiresGradient(true);
-        NDArray picked = model.head(h).logSoftmax(2).gather(targets.get(index), 2).squeeze(2);
+        NDArray logits = model.head(h);
+        NDArray logp = logits.logSoftmax(2);
+        logits.close(); // [B, span, V]: the backward pass needs only the log-softmax output, which autograd keeps
+        NDArray picked = logp.gather(targets.get(index), 2).squeeze(2);
         NDArray l = picked.mul(weights.get(index)).sum();
         backward(l, null);
         total[0] += l.getFloat();

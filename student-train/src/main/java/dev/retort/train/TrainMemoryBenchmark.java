@@ -99,9 +99,8 @@ public final class TrainMemoryBenchmark {
       Arm unchunked = null;
       if (o.unchunkedSeqLen() > 0) {
         // First. The peak mark is reset before the main arm, but to the current RSS, and what the
-        // native allocator keeps of this arm stays resident (measured: 0.5B student, 15.2 GB
-        // resident when the main arm began): compare loaded_rss_gb, or run the arms as separate
-        // invocations for their absolute peaks.
+        // native allocator keeps of this arm stays resident: compare loaded_rss_gb, or run the
+        // arms as separate invocations for their absolute peaks.
         unchunked = arm(o, init, data, dir.resolve("unchunked"), o.unchunkedSeqLen(), 0, false, params, log);
       }
       Arm main = arm(o, init, data, dir.resolve("chunked"), o.seqLen(), o.lossChunk(), o.recompute(), params, log);
@@ -153,6 +152,7 @@ public final class TrainMemoryBenchmark {
       public void onTrainBegin(TrainInfo info) {
         loaded[0] = peakRssGb();
         loaded[1] = rssGb();
+        log.accept(residentBreakdown());
         resetPeak();
         start[0] = System.nanoTime();
       }
@@ -171,6 +171,7 @@ public final class TrainMemoryBenchmark {
         log.accept(String.format(Locale.ROOT, "seq-len %d, loss-chunk %d, recompute %s: step %d, loss %.4f, %d tokens, "
                 + "peak RSS %.2f GB (%.2f GB loading the model, %.2f GB resident when training began)",
             seqLen, chunk, recompute, m.step(), m.loss(), m.stepTokens(), stepPeak[0], loaded[0], loaded[1]));
+        log.accept(residentBreakdown());
       }
     };
     TrainResult r = SftTrainer.run(s, data, out, probe);
@@ -195,6 +196,20 @@ public final class TrainMemoryBenchmark {
   /** This process's peak resident set (VmHWM) in GB (10^9 bytes); NaN where /proc is missing. */
   static double peakRssGb() {
     return status("VmHWM:");
+  }
+
+  /**
+   * Where the resident memory is: anonymous (native tensors, JVM heap) and file-backed pages,
+   * the JVM heap's committed size and the NIO buffer pools (direct and mapped), in GB.
+   */
+  static String residentBreakdown() {
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "resident: anon %.2f GB, file %.2f GB, heap committed %.2f GB",
+        status("RssAnon:"), status("RssFile:"), Runtime.getRuntime().totalMemory() / 1e9));
+    for (java.lang.management.BufferPoolMXBean p : java.lang.management.ManagementFactory.getPlatformMXBeans(
+        java.lang.management.BufferPoolMXBean.class)) {
+      b.append(String.format(Locale.ROOT, ", %s buffers %.2f GB", p.getName(), p.getMemoryUsed() / 1e9));
+    }
+    return b.toString();
   }
 
   /** This process's resident set (VmRSS) in GB; NaN where /proc is missing. */

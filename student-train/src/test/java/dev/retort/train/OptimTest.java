@@ -115,6 +115,91 @@ class OptimTest {
     }
   }
 
+  /**
+   * The in-place update a block of rows at a time (blocks of 4 values: one row of the [7, 3]
+   * matrix, 4 and 1 values of the vector) against the reference formula, and bit for bit against
+   * the update of whole tensors, over three steps with clipping and decay.
+   */
+  @Test
+  void blockwiseInPlaceUpdateMatchesTheReferenceAndTheWholeTensorUpdate() {
+    TestData.engine();
+    java.util.Random r = new java.util.Random(7);
+    float[] w0 = new float[21];
+    float[] b0 = new float[5];
+    for (int i = 0; i < w0.length; i++) {
+      w0[i] = (float) r.nextGaussian();
+    }
+    for (int i = 0; i < b0.length; i++) {
+      b0[i] = (float) r.nextGaussian();
+    }
+    float[][] gradsW = new float[3][21];
+    float[][] gradsB = new float[3][5];
+    for (int t = 0; t < 3; t++) {
+      for (int i = 0; i < 21; i++) {
+        gradsW[t][i] = (float) (3 * r.nextGaussian());
+      }
+      for (int i = 0; i < 5; i++) {
+        gradsB[t][i] = (float) (3 * r.nextGaussian());
+      }
+    }
+    double lr = 0.02;
+    double wd = 0.1;
+    double[] scales = {1.0, 0.37, 1.0};
+    try (NDManager m = NDManager.newBaseManager()) {
+      float[][] blocked = runAdamW(m, w0, b0, gradsW, gradsB, lr, wd, scales, 4);
+      float[][] whole = runAdamW(m, w0, b0, gradsW, gradsB, lr, wd, scales, AdamW.BLOCK_ELEMENTS);
+      double[] refW = toDouble(w0);
+      double[] refB = toDouble(b0);
+      double[] mW = new double[21], vW = new double[21], mB = new double[5], vB = new double[5];
+      for (int t = 0; t < 3; t++) {
+        reference(refW, toDouble(gradsW[t]), mW, vW, t + 1, lr, wd, scales[t]);
+        reference(refB, toDouble(gradsB[t]), mB, vB, t + 1, lr, 0, scales[t]);
+      }
+      for (int i = 0; i < 21; i++) {
+        assertEquals(refW[i], blocked[0][i], 1e-6 * Math.max(1, Math.abs(refW[i])), "w[" + i + "]");
+        assertEquals(Float.floatToIntBits(whole[0][i]), Float.floatToIntBits(blocked[0][i]), "w[" + i + "] bits");
+      }
+      for (int i = 0; i < 5; i++) {
+        assertEquals(refB[i], blocked[1][i], 1e-6 * Math.max(1, Math.abs(refB[i])), "b[" + i + "]");
+        assertEquals(Float.floatToIntBits(whole[1][i]), Float.floatToIntBits(blocked[1][i]), "b[" + i + "] bits");
+      }
+      assertTrue(java.util.Arrays.equals(whole[2], blocked[2]), "moments");
+    }
+  }
+
+  /**
+   * Three AdamW steps on a [7, 3] matrix and a [5] vector with the given gradients (of the loss
+   * sum(w * gw) + sum(b * gb)); returns the weights, the vector and the matrix's moments.
+   */
+  private static float[][] runAdamW(NDManager parent, float[] w0, float[] b0, float[][] gw, float[][] gb, double lr,
+      double wd, double[] scales, long blockElements) {
+    try (NDManager m = parent.newSubManager()) {
+      NDArray w = m.create(w0.clone(), new Shape(7, 3));
+      NDArray b = m.create(b0.clone(), new Shape(5));
+      w.setRequiresGradient(true);
+      b.setRequiresGradient(true);
+      Map<String, NDArray> params = new LinkedHashMap<>();
+      params.put("w", w);
+      params.put("b", b);
+      AdamW opt = new AdamW(params, 0.9, 0.95, 1e-8, wd, AdamW::matricesOnly, blockElements);
+      for (int t = 0; t < gw.length; t++) {
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector(); NDManager s = m.newSubManager()) {
+          NDArray cw = s.create(gw[t], new Shape(7, 3));
+          NDArray cb = s.create(gb[t]);
+          gc.backward(w.mul(cw).sum().add(b.mul(cb).sum()));
+        }
+        opt.step(lr, scales[t]);
+      }
+      Map<String, NDArray> state = opt.stateTensors();
+      float[] moments = new float[42];
+      System.arraycopy(state.get("exp_avg.w").toFloatArray(), 0, moments, 0, 21);
+      System.arraycopy(state.get("exp_avg_sq.w").toFloatArray(), 0, moments, 21, 21);
+      float[][] out = {w.toFloatArray(), b.toFloatArray(), moments};
+      opt.close();
+      return out;
+    }
+  }
+
   private static void reference(double[] p, double[] g, double[] m, double[] v, int t, double lr, double wd, double s) {
     double bc1 = 1 - Math.pow(0.9, t);
     double bc2 = 1 - Math.pow(0.95, t);
