@@ -1,6 +1,5 @@
 package dev.retort.bench;
 
-import dev.retort.train.TrainMemoryBenchmark;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.retort.train;
+package dev.retort.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,9 +12,16 @@ import org.junit.jupiter.api.Test;
  * SftTrainer.run, and the result line carries their peaks and throughputs.
  */
 class TrainMemoryBenchmarkTest {
+  static {
+    // Two cores shared with other builds: keep torch's pools small (read at engine start).
+    System.setProperty("ai.djl.pytorch.num_threads", "2");
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+  }
+
   @Test
   void bothArmsTrainAndReport() {
-    TestData.engine();
+    ai.djl.engine.Engine.getInstance();
+    ai.djl.pytorch.jni.JniUtils.setGradMode(false); // grad mode is per thread; the trainer turns it on
     List<String> log = new ArrayList<>();
     TrainMemoryBenchmark.Result r = TrainMemoryBenchmark.run(
         new TrainMemoryBenchmark.Options(new TrainMemoryBenchmark.Shape(32, 2, 4, 2, 64, 4096), 2, 512, 100, true, 384,

@@ -1,4 +1,4 @@
-package dev.retort.train;
+package dev.retort.bench;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -11,6 +11,14 @@ import dev.retort.model.Checkpoint;
 import dev.retort.model.ModelConfig;
 import dev.retort.model.Tokenizer;
 import dev.retort.model.Transformer;
+import dev.retort.train.SftData;
+import dev.retort.train.SftTrainer;
+import dev.retort.train.StepMetrics;
+import dev.retort.train.TrainControl;
+import dev.retort.train.TrainInfo;
+import dev.retort.train.TrainResult;
+import dev.retort.train.TrainSettings;
+import dev.retort.train.TrainingListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
