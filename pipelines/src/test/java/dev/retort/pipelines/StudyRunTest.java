@@ -49,7 +49,7 @@ class StudyRunTest {
       kv.put(p[0], p[1]);
     }
     for (String key : List.of("distilled_acc", "rl_acc", "base_acc", "diff", "diff_ci_low", "diff_ci_high", "flops_ratio",
-        "seeds", "rl_gain", "rl_gain_se", "rl_learned", "wall_s")) {
+        "seeds", "rl_gain", "rl_gain_se", "rl_gain_ci_low", "rl_gain_ci_high", "rl_learned", "wall_s")) {
       assertTrue(kv.containsKey(key), key + " in " + kv);
     }
     assertEquals("2", kv.get("seeds"));

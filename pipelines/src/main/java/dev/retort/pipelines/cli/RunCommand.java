@@ -125,6 +125,8 @@ public final class RunCommand implements Callable<Integer> {
     b.append(" seeds=").append(s.seeds());
     append(b, "rl_gain", s.rlGain());
     append(b, "rl_gain_se", s.rlGainSe());
+    append(b, "rl_gain_ci_low", s.rlGainCiLow());
+    append(b, "rl_gain_ci_high", s.rlGainCiHigh());
     append(b, "teacher_acc", s.teacherAcc());
     b.append(" rl_learned=").append(s.rlLearned());
     b.append(" wall_s=").append(String.format(Locale.ROOT, "%.1f", wallSeconds));

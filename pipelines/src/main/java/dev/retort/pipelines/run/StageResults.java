@@ -60,5 +60,5 @@ public final class StageResults {
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record Compared(double distilledAcc, double rlAcc, double baseAcc, double teacherAcc, double diff,
       double diffCiLow, double diffCiHigh, double flopsRatio, int seeds, double rlGain, double rlGainSe,
-      boolean rlLearned, double distilledFlops, double rlFlops, String report) {}
+      double rlGainCiLow, double rlGainCiHigh, boolean rlLearned, double distilledFlops, double rlFlops, String report) {}
 }
