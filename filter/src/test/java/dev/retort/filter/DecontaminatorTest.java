@@ -9,7 +9,7 @@ import dev.retort.core.data.Prompt;
 import dev.retort.core.datasets.Arith;
 import dev.retort.core.datasets.ArithSettings;
 import dev.retort.core.datasets.PromptReaders;
-import dev.retort.filter.decontam.Benchmark;
+import dev.retort.filter.decontam.DecontamBenchmark;
 import dev.retort.filter.decontam.BenchmarkSources;
 import dev.retort.filter.decontam.Decontaminator;
 import dev.retort.filter.text.Tokens;
@@ -23,7 +23,7 @@ class DecontaminatorTest {
 
   @Test
   void sharedNgramContaminatesAndShorterOverlapDoesNot() {
-    Decontaminator d = new Decontaminator(List.of(new Benchmark("math500", List.of(BENCH))), 8);
+    Decontaminator d = new Decontaminator(List.of(new DecontamBenchmark("math500", List.of(BENCH))), 8);
     List<String> w = Tokens.words(BENCH);
     // Exactly n consecutive benchmark words inside an unrelated prompt: contaminated.
     String eight = String.join(" ", w.subList(3, 3 + 8));
@@ -36,14 +36,14 @@ class DecontaminatorTest {
 
   @Test
   void shortBenchmarkProblemsMatchOnlyWholeText() {
-    Decontaminator d = new Decontaminator(List.of(new Benchmark("tiny", List.of("Compute 7 choose 3."))), 10);
+    Decontaminator d = new Decontaminator(List.of(new DecontamBenchmark("tiny", List.of("Compute 7 choose 3."))), 10);
     assertEquals(Optional.of("tiny"), d.contaminatedBy("compute 7 CHOOSE 3"));
     assertEquals(Optional.empty(), d.contaminatedBy("Compute 7 choose 3 and then add the number of ways to pick 2 of 5."));
   }
 
   @Test
   void firstBenchmarkInOrderNamesASharedNgram() {
-    Decontaminator d = new Decontaminator(List.of(new Benchmark("a", List.of(BENCH)), new Benchmark("b", List.of(BENCH))), 10);
+    Decontaminator d = new Decontaminator(List.of(new DecontamBenchmark("a", List.of(BENCH)), new DecontamBenchmark("b", List.of(BENCH))), 10);
     assertEquals(Optional.of("a"), d.contaminatedBy(BENCH));
   }
 
@@ -51,7 +51,7 @@ class DecontaminatorTest {
   void arithTestSplitMatchesWholeProblemsAndSparesTrainProblems() {
     RetortConfig config = RetortConfig.defaults();
     ArithSettings arith = ArithSettings.from(config);
-    Benchmark test = BenchmarkSources.arithTest(arith, 42);
+    DecontamBenchmark test = BenchmarkSources.arithTest(arith, 42);
     assertEquals(arith.testSize(), test.problems().size());
     Decontaminator d = new Decontaminator(List.of(test), 10);
     for (String p : test.problems().subList(0, 10)) {
@@ -61,7 +61,7 @@ class DecontaminatorTest {
     List<Prompt> train = Arith.generate(arith.spec(), 42, 500, Arith.Split.TRAIN);
     long hits = train.stream().filter(p -> d.contaminatedBy(p.problem()).isPresent()).count();
     assertEquals(0, hits);
-    Decontaminator ngram = new Decontaminator(List.of(new Benchmark("x", test.problems())), 10);
+    Decontaminator ngram = new Decontaminator(List.of(new DecontamBenchmark("x", test.problems())), 10);
     long ngramHits = train.stream().filter(p -> ngram.contaminatedBy(p.problem()).isPresent()).count();
     assertTrue(ngramHits > 0, "the template alone makes n-gram matching flag train problems");
   }
@@ -72,8 +72,8 @@ class DecontaminatorTest {
     assumeTrue(dir != null, "shared benchmarks absent (../shared/data/benchmarks): skipping");
     FilterSettings s = FilterSettings.from(RetortConfig.defaults(
         "filter.decontamination.benchmark-dir=\"" + dir.toAbsolutePath() + "\"", "filter.decontamination.arith-test=false"));
-    List<Benchmark> benches = BenchmarkSources.load(s.decontamination(), ArithSettings.from(RetortConfig.defaults()), 42);
-    assertEquals(List.of("aime24", "gsm8k_test", "math500"), benches.stream().map(Benchmark::name).toList());
+    List<DecontamBenchmark> benches = BenchmarkSources.load(s.decontamination(), ArithSettings.from(RetortConfig.defaults()), 42);
+    assertEquals(List.of("aime24", "gsm8k_test", "math500"), benches.stream().map(DecontamBenchmark::name).toList());
     Decontaminator d = new Decontaminator(benches, 10);
     Prompt m = PromptReaders.read(dir.resolve("math500.jsonl")).prompts().get(7);
     // Rephrase the start: the shared middle still gives it away.

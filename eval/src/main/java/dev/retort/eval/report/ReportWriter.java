@@ -87,7 +87,7 @@ public final class ReportWriter {
       images.add(LENGTH_PNG);
     }
     Map<String, Map<String, List<double[]>>> byKey = new LinkedHashMap<>();
-    report.trainingMetrics().forEach((model, file) -> TrainingCurves.read(file).forEach((key, points) -> {
+    report.trainingMetrics().forEach((model, file) -> TrainingMetrics.read(file).forEach((key, points) -> {
       if (CURVE_KEYS.contains(key) && !points.isEmpty()) {
         byKey.computeIfAbsent(key, x -> new LinkedHashMap<>()).put(model, points);
       }

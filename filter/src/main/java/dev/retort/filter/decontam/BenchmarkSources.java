@@ -66,15 +66,15 @@ public final class BenchmarkSources {
   }
 
   /** Loads every benchmark; malformed benchmark rows are skipped with a warning (they have no problem text). */
-  public static List<Benchmark> load(FilterSettings.Decontamination d, ArithSettings arith, long seed) {
-    List<Benchmark> out = new ArrayList<>();
+  public static List<DecontamBenchmark> load(FilterSettings.Decontamination d, ArithSettings arith, long seed) {
+    List<DecontamBenchmark> out = new ArrayList<>();
     for (Location f : files(d)) {
       // Prompt readers parse local files: a benchmark on another store is read from the local cache.
       PromptSet set = PromptReaders.read(Stores.localCopy(f));
       if (!set.rejects().isEmpty()) {
         LOG.warn("benchmark {}: {} rows unreadable (first: {})", f, set.rejects().size(), set.rejects().get(0).reason());
       }
-      out.add(new Benchmark(PromptReaders.sourceName(Path.of(f.name())), set.prompts().stream().map(Prompt::problem).toList()));
+      out.add(new DecontamBenchmark(PromptReaders.sourceName(Path.of(f.name())), set.prompts().stream().map(Prompt::problem).toList()));
     }
     if (d.arithTest()) {
       out.add(arithTest(arith, seed));
@@ -84,11 +84,11 @@ public final class BenchmarkSources {
 
   /**
    * The arith test split as generated from the {@code arith} section and the run seed. Matched by
-   * whole text: every arith problem shares the template's n-grams (see {@link Benchmark.Match}).
+   * whole text: every arith problem shares the template's n-grams (see {@link DecontamBenchmark.Match}).
    */
-  public static Benchmark arithTest(ArithSettings arith, long seed) {
+  public static DecontamBenchmark arithTest(ArithSettings arith, long seed) {
     List<Prompt> test = Arith.generate(arith.spec(), seed, arith.testSize(), Arith.Split.TEST);
-    return new Benchmark(ARITH_TEST, test.stream().map(Prompt::problem).toList(), Benchmark.Match.WHOLE_TEXT);
+    return new DecontamBenchmark(ARITH_TEST, test.stream().map(Prompt::problem).toList(), DecontamBenchmark.Match.WHOLE_TEXT);
   }
 
   /**

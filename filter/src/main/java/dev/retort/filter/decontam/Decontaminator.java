@@ -8,7 +8,7 @@ import java.util.Optional;
  * Word n-gram decontamination (DeepSeek-R1 used n = 10, open-r1 uses 8): a prompt that shares any
  * n-gram of normalized tokens with a benchmark problem, or equals one, is contaminated.
  *
- * <p>Templated benchmarks ({@link Benchmark.Match#WHOLE_TEXT}) match equal texts only. A benchmark
+ * <p>Templated benchmarks ({@link DecontamBenchmark.Match#WHOLE_TEXT}) match equal texts only. A benchmark
  * problem shorter than n tokens has no n-gram; it matches only a prompt whose whole
  * normalized text equals it, since matching a few common words inside longer prompts would
  * reject innocent ones. An n-gram shared by several benchmarks is reported under the first in the
@@ -22,21 +22,21 @@ public final class Decontaminator {
   private final LongIntTable whole = new LongIntTable();
   private final List<String> names;
 
-  public Decontaminator(List<Benchmark> benchmarks, int n) {
+  public Decontaminator(List<DecontamBenchmark> benchmarks, int n) {
     if (n < 1) {
       throw new IllegalArgumentException("filter.decontamination.ngram must be >= 1, got " + n);
     }
     this.n = n;
-    this.names = benchmarks.stream().map(Benchmark::name).toList();
+    this.names = benchmarks.stream().map(DecontamBenchmark::name).toList();
     for (int bi = 0; bi < benchmarks.size(); bi++) {
-      Benchmark b = benchmarks.get(bi);
+      DecontamBenchmark b = benchmarks.get(bi);
       for (String problem : b.problems()) {
         long[] t = Tokens.tokenHashes(problem);
         if (t.length == 0) {
           continue;
         }
         whole.putIfAbsent(Tokens.windowHash(t, 0, t.length), bi);
-        if (b.match() == Benchmark.Match.WHOLE_TEXT) {
+        if (b.match() == DecontamBenchmark.Match.WHOLE_TEXT) {
           continue;
         }
         if (t.length >= n) {

@@ -22,7 +22,7 @@ import dev.retort.filter.FilterSettings;
 import dev.retort.filter.PromptScreen;
 import dev.retort.filter.Reasons;
 import dev.retort.filter.TraceDecoder;
-import dev.retort.filter.decontam.Benchmark;
+import dev.retort.filter.decontam.DecontamBenchmark;
 import dev.retort.filter.decontam.BenchmarkSources;
 import dev.retort.filter.decontam.Decontaminator;
 import java.io.IOException;
@@ -546,7 +546,7 @@ public final class FilterJob {
   /** The benchmark n-gram index, or null when no benchmark has a problem. */
   private static Decontaminator decontaminator(FilterSettings s, ArithSettings arith, long seed) {
     long t0 = System.nanoTime();
-    List<Benchmark> benchmarks = BenchmarkSources.load(s.decontamination(), arith, seed);
+    List<DecontamBenchmark> benchmarks = BenchmarkSources.load(s.decontamination(), arith, seed);
     if (benchmarks.isEmpty()) {
       return null;
     }

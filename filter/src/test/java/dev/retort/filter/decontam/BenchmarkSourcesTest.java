@@ -44,7 +44,7 @@ class BenchmarkSourcesTest {
     RetortConfig cfg = RetortConfig.defaults("filter.decontamination.benchmark-dir=\"\"",
         "filter.decontamination.benchmarks=[\"" + f.toUri() + "\"]", "filter.decontamination.arith-test=false");
     FilterSettings s = FilterSettings.from(cfg);
-    List<Benchmark> b = BenchmarkSources.load(s.decontamination(), ArithSettings.from(cfg), 1);
+    List<DecontamBenchmark> b = BenchmarkSources.load(s.decontamination(), ArithSettings.from(cfg), 1);
     assertEquals(1, b.size());
     assertEquals("toy", b.get(0).name());
   }
@@ -55,8 +55,8 @@ class BenchmarkSourcesTest {
     try {
       System.clearProperty("retort.home"); // a cluster jar: no checkout, no ../shared
       RetortConfig cfg = RetortConfig.defaults("filter.decontamination.arith-test=false");
-      List<Benchmark> b = BenchmarkSources.load(FilterSettings.from(cfg).decontamination(), ArithSettings.from(cfg), 1);
-      assertEquals(List.of("aime24", "gsm8k_test", "math500"), b.stream().map(Benchmark::name).toList());
+      List<DecontamBenchmark> b = BenchmarkSources.load(FilterSettings.from(cfg).decontamination(), ArithSettings.from(cfg), 1);
+      assertEquals(List.of("aime24", "gsm8k_test", "math500"), b.stream().map(DecontamBenchmark::name).toList());
       assertEquals(List.of(30, 1319, 500), b.stream().map(x -> x.problems().size()).toList());
       assertTrue(b.get(2).problems().stream().anyMatch(p -> p.contains("Convert the point $(0,3)$")), "MATH-500's first problem");
     } finally {

@@ -25,7 +25,7 @@ import dev.retort.filter.Reasons;
 import dev.retort.filter.SftView;
 import dev.retort.filter.TestTraces;
 import dev.retort.filter.TraceJudge;
-import dev.retort.filter.decontam.Benchmark;
+import dev.retort.filter.decontam.DecontamBenchmark;
 import dev.retort.filter.decontam.BenchmarkSources;
 import dev.retort.filter.decontam.Decontaminator;
 import dev.retort.core.datasets.ArithSettings;
@@ -165,7 +165,7 @@ class FilterJobTest {
     assertFalse(r.skipped());
 
     // Expected verdicts from the plain-Java core over the same traces.
-    List<Benchmark> benches = BenchmarkSources.load(s.decontamination(), ArithSettings.from(config), 42);
+    List<DecontamBenchmark> benches = BenchmarkSources.load(s.decontamination(), ArithSettings.from(config), 42);
     Map<String, List<String>> promptReasons = PromptScreenOracle.screen(s, new Decontaminator(benches, 10),
         wellFormed.stream().map(t -> new PromptScreen.PromptText(t.promptId(), t.problem(), t.referenceAnswer())).toList());
     assertEquals(List.of(Reasons.contaminated("mybench")), promptReasons.get("bench-copy"));

@@ -15,7 +15,7 @@ import dev.retort.eval.Outcome;
 import dev.retort.eval.OutcomeFiles;
 import dev.retort.eval.report.ReportTable;
 import dev.retort.eval.report.StudyReport;
-import dev.retort.eval.report.TrainingCurves;
+import dev.retort.eval.report.TrainingMetrics;
 import dev.retort.train.Snapshots;
 import dev.retort.train.TrainResult;
 import dev.retort.train.grpo.GrpoResult;
@@ -344,12 +344,12 @@ final class Study {
         Path dDir = ctx.staging().input(ctx.layout().model(name(DISTILLED, seed)));
         double perStep = t.steps() > 0 ? t.flops() / t.steps() : 0;
         List<double[]> l = new ArrayList<>();
-        for (double[] pt : TrainingCurves.read(dDir.resolve("metrics.jsonl")).getOrDefault("loss", List.of())) {
+        for (double[] pt : TrainingMetrics.read(dDir.resolve("metrics.jsonl")).getOrDefault("loss", List.of())) {
           l.add(new double[] {pt[0] * perStep, pt[1]});
         }
         loss.put(name(DISTILLED, seed), l);
         Path rDir = ctx.staging().input(ctx.layout().model(name(RL, seed)));
-        Map<String, List<double[]>> m = TrainingCurves.read(rDir.resolve("metrics.jsonl"));
+        Map<String, List<double[]>> m = TrainingMetrics.read(rDir.resolve("metrics.jsonl"));
         List<double[]> fl = m.getOrDefault("flops", List.of());
         List<double[]> acc = m.getOrDefault("accuracy", List.of());
         List<double[]> rw = new ArrayList<>();

@@ -16,10 +16,10 @@ import org.slf4j.LoggerFactory;
  * Every numeric field becomes a curve over {@code step} (the line number when a line has none).
  * Malformed lines are skipped and counted: a trainer still running may be writing the last one.
  */
-public final class TrainingCurves {
-  private static final Logger LOG = LoggerFactory.getLogger(TrainingCurves.class);
+public final class TrainingMetrics {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingMetrics.class);
 
-  private TrainingCurves() {}
+  private TrainingMetrics() {}
 
   /** Field name to (step, value) points, in file order; empty when the file is missing. */
   public static Map<String, List<double[]>> read(Path file) {

@@ -8,7 +8,7 @@ import java.util.List;
  *
  * @param match how a prompt is compared with these problems
  */
-public record Benchmark(String name, List<String> problems, Match match) {
+public record DecontamBenchmark(String name, List<String> problems, Match match) {
   /** How prompts are matched against a benchmark. */
   public enum Match {
     /** Any shared word n-gram (natural-language benchmarks: MATH-500, GSM8K, AIME). */
@@ -21,7 +21,7 @@ public record Benchmark(String name, List<String> problems, Match match) {
     WHOLE_TEXT
   }
 
-  public Benchmark {
+  public DecontamBenchmark {
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException("benchmark name must not be blank");
     }
@@ -29,7 +29,7 @@ public record Benchmark(String name, List<String> problems, Match match) {
     match = match == null ? Match.NGRAM : match;
   }
 
-  public Benchmark(String name, List<String> problems) {
+  public DecontamBenchmark(String name, List<String> problems) {
     this(name, problems, Match.NGRAM);
   }
 }
