@@ -70,6 +70,46 @@ class PipelineLockTest {
   }
 
   @Test
+  void aRerunReadsTypedResultsBackFromTheMarksAndToleratesOldFields() throws Exception {
+    RetortConfig cfg = RetortConfig.defaults("run.work-dir=\"" + dir + "\"", "run.run-id=r3");
+    List<String> ran = new ArrayList<>();
+    Stage<StageResults.Prompts> prompts = new Stage<>() {
+      @Override
+      public String name() {
+        return "prompts";
+      }
+
+      @Override
+      public List<String> configSections() {
+        return List.of("run");
+      }
+
+      @Override
+      public Class<StageResults.Prompts> resultType() {
+        return StageResults.Prompts.class;
+      }
+
+      @Override
+      public StageResults.Prompts run(PipelineContext ctx) {
+        ran.add("prompts");
+        return new StageResults.Prompts(7, 3);
+      }
+    };
+    Pipeline p = new Pipeline(List.of(prompts));
+    p.run(new PipelineContext(cfg), null, null);
+    Path mark = dir.resolve("r3").resolve(".pipeline").resolve("prompts.json");
+    String json = Files.readString(mark);
+    assertTrue(json.contains("\"bootstrap_prompts\" : 7"), json);
+    // A mark written by an older version carries a field the record no longer has.
+    Files.writeString(mark, json.replace("\"bootstrap_prompts\" : 7", "\"bootstrap_prompts\" : 7, \"stage_seconds\" : 1.5"));
+    PipelineContext again = new PipelineContext(cfg);
+    p.run(again, null, null);
+    assertEquals(List.of("prompts"), ran, "the rerun skips the stage");
+    assertEquals(new StageResults.Prompts(7, 3), again.result("prompts", StageResults.Prompts.class).orElseThrow());
+    assertTrue(again.result("prompts", StageResults.Trained.class).isEmpty(), "a result is read only as its own type");
+  }
+
+  @Test
   void closingSummarySaysWhereOutputsAreAndWhatIsNext() {
     RetortConfig cfg = RetortConfig.defaults("run.work-dir=\"" + dir + "\"", "run.run-id=r2");
     PipelineContext ctx = new PipelineContext(cfg);
