@@ -417,17 +417,8 @@ public final class ClusterFaultsBench implements Callable<Integer> {
         + "  request-timeout = 10s\n"
         + "  connect-timeout = 2s\n"
         + "  max-in-flight-per-executor = " + inFlight + "\n"
-        + "}\n"
-        + "generate {\n"
-        + "  prompts = arith\n"
-        + "  samples-per-prompt = " + samples + "\n"
-        + "  shards = " + shards + "\n"
-        + "  max-tokens = 256\n"
-        + "  progress-interval = 2s\n"
         + "}\n";
-    Path f = dir.resolve("cluster-faults.conf");
-    Files.writeString(f, conf);
-    return f;
+    return TeacherFaultsBench.writeRunConfig(dir.resolve("cluster-faults.conf"), conf, samples, shards);
   }
 
   private static int committed(Location traces) {

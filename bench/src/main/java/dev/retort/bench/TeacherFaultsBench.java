@@ -186,6 +186,23 @@ public final class TeacherFaultsBench implements Callable<Integer> {
     }
   }
 
+  /**
+   * Writes {@code head} (the run, arith and teacher sections) and the generate section the fault
+   * benches share (arith prompts, {@code samples} per prompt in {@code shards} shards) to {@code file}.
+   */
+  static Path writeRunConfig(Path file, String head, int samples, int shards) throws IOException {
+    String conf = head
+        + "generate {\n"
+        + "  prompts = arith\n"
+        + "  samples-per-prompt = " + samples + "\n"
+        + "  shards = " + shards + "\n"
+        + "  max-tokens = 256\n"
+        + "  progress-interval = 2s\n"
+        + "}\n";
+    Files.writeString(file, conf);
+    return file;
+  }
+
   private Path writeConfig(Path dir, List<OpenAiServer> pool) throws IOException {
     List<String> urls = new ArrayList<>();
     pool.forEach(s -> urls.add(s.url()));
@@ -202,17 +219,8 @@ public final class TeacherFaultsBench implements Callable<Integer> {
         + "  eject-after-failures = 3\n"
         + "  probe-interval = 500ms\n"
         + "  max-in-flight-per-executor = " + inFlight + "\n"
-        + "}\n"
-        + "generate {\n"
-        + "  prompts = arith\n"
-        + "  samples-per-prompt = " + samples + "\n"
-        + "  shards = " + shards + "\n"
-        + "  max-tokens = 256\n"
-        + "  progress-interval = 2s\n"
         + "}\n";
-    Path f = dir.resolve("teacher-faults.conf");
-    Files.writeString(f, conf);
-    return f;
+    return TeacherFaultsBench.writeRunConfig(dir.resolve("teacher-faults.conf"), conf, samples, shards);
   }
 
   private static Process start(Path conf, Path log) throws IOException {

@@ -69,5 +69,10 @@ public final class StageResults {
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Compared(double distilledAcc, double rlAcc, double baseAcc, double teacherAcc, double diff,
       double diffCiLow, double diffCiHigh, double flopsRatio, int seeds, double rlGain, double rlGainSe,
-      double rlGainCiLow, double rlGainCiHigh, boolean rlLearned, double distilledFlops, double rlFlops, String report) {}
+      double rlGainCiLow, double rlGainCiHigh, boolean rlLearned, double distilledFlops, double rlFlops, String report) {
+    public Compared withReport(String where) {
+      return new Compared(distilledAcc, rlAcc, baseAcc, teacherAcc, diff, diffCiLow, diffCiHigh, flopsRatio, seeds, rlGain,
+          rlGainSe, rlGainCiLow, rlGainCiHigh, rlLearned, distilledFlops, rlFlops, where);
+    }
+  }
 }

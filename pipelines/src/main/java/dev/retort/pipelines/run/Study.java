@@ -152,7 +152,7 @@ final class Study {
       scores.put(m.name(), byProblem);
     }
     StudyStats stats = new StudyStats(st, models, scores, r.results());
-    StageResults.Compared out = stats.result(distilled, rl, null);
+    StageResults.Compared res = stats.result(distilled, rl, null);
     Map<String, String> inputs = new LinkedHashMap<>();
     inputs.put("benchmark " + bench, dev.retort.eval.Benchmark.load(es.benchmarks().get(0), es.protocol(), cfg).identity());
     inputs.put("prompts", EmbeddedPipeline.data(ctx).resolve("distill.parquet").toString());
@@ -162,14 +162,14 @@ final class Study {
         || !mr.model().contains("-at-")).forEach(mr -> ids.put(mr.model(), mr.identity()));
     Provenance prov = Provenance.of("study", ctx.config().hash(StudySettings.SECTION, "train-student", "rl", "eval"),
         ctx.config().resolved(StudySettings.SECTION), ctx.run().seed(), inputs, ids);
-    StudyReport report = stats.report(ctx, prov, distilled, rl);
+    StudyReport report = stats.report(ctx, prov, res, distilled, rl);
     Path html = report.write(reportDir);
     if (!ctx.layout().report().isLocal()) {
       Stores.copyFromLocal(reportDir, ctx.layout().report());
     }
     LOG.info("study report: {}", html);
-    return stats.result(distilled, rl,
-        ctx.layout().report().isLocal() ? html.toString() : ctx.layout().report().resolve("index.html").toString());
+    return res.withReport(ctx.layout().report().isLocal() ? html.toString()
+        : ctx.layout().report().resolve("index.html").toString());
   }
 
   /** The study's statistics over the evaluated models. */
@@ -180,6 +180,8 @@ final class Study {
     final List<ModelResult> results;
     final List<String> problems;
     final int k;
+    private Intervals.Interval diff;
+    private Intervals.Interval gain;
 
     StudyStats(StudySettings st, List<Evaluated> models, Map<String, Map<String, double[]>> scores,
         List<ModelResult> results) {
@@ -247,12 +249,20 @@ final class Study {
       return out;
     }
 
+    /** Distilled minus RL, paired bootstrap over problems (computed once). */
     Intervals.Interval diff() {
-      return Intervals.pairedBootstrap(armPerProblem(DISTILLED), armPerProblem(RL), st.bootstrap(), st.confidence(), 1);
+      if (diff == null) {
+        diff = Intervals.pairedBootstrap(armPerProblem(DISTILLED), armPerProblem(RL), st.bootstrap(), st.confidence(), 1);
+      }
+      return diff;
     }
 
+    /** RL minus base, paired bootstrap over problems (computed once). */
     Intervals.Interval rlOverBase() {
-      return Intervals.pairedBootstrap(armPerProblem(RL), perProblem("base"), st.bootstrap(), st.confidence(), 2);
+      if (gain == null) {
+        gain = Intervals.pairedBootstrap(armPerProblem(RL), perProblem("base"), st.bootstrap(), st.confidence(), 2);
+      }
+      return gain;
     }
 
     /** The study's numbers; {@code report} is where its page is (null before it is written). */
@@ -272,8 +282,8 @@ final class Study {
           dFlops, rFlops, report);
     }
 
-    StudyReport report(PipelineContext ctx, Provenance prov, Map<Long, TrainResult> distilled, Map<Long, GrpoResult> rl) {
-      StageResults.Compared res = result(distilled, rl, null);
+    StudyReport report(PipelineContext ctx, Provenance prov, StageResults.Compared res, Map<Long, TrainResult> distilled,
+        Map<Long, GrpoResult> rl) {
       Intervals.Interval d = armFinal(DISTILLED);
       Intervals.Interval r = armFinal(RL);
       Intervals.Interval diff = diff();
