@@ -85,7 +85,7 @@ public final class FilterBenchmark {
         StageOutput.deleteTree(out);
         long f0 = System.nanoTime();
         // Synthetic traces: no generate run made them, so they have no generate _SUCCESS to check.
-        last = FilterJob.run(spark, config.with("inputs.allow-incomplete=true"), traces, out);
+        last = FilterJob.run(spark, config.with(java.util.Map.of("inputs.allow-incomplete", true)), traces, out);
         double f = (System.nanoTime() - f0) / 1e9;
         if (last.traces() != n) {
           throw new IllegalStateException("filter read " + last.traces() + " traces, expected " + n);

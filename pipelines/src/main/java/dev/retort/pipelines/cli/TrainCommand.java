@@ -146,7 +146,7 @@ public final class TrainCommand implements Callable<Integer> {
         throw new ConfigError(grpoSection + ".init-from", cfg.origin(),
             "GRPO needs a starting checkpoint (set " + grpoSection + ".init-from or " + section + ".init-from)");
       }
-      cfg = cfg.with(grpoSection + ".init-from=" + Json.toJson(train.initFrom().get().toString()));
+      cfg = cfg.with(java.util.Map.of(grpoSection + ".init-from", train.initFrom().get().toString()));
     }
     GrpoSettings settings = GrpoSettings.from(cfg, grpoSection);
     Path promptsPath = data != null ? data : Stores.localCopy(layout.prompts());

@@ -148,9 +148,9 @@ public final class GenerateJob {
    */
   static RetortConfig resolvedLocations(RetortConfig config, GenerateStage stage) {
     String workDir = dev.retort.core.config.RunSettings.from(config).workDir().uri().toString();
-    RetortConfig c = config.with("run.work-dir=" + Json.toJson(workDir));
+    RetortConfig c = config.with(java.util.Map.of("run.work-dir", workDir));
     return stage.settings().output().isPresent()
-        ? c.with("generate.output=" + Json.toJson(stage.traces().uri().toString())) : c;
+        ? c.with(java.util.Map.of("generate.output", stage.traces().uri().toString())) : c;
   }
 
   /**
