@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -39,6 +41,45 @@ public final class PythonRef {
       fail(what + " is required when CI=true");
     }
     assumeTrue(ok, what + " not available: the comparison with the reference is not made");
+  }
+
+  /**
+   * The Python of {@code bin/python-env} (torch, transformers, TRL, accelerate, datasets, pyarrow):
+   * {@code RETORT_PYTHON} from the environment, else the repository's {@code .venv}. Sets the
+   * {@code retort.python} system property to it (where the TRL trainer looks after the
+   * environment). Skips the calling test without one, except under CI=true, where that is a failure.
+   */
+  public static String ecosystem() {
+    String env = System.getenv("RETORT_PYTHON");
+    Path python = env != null && !env.isBlank() ? Path.of(env) : null;
+    if (python == null) {
+      for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+        if (Files.isRegularFile(d.resolve("bin").resolve("python-env"))) {
+          python = d.resolve(".venv").resolve("bin").resolve("python");
+          break;
+        }
+      }
+    }
+    boolean ok = false;
+    if (python != null && Files.isExecutable(python)) {
+      try {
+        Process p = new ProcessBuilder(python.toString(), "-c", "import torch, transformers, trl, accelerate, datasets, pyarrow")
+            .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        ok = p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0;
+      } catch (IOException e) {
+        ok = false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    String what = "the Python of bin/python-env (RETORT_PYTHON or .venv; " + (python == null ? "none found" : python) + ")";
+    if (!ok && "true".equals(System.getenv("CI")) && System.getenv("RETORT_PYTHON_ENV_FAILED") == null) {
+      fail(what + " is required when CI=true (.ci/run makes it with bin/python-env)");
+    }
+    assumeTrue(ok, what + " not available (bin/python-env makes it): the check against transformers/TRL/datasets/pyarrow is not made");
+    System.setProperty("retort.python", python.toString());
+    return python.toString();
   }
 
   /** Runs {@code command} with {@code stdin}; its stdout, or an exception naming the command. */

@@ -51,7 +51,7 @@ import java.util.Set;
  * @param chatTemplate a Jinja chat template for a tokenizer that has none (empty: the checkpoint's
  *     own template, or Retort's ChatML for tokenizers with ChatML tokens); saved with the model
  * @param trainer who runs SFT: {@link Trainer#DJL} (in process, {@code SftTrainer}) or
- *     {@link Trainer#TRL} (TRL's SFTTrainer through {@code TrlHandoff}, where GPUs are visible)
+ *     {@link Trainer#TRL} (TRL's SFTTrainer through {@code TrlHandoff}, on the visible GPUs, or on the CPU with devices = cpu)
  * @param lossChunk positions per span of the chunked cross-entropy (the [B,T,V] logits never exist
  *     at once; see {@code SftLoss.lossAndBackward}); 0: the whole row at once
  * @param recompute keep only each layer's input from the forward pass and run the layers again
@@ -108,7 +108,7 @@ public record TrainSettings(
   public enum Trainer {
     /** In process on DJL ({@code SftTrainer}). */
     DJL,
-    /** TRL's SFTTrainer with accelerate (the files {@code TrlHandoff} writes), where GPUs are visible. */
+    /** TRL's SFTTrainer with accelerate (the files {@code TrlHandoff} writes), on the visible GPUs, or in one CPU process with {@code devices = cpu}. */
     TRL
   }
 

@@ -29,7 +29,8 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code launch.sh}: {@code accelerate launch} for one or many nodes (NNODES, NODE_RANK,
- *       MASTER_ADDR, MASTER_PORT, GPUS_PER_NODE from the environment)
+ *       MASTER_ADDR, MASTER_PORT, GPUS_PER_NODE from the environment), or with {@code devices =
+ *       cpu} the script in one process on the CPU; RETORT_PYTHON names the Python to run
  *   <li>{@code accelerate_fsdp.yaml}: FSDP full sharding, bf16 mixed precision
  *   <li>{@code train_trl.py}: the training script (TRL's SFTTrainer, prompt-completion format)
  *   <li>{@code retort_sft.json}: the resolved settings the script reads
@@ -110,11 +111,13 @@ public final class TrlHandoff {
       cfg.put("log_every", settings.logEvery());
       cfg.put("early_stop_patience", settings.earlyStop().patience());
       cfg.put("save_dtype", settings.saveDtype());
+      cfg.put("device", device(settings));
+      cfg.put("threads", settings.threads());
       Json.write(dir.resolve(SETTINGS), cfg);
       out.add(dir.resolve(SETTINGS));
 
       out.add(copyTemplate("train_trl.py", dir.resolve(SCRIPT), Map.of(), true));
-      out.add(copyTemplate("launch.sh", dir.resolve(LAUNCH), Map.of(), true));
+      out.add(copyTemplate("launch.sh", dir.resolve(LAUNCH), Map.of("@DEVICE@", device(settings)), true));
       out.add(copyTemplate("accelerate_fsdp.yaml", dir.resolve(ACCELERATE), Map.of("@LAYER_CLASS@", layerClass), false));
       out.add(copyTemplate("requirements.txt", dir.resolve("requirements.txt"), Map.of(), false));
       out.add(copyTemplate("README.md", dir.resolve("README.md"), Map.of("@DATA@", data.toString()), false));
@@ -122,6 +125,21 @@ public final class TrlHandoff {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the TRL handoff into " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Where launch.sh trains: "cpu" (one process, no FSDP) for {@code devices = cpu}, else "gpu"
+   * (accelerate + FSDP over the visible GPUs, or those {@code gpu:I,J} names).
+   *
+   * @throws IllegalArgumentException for {@code cpu:N} with N > 1 (TRL on the CPU is one process)
+   */
+  public static String device(TrainSettings settings) {
+    DeviceSpec spec = DeviceSpec.parse(settings.devices());
+    if (spec.cpuReplicas() > 1) {
+      throw new IllegalArgumentException("devices = " + settings.devices() + ": trainer = trl trains on the CPU in one process;"
+          + " use devices = cpu (or the in-process trainer, trainer = djl, for CPU replicas)");
+    }
+    return spec.cpuReplicas() == 1 ? "cpu" : "gpu";
   }
 
   static String decoderLayerClass(String modelType) {

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * SFT by TRL instead of the in-process trainer ({@code trainer = "trl"}): writes the
- * {@link TrlHandoff} files into {@code <out>/trl}, runs {@code launch.sh} (accelerate + FSDP)
- * there when GPUs are visible, and moves the checkpoint it saves into {@code <out>} with
+ * {@link TrlHandoff} files into {@code <out>/trl}, runs {@code launch.sh} there (accelerate + FSDP
+ * when GPUs are visible; one CPU process with {@code devices = cpu}), and moves the checkpoint it saves into {@code <out>} with
  * provenance and stats, so whatever reads an SFT output folder (eval, a later stage) reads this
  * one the same way. Without GPUs it stops after writing the files, with one message naming them and
  * the command to run on a GPU machine; a checkpoint trained there and copied back into
@@ -30,7 +31,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>GPUs count as visible when {@code nvidia-smi -L} lists at least one (the count launch.sh
  * starts one process per GPU for), unless {@code CUDA_VISIBLE_DEVICES} is set to "" or "-1",
- * which hides them from CUDA.
+ * which hides them from CUDA; {@code devices = gpu:I,J} trains on those GPUs only. The Python
+ * that runs TRL is {@code RETORT_PYTHON} from the environment, else the {@code retort.python}
+ * system property, else {@code python3} on PATH.
  */
 public final class TrlTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(TrlTrainer.class);
@@ -99,10 +102,22 @@ public final class TrlTrainer {
       Files.writeString(hashFile, runHash + "\n", StandardCharsets.UTF_8);
       Path trained = handoff.resolve(MODEL);
       if (!finished(trained)) {
-        if (!gpusVisible(env)) {
-          throw new NoGpuException(noGpuMessage(handoff, files), handoff);
+        Map<String, String> launchEnv = new LinkedHashMap<>(env);
+        String python = System.getProperty("retort.python");
+        if (python != null && !env.containsKey("RETORT_PYTHON") && System.getenv("RETORT_PYTHON") == null) {
+          launchEnv.put("RETORT_PYTHON", python);
         }
-        launch(handoff, env);
+        if (TrlHandoff.device(settings).equals("gpu")) {
+          if (!gpusVisible(env)) {
+            throw new NoGpuException(noGpuMessage(handoff, files), handoff);
+          }
+          List<Integer> ids = DeviceSpec.parse(settings.devices()).gpus();
+          if (!ids.isEmpty()) {
+            launchEnv.put("CUDA_VISIBLE_DEVICES", String.join(",", ids.stream().map(String::valueOf).toList()));
+            launchEnv.put("GPUS_PER_NODE", String.valueOf(ids.size()));
+          }
+        }
+        launch(handoff, launchEnv);
         if (!finished(trained)) {
           throw new IllegalStateException("TRL training exited cleanly but left no model in " + trained
               + " (config.json, *.safetensors, trainer_state.json); see " + handoff.resolve(LOG_FILE));
@@ -123,7 +138,7 @@ public final class TrlTrainer {
         + files.stream().map(f -> handoff.relativize(f).toString()).toList() + " to " + handoff.toAbsolutePath()
         + "; on a GPU machine run `bash " + launch + "` (pip install -r requirements.txt first), copy its "
         + MODEL + "/ folder back to " + handoff.resolve(MODEL).toAbsolutePath() + " if it ran elsewhere, and rerun: "
-        + "the stage then takes that model up";
+        + "the stage then takes that model up (a small student can train here instead: train.devices = cpu)";
   }
 
   /** The command that runs the handoff in its folder. */
@@ -150,11 +165,20 @@ public final class TrlTrainer {
       throw new IllegalStateException("interrupted while TRL trained in " + handoff, e);
     }
     if (code != 0) {
-      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-      String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
-      throw new IllegalStateException("TRL training (" + String.join(" ", cmd) + ") exited with " + code
-          + "; log " + log + " ends with:\n" + tail);
+      throw new IllegalStateException("TRL training (" + String.join(" ", cmd) + ") exited with " + code + ": "
+          + lastLine(log) + " (whole log: " + log + ")");
     }
+  }
+
+  /** The log's last non-blank line: launch.sh's own message, or the exception a Python traceback ends with. */
+  static String lastLine(Path log) throws IOException {
+    List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+    for (int i = lines.size() - 1; i >= 0; i--) {
+      if (!lines.get(i).isBlank()) {
+        return lines.get(i).strip();
+      }
+    }
+    return "(the log is empty)";
   }
 
   /**
@@ -199,6 +223,27 @@ public final class TrlTrainer {
     }
   }
 
+  /**
+   * One logged TRL step as a row of Retort's metrics.jsonl (the keys the in-process trainer
+   * writes, so the report draws both trainers' curves the same way).
+   */
+  static Map<String, Object> metricsRow(JsonNode row) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("step", row.path("step").asLong());
+    m.put("epoch", row.path("epoch").asDouble());
+    m.put("loss", row.path("loss").asDouble());
+    if (row.has("learning_rate")) {
+      m.put("lr", row.get("learning_rate").asDouble());
+    }
+    if (row.has("grad_norm")) {
+      m.put("grad_norm", row.get("grad_norm").asDouble());
+    }
+    if (row.has("num_input_tokens_seen")) {
+      m.put("tokens", row.get("num_input_tokens_seen").asLong());
+    }
+    return m;
+  }
+
   /** Moves TRL's model files into the output folder and completes it with provenance and stats. */
   private static TrainResult adopt(TrainSettings s, Path data, Path outDir, Path trained, String runHash, String dataId,
       String initId) throws IOException {
@@ -208,7 +253,8 @@ public final class TrlTrainer {
       }
     }
     try (Stream<Path> files = Files.list(trained)) {
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
+      // training_args.bin is a pickled Python object: nothing reads it, and loading it runs code.
+      for (Path f : files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().equals("training_args.bin")).toList()) {
         Files.copy(f, outDir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
       }
     }
@@ -217,14 +263,24 @@ public final class TrlTrainer {
     double finalLoss = Double.NaN;
     double wall = 0;
     long tokens = 0;
+    double meanLoss = Double.NaN;
+    List<Map<String, Object>> metrics = new ArrayList<>();
     for (JsonNode row : state.path("log_history")) {
       if (row.has("loss")) {
         finalLoss = row.get("loss").asDouble();
+        metrics.add(metricsRow(row));
       }
       if (row.has("train_runtime")) {
         wall = row.get("train_runtime").asDouble();
+        meanLoss = row.path("train_loss").asDouble(Double.NaN);
       }
     }
+    if (Double.isNaN(finalLoss)) {
+      finalLoss = meanLoss; // a run shorter than logging_steps logs only its mean loss
+    }
+    Path metricsFile = outDir.resolve(MetricsJsonl.FILE);
+    Json.writeLines(metricsFile, metrics);
+    TrainingCurves.write(metricsFile, outDir, outDir.getFileName().toString());
     tokens = state.path("num_input_tokens_seen").asLong(0);
     long steps = state.path("global_step").asLong();
     ModelConfig config = ModelConfig.read(outDir.resolve("config.json"));

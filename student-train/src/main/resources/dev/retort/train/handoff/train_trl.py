@@ -14,7 +14,8 @@ The recipe matches Retort's own trainer (docs/student-train.md):
   min_lr_ratio x lr, global-norm clipping, gradient accumulation, per-epoch shuffling from the seed;
 - packing without cross-sample attention only with flash-attention 2 (position ids restart per sample);
   otherwise padded batches.
-Settings come from retort_sft.json next to this file; run it through launch.sh (accelerate + FSDP).
+Settings come from retort_sft.json next to this file; run it through launch.sh (accelerate + FSDP
+on GPUs, or one process on the CPU with --cpu).
 Resumes from the newest checkpoint-* folder in the output directory.
 """
 import argparse
@@ -34,6 +35,7 @@ def parse_args():
     p.add_argument("--settings", default=os.path.join(here, "retort_sft.json"))
     p.add_argument("--data", default=None, help="SFT Parquet folder (default: the one in the settings)")
     p.add_argument("--output-dir", default=None, help="where checkpoints and the model go")
+    p.add_argument("--cpu", action="store_true", help="train in this one process on the CPU (launch.sh with DEVICE=cpu)")
     return p.parse_args(), here
 
 
@@ -68,6 +70,21 @@ def split_turn(tokenizer, messages, content):
         rest = content[len(trimmed):]
         return prompt, (rest[1:] if rest.startswith("\n") else rest) + tail
     sys.exit(f"train_trl.py: the generation prompt opens {opened!r} but the assistant turn starts {content[:40]!r}")
+
+
+def load_tokenizer(path):
+    """The tokenizer that the checkpoint's tokenizer.json defines, as Retort and the checkpoint use it.
+
+    AutoTokenizer in transformers 5 rebuilds the tokenizer of every model_type qwen2 checkpoint as
+    Qwen2Tokenizer (byte-level BPE) whatever tokenizer_config.json names, which silently drops the
+    spaces and newlines of a vocabulary that is not byte-level (Retort's character tokenizer); the
+    file itself is exact for both.
+    """
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    if os.path.isfile(os.path.join(path, "tokenizer.json")):
+        return PreTrainedTokenizerFast.from_pretrained(path)
+    return AutoTokenizer.from_pretrained(path)
 
 
 def split_completion(text):
@@ -120,7 +137,7 @@ def main():
     base = os.path.dirname(os.path.abspath(args.settings))
 
     import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM
     from transformers.trainer_utils import get_last_checkpoint
     from trl import SFTConfig, SFTTrainer
 
@@ -128,12 +145,15 @@ def main():
     out = args.output_dir or resolve(base, cfg["output_dir"])
     data = args.data or cfg["data"]
 
-    tokenizer = AutoTokenizer.from_pretrained(init)
+    tokenizer = load_tokenizer(init)
     if cfg.get("chat_template"):
         tokenizer.chat_template = cfg["chat_template"]
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    flash = torch.cuda.is_available() and importlib.util.find_spec("flash_attn") is not None
+    gpu = torch.cuda.is_available() and not args.cpu
+    if not gpu and cfg.get("threads", 0) > 0:
+        torch.set_num_threads(cfg["threads"])
+    flash = gpu and importlib.util.find_spec("flash_attn") is not None
     attn = "flash_attention_2" if flash else "sdpa"
     # fp32 master weights; accelerate's bf16 mixed precision does the compute.
     if cfg["random_init"]:
@@ -145,7 +165,7 @@ def main():
         model = AutoModelForCausalLM.from_pretrained(init, attn_implementation=attn, torch_dtype=torch.float32)
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
-    bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    bf16 = gpu and torch.cuda.is_bf16_supported()
     config = SFTConfig(
         output_dir=out,
         num_train_epochs=cfg["epochs"],
@@ -168,7 +188,9 @@ def main():
         max_length=cfg["seq_len"],
         packing=flash,
         completion_only_loss=True,
-        gradient_checkpointing=True,
+        # Activation memory is what limits long traces on a GPU; a CPU run is a small student.
+        gradient_checkpointing=gpu,
+        use_cpu=not gpu,
         save_steps=cfg["checkpoint_every"],
         save_total_limit=cfg["keep_checkpoints"],
         logging_steps=cfg["log_every"],
