@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,12 +22,15 @@ import org.junit.jupiter.api.io.TempDir;
  * Compares our logits with an independent numpy transcription of transformers' Qwen2/Qwen3/Llama
  * forward (src/test/python/hf_reference.py) on checkpoints we write: F32 and BF16 files, tied
  * and untied heads, GQA, q/k/v(/o/mlp) biases, Qwen3's q_norm/k_norm with head_dim != hidden /
- * heads, llama3 rope scaling, sharded weights, transformers v5 config layout. Skipped where
- * python3 with numpy is missing. Each case prints its largest logprob difference.
+ * heads, llama3 rope scaling, sharded weights, transformers v5 config layout. Each checkpoint is
+ * also loaded by transformers itself (src/test/python/hf_transformers.py, with bin/python-env's
+ * Python where it is there) and compared the same way. Skipped where python3 with numpy is
+ * missing. Each case prints its largest logprob difference.
  */
 class HfReferenceTest {
   static NDManager manager;
   static final Path SCRIPT = Paths.get("src/test/python/hf_reference.py").toAbsolutePath();
+  static final Path TRANSFORMERS = Paths.get("src/test/python/hf_transformers.py").toAbsolutePath();
   static final long[][] SEQS = {{1, 5, 9, 2, 33, 7, 7, 30, 4, 11, 25, 3}, {12, 0, 39}};
 
   @TempDir Path tmp;
@@ -42,13 +46,19 @@ class HfReferenceTest {
   }
 
   static JsonObject reference(Path dir, long[][] seqs) throws Exception {
+    return reference(List.of("python3", SCRIPT.toString()), dir, seqs);
+  }
+
+  /** The same from {@code command} (hf_reference.py, or hf_transformers.py with bin/python-env's Python). */
+  static JsonObject reference(List<String> command, Path dir, long[][] seqs) throws Exception {
     StringBuilder arg = new StringBuilder("[");
     for (int i = 0; i < seqs.length; i++) {
       arg.append(i == 0 ? "" : ",").append(java.util.Arrays.toString(seqs[i]));
     }
     arg.append("]");
-    return JsonParser.parseString(PythonRef.run(
-        List.of("python3", SCRIPT.toString(), dir.toString(), arg.toString()), "")).getAsJsonObject();
+    List<String> cmd = new java.util.ArrayList<>(command);
+    cmd.addAll(List.of(dir.toString(), arg.toString()));
+    return JsonParser.parseString(PythonRef.run(cmd, "")).getAsJsonObject();
   }
 
   private void check(ModelConfig config, DataType dtype, long shardBytes) throws Exception {
@@ -62,9 +72,19 @@ class HfReferenceTest {
     compare(dir, config);
   }
 
-  /** Our logits and logprobs of {@link #SEQS} against the reference on checkpoint {@code dir}. */
+  /**
+   * Our logits and logprobs of {@link #SEQS} against the numpy reference on checkpoint {@code dir},
+   * and against transformers itself where bin/python-env's Python is there.
+   */
   private void compare(Path dir, ModelConfig config) throws Exception {
-    JsonObject ref = reference(dir, SEQS);
+    compare(dir, config, "numpy reference", reference(dir, SEQS));
+    Optional<String> python = PythonRef.ecosystemIfPresent();
+    if (python.isPresent()) {
+      compare(dir, config, "transformers", reference(List.of(python.get(), TRANSFORMERS.toString()), dir, SEQS));
+    }
+  }
+
+  private void compare(Path dir, ModelConfig config, String what, JsonObject ref) throws Exception {
     try (NDManager m = manager.newSubManager();
         LoadedModel lm = Checkpoint.load(dir, m)) {
       double worst = 0;
@@ -84,13 +104,13 @@ class HfReferenceTest {
         JsonArray rlp = ref.getAsJsonArray("logprobs").get(s).getAsJsonArray();
         assertEquals(rlp.size(), lp.length);
         for (int i = 0; i < lp.length; i++) {
-          assertEquals(rlp.get(i).getAsDouble(), lp[i], 1e-4, "logprob " + i);
+          assertEquals(rlp.get(i).getAsDouble(), lp[i], 1e-4, what + ": logprob " + i);
           worstLogprob = Math.max(worstLogprob, Math.abs(rlp.get(i).getAsDouble() - lp[i]));
         }
       }
-      System.out.printf("HfReferenceTest %s: max |logprob - reference| %.3g, max |logit - reference| %.3g%n",
-          dir.getFileName(), worstLogprob, worst);
-      assertEquals(0, worst, 1e-4, "max |logit - reference|");
+      System.out.printf("HfReferenceTest %s: max |logprob - %s| %.3g, max |logit - %s| %.3g%n",
+          dir.getFileName(), what, worstLogprob, what, worst);
+      assertEquals(0, worst, 1e-4, "max |logit - " + what + "|");
     }
   }
 

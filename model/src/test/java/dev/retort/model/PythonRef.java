@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,6 +51,30 @@ public final class PythonRef {
    * environment). Skips the calling test without one, except under CI=true, where that is a failure.
    */
   public static String ecosystem() {
+    Optional<String> python = ecosystemIfPresent();
+    assumeTrue(python.isPresent(), "the Python of bin/python-env (RETORT_PYTHON or .venv) not available:"
+        + " the check against transformers/TRL/datasets/pyarrow is not made");
+    return python.get();
+  }
+
+  /**
+   * {@link #ecosystem()} for a test that also checks other things: empty instead of skipping
+   * (under CI=true still a failure).
+   */
+  public static synchronized Optional<String> ecosystemIfPresent() {
+    if (ecosystem == null) {
+      ecosystem = findEcosystem();
+    }
+    if (ecosystem.isPresent()) {
+      System.setProperty("retort.python", ecosystem.get());
+    }
+    return ecosystem;
+  }
+
+  /** What {@link #ecosystemIfPresent()} found (checked once per test JVM: importing torch takes seconds). */
+  private static Optional<String> ecosystem;
+
+  private static Optional<String> findEcosystem() {
     String env = System.getenv("RETORT_PYTHON");
     Path python = env != null && !env.isBlank() ? Path.of(env) : null;
     if (python == null) {
@@ -77,9 +102,11 @@ public final class PythonRef {
     if (!ok && "true".equals(System.getenv("CI")) && System.getenv("RETORT_PYTHON_ENV_FAILED") == null) {
       fail(what + " is required when CI=true (.ci/run makes it with bin/python-env)");
     }
-    assumeTrue(ok, what + " not available (bin/python-env makes it): the check against transformers/TRL/datasets/pyarrow is not made");
-    System.setProperty("retort.python", python.toString());
-    return python.toString();
+    if (!ok) {
+      System.out.println(what + " not available (bin/python-env makes it): the check against transformers/TRL/datasets/pyarrow is not made");
+      return Optional.empty();
+    }
+    return Optional.of(python.toString());
   }
 
   /** Runs {@code command} with {@code stdin}; its stdout, or an exception naming the command. */

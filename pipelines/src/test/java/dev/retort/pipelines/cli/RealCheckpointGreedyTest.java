@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,10 +30,12 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Llama-3.1 with llama3 rope scaling): {@code model render} equals Python jinja2 rendering the
  * template as transformers does, and {@code model generate --temperature 0} equals greedy decoding
  * by the independent numpy transcription of transformers' forward (hf_reference.py), stopping at
- * the checkpoint's eos ids.
+ * the checkpoint's eos ids; where bin/python-env's Python is there, also transformers itself:
+ * apply_chat_template, its tokenizer's ids and model.generate.
  */
 class RealCheckpointGreedyTest {
   static final Path HF_REFERENCE = Paths.get("../model/src/test/python/hf_reference.py").toAbsolutePath();
+  static final Path HF_TRANSFORMERS = Paths.get("../model/src/test/python/hf_transformers.py").toAbsolutePath();
   static final Path CHAT_REFERENCE = Paths.get("../model/src/test/python/chat_reference.py").toAbsolutePath();
 
   @TempDir Path dir;
@@ -124,5 +127,21 @@ class RealCheckpointGreedyTest {
     assertTrue(ref.get("min_gap").getAsDouble() > 1e-4,
         "a near tie between the two best tokens makes greedy ill-posed: pick another seed");
     assertEquals(ref.getAsJsonArray("token_ids"), ids, "greedy continuation equals the reference's");
+
+    // transformers itself, where bin/python-env's Python is there: its chat template rendering
+    // and tokenization, and model.generate.
+    Optional<String> python = PythonRef.ecosystemIfPresent();
+    if (python.isPresent()) {
+      JsonObject chat = new JsonObject();
+      chat.add("messages", JsonParser.parseString(messagesJson));
+      chat.addProperty("add_generation_prompt", true);
+      JsonObject hf = JsonParser.parseString(PythonRef.run(List.of(python.get(), HF_TRANSFORMERS.toString(), model.toString(),
+          "--render", chat.toString()), "")).getAsJsonObject();
+      assertEquals(hf.get("text").getAsString(), text, "render equals transformers' apply_chat_template");
+      assertEquals(hf.getAsJsonArray("token_ids"), r.getAsJsonArray("token_ids"), "prompt ids equal transformers' tokenizer's");
+      JsonObject gen2 = JsonParser.parseString(PythonRef.run(List.of(python.get(), HF_TRANSFORMERS.toString(), model.toString(),
+          "--greedy", greedy.toString()), "")).getAsJsonObject();
+      assertEquals(gen2.getAsJsonArray("token_ids"), ids, "greedy continuation equals transformers' generate");
+    }
   }
 }
