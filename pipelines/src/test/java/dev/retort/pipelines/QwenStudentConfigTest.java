@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.retort.core.data.Prompt;
 import dev.retort.core.data.SftExample;
 import dev.retort.core.data.Trace;
@@ -11,6 +12,7 @@ import dev.retort.core.io.Codecs;
 import dev.retort.core.io.Json;
 import dev.retort.core.io.ParquetIO;
 import dev.retort.core.store.Location;
+import dev.retort.model.PythonRef;
 import dev.retort.model.RealTokenizers;
 import dev.retort.model.Tokenizer;
 import dev.retort.pipelines.run.ServerPool;
@@ -150,7 +152,7 @@ class QwenStudentConfigTest {
     Path teacherSft = SftData.write(dir.resolve("teacher-sft"), reply);
     Path teacher = dir.resolve("teacher");
     TinyPipeline.run(with(List.of("train", "--config", CONF.toString(), "--data", teacherSft.toString(), "--out", teacher.toString()),
-        "train.init-from=" + Json.toJson(teacherInit.toString()), "train.devices=cpu", "train.threads=2",
+        "train.init-from=" + Json.toJson(teacherInit.toString()), "train.trainer=djl", "train.devices=cpu", "train.threads=2",
         "train.epochs=200", "train.max-steps=50", "train.batch-size=4", "train.grad-accum=1", "train.seq-len=128",
         "train.lr=1e-2", "train.min-lr-ratio=1.0", "train.warmup-steps=0", "train.checkpoint-every=0", "train.log-every=20")
         .toArray(String[]::new));
@@ -202,15 +204,23 @@ class QwenStudentConfigTest {
         }
       }
 
-      // train: the student from its local checkpoint, sizes cut down.
+      // train: the student from its local checkpoint, sizes cut down; the config's trainer (TRL)
+      // on the CPU, with bin/python-env's Python, else the in-process trainer.
+      boolean trl = PythonRef.ecosystemIfPresent().isPresent();
       List<String> trainArgs = with(base(work), "train.init-from=" + Json.toJson(student.toString()), "train.devices=cpu",
-          "train.threads=2", "train.max-steps=1", "train.grad-accum=1", "train.batch-size=2", "train.seq-len=256",
-          "train.checkpoint-every=0", "train.warmup-steps=0");
+          "train.threads=2", "train.max-steps=2", "train.grad-accum=1", "train.batch-size=2", "train.seq-len=256",
+          "train.checkpoint-every=0", "train.warmup-steps=0", "train.log-every=1");
+      if (!trl) {
+        trainArgs = with(trainArgs, "train.trainer=djl");
+      }
       trainArgs.add(0, "train");
       TinyPipeline.run(trainArgs.toArray(String[]::new));
       Path model = run.resolve("models/student");
       assertTrue(Files.exists(model.resolve("model.safetensors")) && Files.exists(model.resolve("_SUCCESS")));
       assertTrue(Files.readString(model.resolve("config.json")).contains("\"qwen3\""));
+      JsonNode stats = Json.read(model.resolve("stats.json"));
+      assertEquals(trl ? "trl" : "djl", stats.path("trainer").asText(trl ? "" : "djl"), stats.toString());
+      assertEquals(2, stats.get("steps").asLong(), stats.toString());
 
       // eval: the config's three benchmarks (tiny files in their real formats), teacher over HTTP, student local.
       Path bench = Files.createDirectories(dir.resolve("benchmarks"));
