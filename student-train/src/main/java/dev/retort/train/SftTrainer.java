@@ -381,14 +381,7 @@ public final class SftTrainer {
     TrainLoop.publish(outDir, dir -> Checkpoint.save(model, config, dir, saveDtype(s), tok, StudentModel.source(s)));
     TrainingCurves.write(outDir.resolve(MetricsJsonl.FILE), outDir, outDir.getFileName().toString());
 
-    Map<String, Object> stats = new LinkedHashMap<>();
-    stats.put("final_loss", result.finalLoss());
-    stats.put("steps", result.steps());
-    stats.put("tokens", result.tokens());
-    stats.put("wall_seconds", result.wallSeconds());
-    stats.put("parameter_count", result.parameterCount());
-    stats.put("flops", result.flops());
-    stats.put("tokens_per_s", result.tokensPerSecond());
+    Map<String, Object> stats = result.stats(TrainSettings.Trainer.DJL);
     stats.put("planned_steps", loop.total());
     stats.put("stop_reason", loop.stopReason());
     stats.put("skipped_steps", steps.skipped);

@@ -1,5 +1,9 @@
 package dev.retort.train;
 
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
 /**
  * The outcome of an SFT run.
  *
@@ -14,5 +18,22 @@ public record TrainResult(double finalLoss, long steps, long tokens, double wall
     double flops) implements RunResult {
   public double tokensPerSecond() {
     return wallSeconds > 0 ? tokens / wallSeconds : 0;
+  }
+
+  /**
+   * The start of an SFT output's stats.json, whichever trainer made it: {@code trainer} and this
+   * result's fields (the trainer adds its own after them).
+   */
+  public Map<String, Object> stats(TrainSettings.Trainer trainer) {
+    Map<String, Object> stats = new LinkedHashMap<>();
+    stats.put("trainer", trainer.name().toLowerCase(Locale.ROOT));
+    stats.put("final_loss", finalLoss);
+    stats.put("steps", steps);
+    stats.put("tokens", tokens);
+    stats.put("wall_seconds", wallSeconds);
+    stats.put("parameter_count", parameterCount);
+    stats.put("flops", flops);
+    stats.put("tokens_per_s", tokensPerSecond());
+    return stats;
   }
 }

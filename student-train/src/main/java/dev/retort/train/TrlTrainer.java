@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * SFT by TRL instead of the in-process trainer ({@code trainer = "trl"}): writes the
  * {@link TrlHandoff} files into {@code <out>/trl}, runs {@code launch.sh} there (accelerate + FSDP
- * when GPUs are visible; one CPU process with {@code devices = cpu}), and moves the checkpoint it saves into {@code <out>} with
- * provenance and stats, so whatever reads an SFT output folder (eval, a later stage) reads this
- * one the same way. Without GPUs it stops after writing the files, with one message naming them and
+ * when GPUs are visible; one CPU process with {@code devices = cpu}), and moves the checkpoint it
+ * saves into {@code <out>} with provenance, stats and metrics.jsonl, so whatever reads an SFT
+ * output folder (eval, a later stage) reads this one the same way. Without GPUs it stops after writing the files, with one message naming them and
  * the command to run on a GPU machine; a checkpoint trained there and copied back into
  * {@code <out>/trl/model} is taken up by the next run instead of training again.
  *
@@ -288,15 +288,8 @@ public final class TrlTrainer {
     double flops = tokens > 0 ? config.trainingFlopsPerToken(s.seqLen()) * tokens : 0;
     TrainResult result = new TrainResult(finalLoss, steps, tokens, wall, params, flops);
 
-    Map<String, Object> stats = new LinkedHashMap<>();
-    stats.put("trainer", "trl");
-    stats.put("final_loss", result.finalLoss());
-    stats.put("steps", result.steps());
-    stats.put("tokens", result.tokens());
-    stats.put("wall_seconds", result.wallSeconds());
-    stats.put("parameter_count", result.parameterCount());
-    stats.put("flops", result.flops());
-    stats.put("tokens_per_s", result.tokensPerSecond());
+    Map<String, Object> stats = result.stats(TrainSettings.Trainer.TRL);
+    stats.put("logged_steps", metrics.size());
     SftTrainer.completeModel(outDir, s, runHash, data, dataId, initId, stats);
     LOG.info("{}: TRL model taken up ({} steps, final loss {})", outDir, steps, String.format("%.4f", finalLoss));
     return result;
