@@ -16,13 +16,15 @@ The recipe matches Retort's own trainer (docs/student-train.md):
   otherwise padded batches.
 Settings come from retort_sft.json next to this file; run it through launch.sh (accelerate + FSDP
 on GPUs, or one process on the CPU with --cpu).
-Resumes from the newest checkpoint-* folder in the output directory.
+Resumes from the newest complete checkpoint-* folder in the output directory.
 """
 import argparse
 import glob
 import importlib.util
 import json
 import os
+import re
+import shutil
 import sys
 
 # Plain letters no template's strip/split touches: where an assistant turn's content goes.
@@ -130,6 +132,27 @@ def sft_rows(data_dir, tokenizer, max_length):
     return ds.map(tokenize, remove_columns=ds.column_names)
 
 
+def last_complete_checkpoint(out):
+    """The newest checkpoint-N folder in out that holds trainer_state.json, which the Trainer writes
+    after the weights, optimizer, scheduler and RNG states; newer folders without it were cut short by
+    a kill while saving, and rank 0 removes them (transformers' get_last_checkpoint would resume
+    from one)."""
+    if not os.path.isdir(out):
+        return None
+    found = []
+    for name in os.listdir(out):
+        m = re.fullmatch(r"checkpoint-(\d+)", name)
+        if m and os.path.isdir(os.path.join(out, name)):
+            found.append((int(m.group(1)), os.path.join(out, name)))
+    for _, path in sorted(found, reverse=True):
+        if os.path.isfile(os.path.join(path, "trainer_state.json")):
+            return path
+        if int(os.environ.get("RANK", "0")) == 0:
+            print(f"train_trl.py: {path} has no trainer_state.json (its save was cut short): removed", flush=True)
+            shutil.rmtree(path, ignore_errors=True)
+    return None
+
+
 def main():
     args, here = parse_args()
     with open(args.settings, encoding="utf-8") as f:
@@ -138,7 +161,6 @@ def main():
 
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM
-    from transformers.trainer_utils import get_last_checkpoint
     from trl import SFTConfig, SFTTrainer
 
     init = resolve(base, cfg["init_from"])
@@ -198,7 +220,9 @@ def main():
         include_num_input_tokens_seen=True,
     )
     trainer = SFTTrainer(model=model, args=config, train_dataset=sft_rows(data, tokenizer, cfg["seq_len"]), processing_class=tokenizer)
-    last = get_last_checkpoint(out) if os.path.isdir(out) else None
+    last = last_complete_checkpoint(out)
+    if last is not None:
+        print(f"train_trl.py: resuming from {last}", flush=True)
     trainer.train(resume_from_checkpoint=last)
     trainer.save_model(out)
     # trainer_state.json (log history, global step) in the output dir: Retort reads the final
