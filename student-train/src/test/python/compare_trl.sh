@@ -61,6 +61,7 @@ FIRST="${SEEDS%% *}"
 "$PY" - "$ROOT" "$W" "$DATA" $SEEDS <<'PY'
 import json, math, os, sys
 root, w, data, seeds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(root, "student-train/src/main/resources/dev/retort/train/handoff"))
 import torch
 import train_trl

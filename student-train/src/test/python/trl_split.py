@@ -10,6 +10,7 @@ import json
 import os
 import sys
 
+sys.dont_write_bytecode = True  # nothing compiled into the source tree (the handoff's resources)
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "..", "model", "src", "test", "python"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "main", "resources", "dev", "retort", "train", "handoff"))
