@@ -1,10 +1,14 @@
 package dev.retort.train.grpo;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.retort.model.Transformer;
 
 /**
@@ -55,6 +59,130 @@ final class GrpoObjective {
   }
 
   /**
+   * The objective's totals over one batch, after its gradient was added to the parameters'.
+   *
+   * @param loss the objective's value
+   * @param clippedTokens completion tokens whose clipped branch was the active one
+   * @param klSum sum of k3 over completion tokens; NaN without a reference
+   * @param maskedTokens completion tokens in the batch
+   * @param logp the log-probabilities [rows * (len-1)] the objective used, without gradient
+   */
+  record Totals(double loss, double clippedTokens, double klSum, double maskedTokens, float[] logp) {}
+
+  /**
+   * The objective on {@code b} and its backward pass into the parameters' gradients (call inside
+   * a GradientCollector), with the LM head applied {@code chunk} positions at a time, so the
+   * [rows, len, V] logits never exist at once: the trunk runs once, then per span of positions
+   * the head, log-softmax and the objective's terms run forward and backward together, and the
+   * spans' gradients with respect to the hidden states flow back through the trunk once. Every
+   * term is a function of one position's log-probability, so the sum over spans is the whole
+   * batch's objective and gradient up to float rounding. {@code chunk <= 0}, or a chunk not
+   * shorter than the batch: one pass over the whole batch ({@link #tokenLogprobs} then
+   * {@link #terms}).
+   *
+   * @param oldLogp log-probabilities of the sampling policy [rows * (len-1)], or null (see {@link #terms})
+   * @param refLogp the reference's log-probabilities [rows * (len-1)], or null
+   */
+  static Totals lossAndBackward(Transformer model, SeqBatch b, NDManager m, double temperature, float[] oldLogp,
+      float[] refLogp, double clipEps, double klCoef, int chunk) {
+    int n = b.len() - 1;
+    Shape shape = new Shape(b.rows(), n);
+    NDArray mask = m.create(b.mask(), shape);
+    NDArray adv = m.create(b.advantages(), new Shape(b.rows(), 1));
+    NDArray weight = m.create(b.weights(), new Shape(b.rows(), 1));
+    NDArray old = oldLogp == null ? null : m.create(oldLogp, shape);
+    NDArray ref = refLogp == null ? null : m.create(refLogp, shape);
+    if (chunk <= 0 || chunk >= n) {
+      NDArray logp = tokenLogprobs(model, b, m, temperature);
+      Terms t = terms(logp, old, ref, mask, adv, weight, m, clipEps, klCoef);
+      backward(t.loss(), null);
+      return new Totals(t.loss().getFloat(), t.clippedTokens().getFloat(), t.klSum() == null ? Double.NaN : t.klSum().getFloat(),
+          t.maskedTokens().getFloat(), logp.stopGradient().toFloatArray());
+    }
+    Shape full = new Shape(b.rows(), b.len());
+    NDArray tokens = m.create(b.tokens(), full);
+    NDArray hidden = model.hidden(tokens, m.create(b.positions(), full), m.create(b.segments(), full));
+    NDArray detached = hidden.stopGradient();
+    float[] logp = new float[b.rows() * n];
+    double loss = 0;
+    double clipped = 0;
+    double kl = ref == null ? Double.NaN : 0;
+    double masked = 0;
+    NDList grads = new NDList();
+    for (int from = 0; from < n; from += chunk) {
+      int to = Math.min(n, from + chunk);
+      try (NDManager c = m.newSubManager()) {
+        NDIndex span = new NDIndex().addAllDim().addSliceDim(from, to);
+        NDArray h = detached.get(span).duplicate();
+        h.attach(c);
+        h.setRequiresGradient(true);
+        NDArray picked = spanLogprobs(model, h, tokens.get(new NDIndex().addAllDim().addSliceDim(from + 1, to + 1)), temperature);
+        Terms t = terms(picked, old == null ? null : old.get(span), ref == null ? null : ref.get(span), mask.get(span), adv,
+            weight, c, clipEps, klCoef);
+        backward(t.loss(), null);
+        loss += t.loss().getFloat();
+        clipped += t.clippedTokens().getFloat();
+        masked += t.maskedTokens().getFloat();
+        if (t.klSum() != null) {
+          kl += t.klSum().getFloat();
+        }
+        float[] values = picked.stopGradient().toFloatArray();
+        for (int r = 0; r < b.rows(); r++) {
+          System.arraycopy(values, r * (to - from), logp, r * n + from, to - from);
+        }
+        NDArray g = h.getGradient().duplicate();
+        g.attach(m);
+        grads.add(g);
+      }
+    }
+    // The last position predicts nothing: no gradient reaches it.
+    grads.add(m.zeros(new Shape(b.rows(), 1, hidden.getShape().get(2)), hidden.getDataType()));
+    backward(hidden, NDArrays.concat(grads, 1));
+    return new Totals(loss, clipped, kl, masked, logp);
+  }
+
+  /**
+   * Log-probabilities [rows * (len-1)] of each next token, without gradient, the LM head applied
+   * {@code chunk} positions at a time ({@code chunk <= 0}: all at once).
+   */
+  static float[] logprobValues(Transformer model, SeqBatch b, NDManager m, double temperature, int chunk) {
+    int n = b.len() - 1;
+    if (chunk <= 0 || chunk >= n) {
+      return tokenLogprobs(model, b, m, temperature).toFloatArray();
+    }
+    Shape full = new Shape(b.rows(), b.len());
+    NDArray tokens = m.create(b.tokens(), full);
+    NDArray hidden = model.hidden(tokens, m.create(b.positions(), full), m.create(b.segments(), full));
+    float[] out = new float[b.rows() * n];
+    for (int from = 0; from < n; from += chunk) {
+      int to = Math.min(n, from + chunk);
+      try (NDManager c = m.newSubManager()) {
+        NDArray h = hidden.get(new NDIndex().addAllDim().addSliceDim(from, to));
+        float[] values = spanLogprobs(model, h, tokens.get(new NDIndex().addAllDim().addSliceDim(from + 1, to + 1)), temperature)
+            .toFloatArray();
+        for (int r = 0; r < b.rows(); r++) {
+          System.arraycopy(values, r * (to - from), out, r * n + from, to - from);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** log p(next | hidden) at {@code temperature} for hidden states [rows, span, D] and next ids [rows, span]. */
+  private static NDArray spanLogprobs(Transformer model, NDArray h, NDArray next, double temperature) {
+    NDArray logits = model.head(h);
+    if (temperature != 1.0) {
+      logits = logits.div(logits.getManager().create((float) temperature)); // NDArray operand: see Transformer.attention
+    }
+    return logits.logSoftmax(2).gather(next.expandDims(2), 2).squeeze(2);
+  }
+
+  /** Backward from {@code target} with the incoming gradient {@code grad} (null: ones, for a scalar). */
+  private static void backward(NDArray target, NDArray grad) {
+    JniUtils.backward((PtNDArray) target, (PtNDArray) (grad == null ? target.onesLike() : grad), false, false);
+  }
+
+  /**
    * The objective's terms for one batch.
    *
    * @param loss scalar to differentiate
@@ -72,9 +200,16 @@ final class GrpoObjective {
    */
   static Terms terms(NDArray logp, NDArray oldLogp, NDArray refLogp, SeqBatch b, NDManager m, double clipEps,
       double klCoef) {
-    NDArray mask = m.create(b.mask(), new Shape(b.rows(), b.len() - 1));
-    NDArray adv = m.create(b.advantages(), new Shape(b.rows(), 1));
-    NDArray weight = m.create(b.weights(), new Shape(b.rows(), 1));
+    return terms(logp, oldLogp, refLogp, m.create(b.mask(), new Shape(b.rows(), b.len() - 1)),
+        m.create(b.advantages(), new Shape(b.rows(), 1)), m.create(b.weights(), new Shape(b.rows(), 1)), m, clipEps, klCoef);
+  }
+
+  /**
+   * {@link #terms(NDArray, NDArray, NDArray, SeqBatch, NDManager, double, double)} on positions
+   * given by their mask [rows, span], with the rows' advantages and weights [rows, 1].
+   */
+  static Terms terms(NDArray logp, NDArray oldLogp, NDArray refLogp, NDArray mask, NDArray adv, NDArray weight, NDManager m,
+      double clipEps, double klCoef) {
     NDArray old = oldLogp == null ? logp.stopGradient() : oldLogp;
     NDArray ratio = logp.sub(old).mul(mask).clip(-MAX_LOG_RATIO, MAX_LOG_RATIO).exp();
     float lo = (float) (1 - clipEps);

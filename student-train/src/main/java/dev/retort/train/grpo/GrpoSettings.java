@@ -51,6 +51,8 @@ import java.util.Set;
  * @param promptTemplate user turn with {@value #PROBLEM}
  * @param threads PyTorch intra-op threads (0: all cores)
  * @param microBatch sequences per forward/backward chunk
+ * @param lossChunk positions per span of the LM head and the objective (the [rows, len, V] logits
+ *     never exist at once; see {@code GrpoObjective.lossAndBackward}); 0: all positions at once
  * @param budgetFlops stop once this many FLOPs are spent
  */
 public record GrpoSettings(
@@ -81,6 +83,7 @@ public record GrpoSettings(
     String promptTemplate,
     int threads,
     int microBatch,
+    int lossChunk,
     Optional<Double> budgetFlops) {
 
   /** The conventional section name. */
@@ -91,7 +94,9 @@ public record GrpoSettings(
   public static final String PROBLEM = "{problem}";
 
   /** Keys that change how a run is observed or stored, not the weights it produces. */
-  static final Set<String> NOT_HASHED = Set.of("checkpoint-every", "keep-checkpoints", "snapshots", "log-every", "threads");
+  static final Set<String> NOT_HASHED = Set.of("checkpoint-every", "keep-checkpoints", "snapshots", "log-every", "threads",
+      "loss-chunk");
+  // "loss-chunk" changes float rounding only, not the computation.
 
   /** How advantages and the per-token loss are normalized. */
   public enum Variant {
@@ -128,6 +133,7 @@ public record GrpoSettings(
         "must contain " + PROBLEM + ", got: " + promptTemplate);
     check(threads >= 0, "threads", "must be >= 0 (0: all cores), got " + threads);
     check(microBatch >= 1, "micro-batch", "must be at least 1, got " + microBatch);
+    check(lossChunk >= 0, "loss-chunk", "must be >= 0 (0: no chunking), got " + lossChunk);
     budgetFlops = budgetFlops == null ? Optional.empty() : budgetFlops;
     check(budgetFlops.map(b -> b > 0).orElse(true), "budget-flops", "must be positive or null, got " + budgetFlops.orElse(null));
   }
@@ -194,14 +200,14 @@ public record GrpoSettings(
   public GrpoSettings withSteps(int newSteps) {
     return new GrpoSettings(initFrom, newSteps, promptsPerStep, groupSize, maxNewTokens, temperature, topP, lr,
         minLrRatio, warmupSteps, weightDecay, clipNorm, clipEps, klCoef, updatesPerBatch, variant, formatReward, samplingRounds, overlongBuffer, seed,
-        checkpointEvery, keepCheckpoints, snapshots, logEvery, promptTemplate, threads, microBatch, budgetFlops);
+        checkpointEvery, keepCheckpoints, snapshots, logEvery, promptTemplate, threads, microBatch, lossChunk, budgetFlops);
   }
 
   /** A copy with a FLOP budget (null: none). */
   public GrpoSettings withBudgetFlops(Double flops) {
     return new GrpoSettings(initFrom, steps, promptsPerStep, groupSize, maxNewTokens, temperature, topP, lr,
         minLrRatio, warmupSteps, weightDecay, clipNorm, clipEps, klCoef, updatesPerBatch, variant, formatReward, samplingRounds, overlongBuffer, seed,
-        checkpointEvery, keepCheckpoints, snapshots, logEvery, promptTemplate, threads, microBatch, Optional.ofNullable(flops));
+        checkpointEvery, keepCheckpoints, snapshots, logEvery, promptTemplate, threads, microBatch, lossChunk, Optional.ofNullable(flops));
   }
 
   /** A copy with another seed (the study runs each arm under several). */
@@ -209,13 +215,13 @@ public record GrpoSettings(
     return new GrpoSettings(initFrom, steps, promptsPerStep, groupSize, maxNewTokens, temperature, topP, lr,
         minLrRatio, warmupSteps, weightDecay, clipNorm, clipEps, klCoef, updatesPerBatch, variant, formatReward,
         samplingRounds, overlongBuffer, newSeed, checkpointEvery, keepCheckpoints, snapshots, logEvery, promptTemplate, threads,
-        microBatch, budgetFlops);
+        microBatch, lossChunk, budgetFlops);
   }
 
   /** A copy starting from another checkpoint. */
   public GrpoSettings withInitFrom(Path dir) {
     return new GrpoSettings(dir, steps, promptsPerStep, groupSize, maxNewTokens, temperature, topP, lr,
         minLrRatio, warmupSteps, weightDecay, clipNorm, clipEps, klCoef, updatesPerBatch, variant, formatReward, samplingRounds, overlongBuffer, seed,
-        checkpointEvery, keepCheckpoints, snapshots, logEvery, promptTemplate, threads, microBatch, budgetFlops);
+        checkpointEvery, keepCheckpoints, snapshots, logEvery, promptTemplate, threads, microBatch, lossChunk, budgetFlops);
   }
 }

@@ -464,21 +464,17 @@ public final class GrpoTrainer {
           for (int i = 0; i < batches.size(); i++) {
             SeqBatch b = batches.get(i);
             try (NDManager m = model.manager().newSubManager()) {
-              Shape shape = new Shape(b.rows(), b.len() - 1);
-              NDArray logp = GrpoObjective.tokenLogprobs(model, b, m, s.temperature());
-              NDArray old = u == 0 ? null : m.create(oldLogp[i], shape);
+              GrpoObjective.Totals t = GrpoObjective.lossAndBackward(model, b, m, s.temperature(), u == 0 ? null : oldLogp[i],
+                  refLogp == null ? null : refLogp[i], s.clipEps(), s.klCoef(), s.lossChunk());
               if (u == 0 && s.updatesPerBatch() > 1) {
-                oldLogp[i] = logp.stopGradient().toType(DataType.FLOAT32, false).toFloatArray();
+                oldLogp[i] = t.logp();
               }
-              NDArray ref = refLogp == null ? null : m.create(refLogp[i], shape);
-              GrpoObjective.Terms t = GrpoObjective.terms(logp, old, ref, b, m, s.clipEps(), s.klCoef());
-              gc.backward(t.loss());
-              loss += t.loss().getFloat();
-              clipped += t.clippedTokens().getFloat();
-              tokens += t.maskedTokens().getFloat();
-              if (u == 0 && t.klSum() != null) {
-                klSum += t.klSum().getFloat();
-                klTokens += t.maskedTokens().getFloat();
+              loss += t.loss();
+              clipped += t.clippedTokens();
+              tokens += t.maskedTokens();
+              if (u == 0 && !Double.isNaN(t.klSum())) {
+                klSum += t.klSum();
+                klTokens += t.maskedTokens();
               }
             }
           }
@@ -506,7 +502,7 @@ public final class GrpoTrainer {
       float[][] out = new float[batches.size()][];
       for (int i = 0; i < batches.size(); i++) {
         try (NDManager m = reference.manager().newSubManager()) {
-          out[i] = GrpoObjective.tokenLogprobs(reference, batches.get(i), m, s.temperature()).toFloatArray();
+          out[i] = GrpoObjective.logprobValues(reference, batches.get(i), m, s.temperature(), s.lossChunk());
         }
       }
       return out;

@@ -252,4 +252,76 @@ class GrpoObjectiveTest {
     }
     assertEquals(expected, completionLogp(model, longer, t), 1e-4);
   }
+
+  /**
+   * The chunked objective (the LM head and the terms over spans of positions) gives the unchunked
+   * one's value, metrics, log-probabilities and parameter gradients: rows of different lengths,
+   * spans that do not divide the length, a temperature, a sampling policy that differs from the
+   * current one (ratios away from 1, some clipped) and a KL term to another model.
+   */
+  @Test
+  void chunkedObjectiveEqualsTheWholeOne() {
+    Transformer model = model(13);
+    Transformer ref = model(14);
+    List<PolicySequence> seqs = List.of(
+        seq(new int[] {6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, 1.2, 1.0 / 33),
+        seq(new int[] {17, 18, 19}, -0.7, 1.0 / 9),
+        seq(new int[] {20, 21, 22, 23, 1, 2, 3}, 0.4, 1.0 / 21));
+    SeqBatch b = SeqBatch.of(seqs);
+    double temperature = 0.7;
+    float[] refLogp;
+    float[] oldLogp;
+    try (NDManager m = model.manager().newSubManager()) {
+      refLogp = GrpoObjective.tokenLogprobs(ref, b, m, temperature).toFloatArray();
+      oldLogp = GrpoObjective.tokenLogprobs(model, b, m, temperature).toFloatArray();
+    }
+    java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+    for (int i = 0; i < oldLogp.length; i++) {
+      oldLogp[i] += (float) (r.nextDouble() - 0.5); // ratios up to e^0.5: both sides of the clip range
+    }
+    GrpoObjective.Totals[] totals = new GrpoObjective.Totals[2];
+    List<Map<String, float[]>> grads = new ArrayList<>();
+    int[] chunks = {0, 4};
+    for (int k = 0; k < 2; k++) {
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector();
+          NDManager m = model.manager().newSubManager()) {
+        totals[k] = GrpoObjective.lossAndBackward(model, b, m, temperature, oldLogp, refLogp, 0.2, 0.3, chunks[k]);
+      }
+      Map<String, float[]> g = new LinkedHashMap<>();
+      model.weights().forEach((name, p) -> {
+        try (NDArray x = p.getGradient()) {
+          g.put(name, x.toFloatArray());
+        }
+        JniUtils.zeroGrad((PtNDArray) p);
+      });
+      grads.add(g);
+    }
+    GrpoObjective.Totals whole = totals[0];
+    GrpoObjective.Totals chunked = totals[1];
+    assertTrue(whole.clippedTokens() > 0 && whole.clippedTokens() < whole.maskedTokens(), "some tokens clipped: " + whole);
+    assertEquals(whole.loss(), chunked.loss(), 1e-6);
+    assertEquals(whole.clippedTokens(), chunked.clippedTokens());
+    assertEquals(whole.maskedTokens(), chunked.maskedTokens());
+    assertEquals(whole.klSum(), chunked.klSum(), 1e-5);
+    for (int i = 0; i < whole.logp().length; i++) {
+      assertEquals(whole.logp()[i], chunked.logp()[i], 1e-5, "logp " + i);
+    }
+    try (NDManager m = ref.manager().newSubManager()) {
+      float[] values = GrpoObjective.logprobValues(ref, b, m, temperature, 4);
+      for (int i = 0; i < values.length; i++) {
+        assertEquals(refLogp[i], values[i], 1e-5, "reference logp " + i);
+      }
+    }
+    double worst = 0;
+    double scale = norm(grads.get(0));
+    assertTrue(scale > 1e-4, "a gradient to compare: " + scale);
+    for (String name : grads.get(0).keySet()) {
+      float[] x = grads.get(0).get(name);
+      float[] y = grads.get(1).get(name);
+      for (int i = 0; i < x.length; i++) {
+        worst = Math.max(worst, Math.abs(x[i] - y[i]));
+      }
+    }
+    assertTrue(worst < 1e-5 * Math.max(1, scale), "max |gradient difference| " + worst + " (norm " + scale + ")");
+  }
 }

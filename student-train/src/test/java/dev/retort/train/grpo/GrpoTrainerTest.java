@@ -136,6 +136,41 @@ class GrpoTrainerTest {
   }
 
   @Test
+  void theChunkedLossTrainsAsTheWholeOne() throws Exception {
+    // One step (the same samples), a KL reference and two updates per batch (the second compares
+    // with the first's log-probabilities), the head applied 3 positions at a time against all at once.
+    String[] keys = {"steps=1", "variant=dr-grpo", "kl-coef=0.05", "updates-per-batch=2", "lr=3e-3", "prompts-per-step=3"};
+    Path whole = work.resolve("whole");
+    Path chunked = work.resolve("chunked");
+    GrpoTrainer.run(GrpoFixtures.toyGrpo(base, append(keys, "loss-chunk=0")), PROMPTS, whole);
+    GrpoTrainer.run(GrpoFixtures.toyGrpo(base, append(keys, "loss-chunk=3")), PROMPTS, chunked);
+    JsonNode a = MetricsJsonl.read(whole.resolve(MetricsJsonl.FILE)).get(0);
+    JsonNode b = MetricsJsonl.read(chunked.resolve(MetricsJsonl.FILE)).get(0);
+    for (String k : List.of("loss", "grad_norm", "kl", "clip_frac", "reward_mean")) {
+      assertEquals(a.get(k).asDouble(), b.get(k).asDouble(), 1e-5 * Math.max(1, Math.abs(a.get(k).asDouble())), k);
+    }
+    try (var nd = ai.djl.ndarray.NDManager.newBaseManager();
+        var x = Checkpoint.load(whole, nd);
+        var y = Checkpoint.load(chunked, nd)) {
+      Map<String, float[]> wx = Checkpoint.parameterValues(x.model());
+      Map<String, float[]> wy = Checkpoint.parameterValues(y.model());
+      double worst = 0;
+      for (String name : wx.keySet()) {
+        for (int i = 0; i < wx.get(name).length; i++) {
+          worst = Math.max(worst, Math.abs(wx.get(name)[i] - wy.get(name)[i]));
+        }
+      }
+      assertTrue(worst < 1e-5, "max |weight difference| " + worst);
+    }
+  }
+
+  private static String[] append(String[] keys, String more) {
+    String[] out = java.util.Arrays.copyOf(keys, keys.length + 1);
+    out[keys.length] = more;
+    return out;
+  }
+
+  @Test
   void aFlopBudgetEndsTheRunEarly() {
     GrpoSettings s = GrpoFixtures.toyGrpo(base, "steps=5", "budget-flops=1e6", "prompts-per-step=2");
     Path out = work.resolve("budget");
