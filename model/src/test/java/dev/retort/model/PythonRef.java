@@ -25,18 +25,7 @@ public final class PythonRef {
    * that is a failure (a reference that silently never runs checks nothing).
    */
   public static void require(String... modules) {
-    boolean ok;
-    try {
-      Process p = new ProcessBuilder("python3", "-c", "import " + String.join(", ", modules))
-          .redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      ok = p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      ok = false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      ok = false;
-    }
+    boolean ok = imports("python3", modules);
     String what = "python3 with " + String.join(", ", modules);
     if (!ok && "true".equals(System.getenv("CI"))) {
       fail(what + " is required when CI=true");
@@ -85,19 +74,8 @@ public final class PythonRef {
         }
       }
     }
-    boolean ok = false;
-    if (python != null && Files.isExecutable(python)) {
-      try {
-        Process p = new ProcessBuilder(python.toString(), "-c", "import torch, transformers, trl, accelerate, datasets, pyarrow")
-            .redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        ok = p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0;
-      } catch (IOException e) {
-        ok = false;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    boolean ok = python != null && Files.isExecutable(python)
+        && imports(python.toString(), "torch", "transformers", "trl", "accelerate", "datasets", "pyarrow");
     String what = "the Python of bin/python-env (RETORT_PYTHON or .venv; " + (python == null ? "none found" : python) + ")";
     if (!ok && "true".equals(System.getenv("CI")) && System.getenv("RETORT_PYTHON_ENV_FAILED") == null) {
       fail(what + " is required when CI=true (.ci/run makes it with bin/python-env)");
@@ -107,6 +85,20 @@ public final class PythonRef {
       return Optional.empty();
     }
     return Optional.of(python.toString());
+  }
+
+  /** Whether {@code python} imports every one of {@code modules}. */
+  private static boolean imports(String python, String... modules) {
+    try {
+      Process p = new ProcessBuilder(python, "-c", "import " + String.join(", ", modules)).redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** Runs {@code command} with {@code stdin}; its stdout, or an exception naming the command. */
