@@ -158,6 +158,7 @@ final class GrpoObjective {
       int to = Math.min(n, from + chunk);
       try (NDManager c = m.newSubManager()) {
         NDArray h = hidden.get(new NDIndex().addAllDim().addSliceDim(from, to));
+        h.attach(c); // the span's logits and log-softmax are made in c and freed with it
         float[] values = spanLogprobs(model, h, tokens.get(new NDIndex().addAllDim().addSliceDim(from + 1, to + 1)), temperature)
             .toFloatArray();
         for (int r = 0; r < b.rows(); r++) {

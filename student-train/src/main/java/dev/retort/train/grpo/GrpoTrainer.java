@@ -446,6 +446,7 @@ public final class GrpoTrainer {
     record Update(double loss, double gradNorm, double kl, double clipFraction) {}
 
     /** The step's optimizer updates on the sampled batch; no update when no completion carries a gradient. */
+    @SuppressWarnings("try") // a resource held for its scope only (a gradient recording)
     Update update(List<SeqBatch> batches, double lr, long step) {
       if (batches.isEmpty()) {
         return new Update(0, 0, Double.NaN, 0);

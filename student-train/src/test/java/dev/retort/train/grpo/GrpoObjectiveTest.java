@@ -260,6 +260,7 @@ class GrpoObjectiveTest {
    * current one (ratios away from 1, some clipped) and a KL term to another model.
    */
   @Test
+  @SuppressWarnings("try") // a resource held for its scope only (a gradient recording)
   void chunkedObjectiveEqualsTheWholeOne() {
     Transformer model = model(13);
     Transformer ref = model(14);
