@@ -386,7 +386,7 @@ public final class FilterJob {
     int cores = spark.sparkContext().defaultParallelism();
     int parts = s.partitionsFor(cores);
     boolean byInput = grouping == Grouping.AUTO && inputPartitions >= Math.min(parts, cores);
-    JavaRDD<InternalRow> grouped = byInput ? scan.coalesce(parts) : shuffled(traces, parts);
+    JavaRDD<InternalRow> grouped = byInput ? InputOrder.coalesce(scan, parts) : shuffled(traces, parts);
     List<PartitionReport> reports = grouped.mapPartitions(JudgePartition.first(s, out.toString(), ngram)).collect();
     String how = byInput ? "input" : "shuffle";
     if (byInput && !(reports.stream().allMatch(PartitionReport::grouped) && disjoint(reports))) {
