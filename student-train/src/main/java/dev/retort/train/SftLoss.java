@@ -1,14 +1,10 @@
 package dev.retort.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.retort.model.Transformer;
 
 /**
@@ -33,14 +29,11 @@ public final class SftLoss {
    * model's parameters, as a GradientCollector's backward does); returns the loss value. Called
    * with grad mode on, inside a GradientCollector.
    *
-   * <p>With {@code chunk > 0} the [B,T,V] logits never exist at once: the trunk's final hidden
-   * states are detached, and for each span of {@code chunk} positions the LM head, log-softmax
-   * and the weighted sum run forward and backward at once (freeing that span's logits), the
-   * span's hidden-state gradient is kept; then the trunk runs its backward pass with the
-   * gathered [B,T,D] gradient. Chunking the forward pass alone would save nothing: autograd keeps
-   * every span's log-softmax output for the backward pass. The loss is a sum over positions, so
-   * the gradients equal the unchunked ones up to float rounding. {@code chunk <= 0}, or a chunk
-   * not shorter than the row: one span over the whole row (the plain computation).
+   * <p>With {@code chunk > 0} the [B,T,V] logits never exist at once: the LM head, log-softmax
+   * and the weighted sum run a span of {@code chunk} positions at a time ({@link HeadSpans}). The
+   * loss is a sum over positions, so the gradients equal the unchunked ones up to float rounding.
+   * {@code chunk <= 0}, or a chunk not shorter than the row: one span over the whole row (the
+   * plain computation).
    */
   public static double lossAndBackward(Transformer model, PackedBatch b, NDManager m, double normalizer, int chunk) {
     return lossAndBackward(model, b, m, normalizer, chunk, false);
@@ -57,7 +50,7 @@ public final class SftLoss {
     int t = b.seqLen();
     if (!recompute && (chunk <= 0 || chunk >= t)) {
       NDArray l = loss(model, b, m, normalizer);
-      backward(l, null);
+      HeadSpans.backward(l, null);
       return l.getFloat();
     }
     Shape shape = new Shape(b.rows(), t);
@@ -72,48 +65,28 @@ public final class SftLoss {
           hidden -> headBackward(model, hidden, targets, weights, chunk, total));
     } else {
       NDArray hidden = model.hidden(tokens, positions, segments);
-      backward(hidden, headBackward(model, hidden.stopGradient(), targets, weights, chunk, total));
+      HeadSpans.backward(hidden, headBackward(model, hidden.stopGradient(), targets, weights, chunk, total));
     }
     return total[0];
   }
 
   /**
    * The LM head and the weighted log-likelihood over spans of {@code chunk} positions of
-   * {@code hidden} [B,T,D] (no autograd history), each span forward and backward at once; adds the
-   * loss to {@code total[0]} and returns its gradient with respect to {@code hidden}, in
-   * {@code hidden}'s manager.
+   * {@code hidden} [B,T,D] (no autograd history), through {@link HeadSpans}; adds the loss to
+   * {@code total[0]} and returns its gradient with respect to {@code hidden}, in {@code hidden}'s
+   * manager.
    */
   private static NDArray headBackward(Transformer model, NDArray hidden, NDArray targets, NDArray weights, int chunk,
       double[] total) {
-    int t = (int) hidden.getShape().get(1);
-    int span = chunk <= 0 ? t : Math.min(chunk, t);
-    NDManager m = hidden.getManager();
-    NDList grads = new NDList();
-    for (int from = 0; from < t; from += span) {
-      int to = Math.min(t, from + span);
-      try (NDManager c = m.newSubManager()) {
-        NDIndex index = new NDIndex().addAllDim().addSliceDim(from, to);
-        NDArray h = hidden.get(index).duplicate();
-        h.attach(c);
-        h.setRequiresGradient(true);
-        NDArray logits = model.head(h);
-        NDArray logp = logits.logSoftmax(2);
-        logits.close(); // [B, span, V]: the backward pass needs only the log-softmax output, which autograd keeps
-        NDArray picked = logp.gather(targets.get(index), 2).squeeze(2);
-        NDArray l = picked.mul(weights.get(index)).sum();
-        backward(l, null);
-        total[0] += l.getFloat();
-        NDArray g = h.getGradient().duplicate();
-        g.attach(m);
-        grads.add(g);
-      }
-    }
-    return grads.size() == 1 ? grads.get(0) : NDArrays.concat(grads, 1);
-  }
-
-  /** Backward from {@code target} with the incoming gradient {@code grad} (null: ones, for a scalar loss). */
-  private static void backward(NDArray target, NDArray grad) {
-    JniUtils.backward((PtNDArray) target, (PtNDArray) (grad == null ? target.onesLike() : grad), false, false);
+    return HeadSpans.gradient(hidden, (int) hidden.getShape().get(1), chunk, (h, from, to) -> {
+      NDIndex index = new NDIndex().addAllDim().addSliceDim(from, to);
+      NDArray logits = model.head(h);
+      NDArray logp = logits.logSoftmax(2);
+      logits.close(); // [B, span, V]: the backward pass needs only the log-softmax output, which autograd keeps
+      NDArray l = logp.gather(targets.get(index), 2).squeeze(2).mul(weights.get(index)).sum();
+      total[0] += l.getFloat();
+      return l;
+    });
   }
 
   /** The loss weights with {@code -1/normalizer} folded in, in Java (see the class comment). */

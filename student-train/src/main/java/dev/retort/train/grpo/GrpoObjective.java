@@ -1,15 +1,12 @@
 package dev.retort.train.grpo;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.retort.model.Transformer;
+import dev.retort.train.HeadSpans;
 
 /**
  * The clipped policy-gradient objective of GRPO (DeepSeekMath, eq. 3), per completion token t of
@@ -71,10 +68,8 @@ final class GrpoObjective {
 
   /**
    * The objective on {@code b} and its backward pass into the parameters' gradients (call inside
-   * a GradientCollector), with the LM head applied {@code chunk} positions at a time, so the
-   * [rows, len, V] logits never exist at once: the trunk runs once, then per span of positions
-   * the head, log-softmax and the objective's terms run forward and backward together, and the
-   * spans' gradients with respect to the hidden states flow back through the trunk once. Every
+   * a GradientCollector), with the LM head applied {@code chunk} positions at a time
+   * ({@link HeadSpans}), so the [rows, len, V] logits never exist at once. Every
    * term is a function of one position's log-probability, so the sum over spans is the whole
    * batch's objective and gradient up to float rounding. {@code chunk <= 0}, or a chunk not
    * shorter than the batch: one pass over the whole batch ({@link #tokenLogprobs} then
@@ -95,50 +90,32 @@ final class GrpoObjective {
     if (chunk <= 0 || chunk >= n) {
       NDArray logp = tokenLogprobs(model, b, m, temperature);
       Terms t = terms(logp, old, ref, mask, adv, weight, m, clipEps, klCoef);
-      backward(t.loss(), null);
+      HeadSpans.backward(t.loss(), null);
       return new Totals(t.loss().getFloat(), t.clippedTokens().getFloat(), t.klSum() == null ? Double.NaN : t.klSum().getFloat(),
           t.maskedTokens().getFloat(), logp.stopGradient().toFloatArray());
     }
     Shape full = new Shape(b.rows(), b.len());
     NDArray tokens = m.create(b.tokens(), full);
     NDArray hidden = model.hidden(tokens, m.create(b.positions(), full), m.create(b.segments(), full));
-    NDArray detached = hidden.stopGradient();
     float[] logp = new float[b.rows() * n];
-    double loss = 0;
-    double clipped = 0;
-    double kl = ref == null ? Double.NaN : 0;
-    double masked = 0;
-    NDList grads = new NDList();
-    for (int from = 0; from < n; from += chunk) {
-      int to = Math.min(n, from + chunk);
-      try (NDManager c = m.newSubManager()) {
-        NDIndex span = new NDIndex().addAllDim().addSliceDim(from, to);
-        NDArray h = detached.get(span).duplicate();
-        h.attach(c);
-        h.setRequiresGradient(true);
-        NDArray picked = spanLogprobs(model, h, tokens.get(new NDIndex().addAllDim().addSliceDim(from + 1, to + 1)), temperature);
-        Terms t = terms(picked, old == null ? null : old.get(span), ref == null ? null : ref.get(span), mask.get(span), adv,
-            weight, c, clipEps, klCoef);
-        backward(t.loss(), null);
-        loss += t.loss().getFloat();
-        clipped += t.clippedTokens().getFloat();
-        masked += t.maskedTokens().getFloat();
-        if (t.klSum() != null) {
-          kl += t.klSum().getFloat();
-        }
-        float[] values = picked.stopGradient().toFloatArray();
-        for (int r = 0; r < b.rows(); r++) {
-          System.arraycopy(values, r * (to - from), logp, r * n + from, to - from);
-        }
-        NDArray g = h.getGradient().duplicate();
-        g.attach(m);
-        grads.add(g);
+    double[] sums = {0, 0, ref == null ? Double.NaN : 0, 0}; // loss, clipped, kl, masked
+    // The last position predicts nothing: HeadSpans leaves its gradient zero.
+    NDArray grad = HeadSpans.gradient(hidden.stopGradient(), n, chunk, (h, from, to) -> {
+      NDIndex span = new NDIndex().addAllDim().addSliceDim(from, to);
+      NDArray picked = spanLogprobs(model, h, tokens.get(new NDIndex().addAllDim().addSliceDim(from + 1, to + 1)), temperature);
+      Terms t = terms(picked, old == null ? null : old.get(span), ref == null ? null : ref.get(span), mask.get(span), adv,
+          weight, h.getManager(), clipEps, klCoef);
+      sums[0] += t.loss().getFloat();
+      sums[1] += t.clippedTokens().getFloat();
+      sums[3] += t.maskedTokens().getFloat();
+      if (t.klSum() != null) {
+        sums[2] += t.klSum().getFloat();
       }
-    }
-    // The last position predicts nothing: no gradient reaches it.
-    grads.add(m.zeros(new Shape(b.rows(), 1, hidden.getShape().get(2)), hidden.getDataType()));
-    backward(hidden, NDArrays.concat(grads, 1));
-    return new Totals(loss, clipped, kl, masked, logp);
+      place(picked.stopGradient().toFloatArray(), logp, b.rows(), n, from, to);
+      return t.loss();
+    });
+    HeadSpans.backward(hidden, grad);
+    return new Totals(sums[0], sums[1], sums[2], sums[3], logp);
   }
 
   /**
@@ -159,14 +136,18 @@ final class GrpoObjective {
       try (NDManager c = m.newSubManager()) {
         NDArray h = hidden.get(new NDIndex().addAllDim().addSliceDim(from, to));
         h.attach(c); // the span's logits and log-softmax are made in c and freed with it
-        float[] values = spanLogprobs(model, h, tokens.get(new NDIndex().addAllDim().addSliceDim(from + 1, to + 1)), temperature)
-            .toFloatArray();
-        for (int r = 0; r < b.rows(); r++) {
-          System.arraycopy(values, r * (to - from), out, r * n + from, to - from);
-        }
+        place(spanLogprobs(model, h, tokens.get(new NDIndex().addAllDim().addSliceDim(from + 1, to + 1)), temperature)
+            .toFloatArray(), out, b.rows(), n, from, to);
       }
     }
     return out;
+  }
+
+  /** Copies a span's values [rows, to-from] into columns from..to-1 of {@code into} [rows, n]. */
+  private static void place(float[] span, float[] into, int rows, int n, int from, int to) {
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(span, r * (to - from), into, r * n + from, to - from);
+    }
   }
 
   /** log p(next | hidden) at {@code temperature} for hidden states [rows, span, D] and next ids [rows, span]. */
@@ -176,11 +157,6 @@ final class GrpoObjective {
       logits = logits.div(logits.getManager().create((float) temperature)); // NDArray operand: see Transformer.attention
     }
     return logits.logSoftmax(2).gather(next.expandDims(2), 2).squeeze(2);
-  }
-
-  /** Backward from {@code target} with the incoming gradient {@code grad} (null: ones, for a scalar). */
-  private static void backward(NDArray target, NDArray grad) {
-    JniUtils.backward((PtNDArray) target, (PtNDArray) (grad == null ? target.onesLike() : grad), false, false);
   }
 
   /**
