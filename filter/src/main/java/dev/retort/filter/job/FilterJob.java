@@ -245,10 +245,11 @@ public final class FilterJob {
    *
    * <p>No file cut: Spark cuts a file larger than its split size, min(maxPartitionBytes,
    * max(openCostInBytes, bytes per core)), into byte ranges, and a prompt's rows could then reach
-   * two partitions. Both settings at least the largest file's size make every file one range, so
-   * each partition holds whole files, in order, and the partition count alone (a public RDD fact)
-   * tells whether the input can be judged as it is. Files count as at least the largest file when
-   * packed, so partitions are balanced by file count as much as by bytes.
+   * two partitions. Both settings at least the largest file's size make every file one range; the
+   * open cost equal to the split size makes every file a partition of its own (Spark packs files
+   * largest first, so files sharing a partition would meet the judge in an order that follows their
+   * sizes), which {@link InputOrder} then merges in path order. The partition count alone (a
+   * public RDD fact) tells whether the input can be judged as it is.
    */
   private static <T> T withInputSplits(SparkSession spark, int splits, long largestFile, java.util.function.Supplier<T> body) {
     org.apache.spark.sql.RuntimeConfig conf = spark.conf();
@@ -258,9 +259,8 @@ public final class FilterJob {
     }
     conf.set(MIN_PARTITION_NUM, Integer.toString(splits));
     long maxBytes = Math.max(bytes(conf, MAX_PARTITION_BYTES, 128L << 20), largestFile);
-    long openCost = Math.max(bytes(conf, OPEN_COST_BYTES, 4L << 20), largestFile);
     conf.set(MAX_PARTITION_BYTES, Long.toString(maxBytes));
-    conf.set(OPEN_COST_BYTES, Long.toString(openCost));
+    conf.set(OPEN_COST_BYTES, Long.toString(maxBytes));
     try {
       return body.get();
     } finally {

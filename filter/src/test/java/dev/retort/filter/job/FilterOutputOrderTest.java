@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * same order: the input shards' path order, as teacher-gen wrote them.
  */
 class FilterOutputOrderTest {
-  static final int PROMPTS = 16;
-  static final int SHARDS = 4;
+  // Enough shards that Spark would pack several into one scan partition (largest first).
+  static final int PROMPTS = 24;
+  static final int SHARDS = 12;
 
   @TempDir Path dir;
 
